@@ -1,0 +1,330 @@
+//! Writing a set of file changes as one commit with gix: blobs and trees go straight into the
+//! object database (only the changed paths are rehashed), then the branch moves with a
+//! compare-and-swap, and finally the working tree and index follow.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+
+use crate::source::{GitSource, Source};
+
+/// One file to write (`Some`) or delete (`None`), by repository-relative path.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub path: String,
+    pub content: Option<Vec<u8>>,
+}
+
+/// Who a commit is by.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+/// Failures while writing a commit.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("cannot open the clone at {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("{path} is a bare repository; writing commands need a clone with a working tree")]
+    Bare { path: PathBuf },
+    #[error(
+        "{path} has uncommitted changes; commit or stash them first, so they are not overwritten"
+    )]
+    Dirty { path: String },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("git failed while {what}")]
+    Git {
+        what: &'static str,
+        #[source]
+        source: gix::Error,
+    },
+}
+
+fn git(what: &'static str) -> impl FnOnce(gix::Error) -> CommitError {
+    move |source| CommitError::Git { what, source }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommitError + '_ {
+    move |source| CommitError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A clone, positioned at its `HEAD`, ready to commit changes on top.
+pub struct Writer {
+    repo: gix::Repository,
+    workdir: PathBuf,
+    head: Option<gix::ObjectId>,
+    base_tree: gix::ObjectId,
+}
+
+impl Writer {
+    /// Opens the clone at (or above) `dir`.
+    pub fn open(dir: &Path) -> Result<Self, CommitError> {
+        let repo = gix::discover(dir).map_err(|source| CommitError::Open {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| CommitError::Bare {
+                path: dir.to_owned(),
+            })?
+            .to_owned();
+        let head = repo.head_id().ok().map(|id| id.detach());
+        let base_tree = match head {
+            Some(id) => repo
+                .find_commit(id)
+                .and_then(|c| c.tree_id())
+                .map_err(git("reading HEAD"))?
+                .detach(),
+            None => gix::ObjectId::empty_tree(repo.object_hash()),
+        };
+        Ok(Writer {
+            repo,
+            workdir,
+            head,
+            base_tree,
+        })
+    }
+
+    /// The identity git is configured with (`user.name`, `user.email`, or the environment).
+    pub fn committer_identity(&self) -> Option<Identity> {
+        let c = self.repo.committer()?.ok()?;
+        Some(Identity {
+            name: c.name.to_string(),
+            email: c.email.to_string(),
+        })
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    pub fn head(&self) -> Option<gix::ObjectId> {
+        self.head
+    }
+
+    /// The records as of `HEAD` (or of `tree`), read from git objects.
+    pub fn source_at(&self, tree: Option<gix::ObjectId>) -> Source {
+        Source::Git(Box::new(GitSource::at_tree(
+            self.repo.clone().into_sync(),
+            tree.unwrap_or(self.base_tree),
+            "HEAD".to_owned(),
+        )))
+    }
+
+    /// Whether the records at `HEAD` exist at all (an empty repository has none).
+    pub fn has_records(&self) -> bool {
+        self.head.is_some()
+            && self
+                .repo
+                .find_tree(self.base_tree)
+                .ok()
+                .and_then(|t| t.find_entry(crate::source::ROOT).map(|_| ()))
+                .is_some()
+    }
+
+    /// The blob id at `path` in `HEAD`, if any.
+    fn head_blob(&self, path: &str) -> Result<Option<gix::ObjectId>, CommitError> {
+        let tree = self
+            .repo
+            .find_tree(self.base_tree)
+            .map_err(git("reading HEAD's tree"))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(git("reading HEAD's tree"))?;
+        Ok(entry.filter(|e| e.mode().is_blob()).map(|e| e.object_id()))
+    }
+
+    /// Refuses to overwrite a path whose working copy differs from `HEAD`.
+    fn ensure_clean(&self, path: &str) -> Result<(), CommitError> {
+        let full = self.workdir.join(path);
+        let on_disk = match fs::read(&full) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(&full)(e)),
+        };
+        let in_head = self.head_blob(path)?;
+        let same = match (&on_disk, in_head) {
+            (None, None) => true,
+            (Some(b), Some(id)) => {
+                gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, b)
+                    .map_err(|e| git("hashing a file")(e))?
+                    == id
+            }
+            _ => false,
+        };
+        if same {
+            Ok(())
+        } else {
+            Err(CommitError::Dirty {
+                path: path.to_owned(),
+            })
+        }
+    }
+
+    /// Writes the changed blobs and the new root tree; returns the tree id. Nothing is visible
+    /// yet: no ref moves and no working file changes.
+    pub fn stage(&self, changes: &[Change]) -> Result<gix::ObjectId, CommitError> {
+        for c in changes {
+            self.ensure_clean(&c.path)?;
+        }
+        let mut editor = self
+            .repo
+            .edit_tree(self.base_tree)
+            .map_err(git("editing the tree"))?;
+        for c in changes {
+            match &c.content {
+                Some(bytes) => {
+                    let id = self.repo.write_blob(bytes).map_err(git("writing a blob"))?;
+                    editor
+                        .upsert(c.path.as_str(), EntryKind::Blob, id)
+                        .map_err(git("editing the tree"))?;
+                }
+                None => {
+                    editor
+                        .remove(c.path.as_str())
+                        .map_err(git("editing the tree"))?;
+                }
+            }
+        }
+        Ok(editor.write().map_err(git("writing the tree"))?.detach())
+    }
+
+    /// Commits `tree` on top of `HEAD` (the branch must not have moved since [`Writer::open`]),
+    /// then brings the working tree and index in line with `changes`.
+    pub fn commit(
+        &self,
+        tree: gix::ObjectId,
+        message: &str,
+        author: &Identity,
+        changes: &[Change],
+    ) -> Result<gix::ObjectId, CommitError> {
+        let mut time_buf = gix::date::parse::TimeBuf::default();
+        let committer = match self.repo.committer() {
+            Some(Ok(c)) => c.to_owned().map_err(|e| git("reading the committer")(e))?,
+            _ => gix::actor::Signature {
+                name: author.name.clone().into(),
+                email: author.email.clone().into(),
+                time: gix::date::Time::now_local_or_utc(),
+            },
+        };
+        let author_sig = gix::actor::Signature {
+            name: author.name.clone().into(),
+            email: author.email.clone().into(),
+            time: committer.time,
+        };
+        let mut time_buf2 = gix::date::parse::TimeBuf::default();
+        let id = self
+            .repo
+            .commit_as(
+                committer.to_ref(&mut time_buf),
+                author_sig.to_ref(&mut time_buf2),
+                "HEAD",
+                message,
+                tree,
+                self.head,
+            )
+            .map_err(git("committing"))?
+            .detach();
+        self.update_worktree(changes)?;
+        Ok(id)
+    }
+
+    fn update_worktree(&self, changes: &[Change]) -> Result<(), CommitError> {
+        let mut index = match self.repo.open_index() {
+            Ok(i) => i,
+            Err(_) => gix::index::File::from_state(
+                gix::index::State::new(self.repo.object_hash()),
+                self.repo.index_path(),
+            ),
+        };
+        let mut removed = std::collections::HashSet::new();
+        let sorted_len = index.entries().len();
+        let mut pushed = false;
+        for c in changes {
+            let full = self.workdir.join(&c.path);
+            match &c.content {
+                Some(bytes) => {
+                    write_atomically(&full, bytes)?;
+                    let meta =
+                        gix::index::fs::Metadata::from_path_no_follow(&full).map_err(io(&full))?;
+                    let stat = gix::index::entry::Stat::from_fs(&meta).unwrap_or_default();
+                    let id = gix::objs::compute_hash(
+                        self.repo.object_hash(),
+                        gix::objs::Kind::Blob,
+                        bytes,
+                    )
+                    .map_err(|e| git("hashing a file")(e))?;
+                    let path = c.path.as_bytes().as_bstr();
+                    let stage = gix::index::entry::Stage::Unconflicted;
+                    // Look only among the entries that were sorted before this loop pushed any.
+                    match index.entry_index_by_path_and_stage_bounded(path, stage, sorted_len) {
+                        Some(i) => {
+                            let e = &mut index.entries_mut()[i];
+                            e.id = id;
+                            e.stat = stat;
+                            e.mode = gix::index::entry::Mode::FILE;
+                        }
+                        None => {
+                            index.dangerously_push_entry(
+                                stat,
+                                id,
+                                gix::index::entry::Flags::empty(),
+                                gix::index::entry::Mode::FILE,
+                                path,
+                            );
+                            pushed = true;
+                        }
+                    }
+                }
+                None => {
+                    match fs::remove_file(&full) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(io(&full)(e)),
+                    }
+                    removed.insert(c.path.as_bytes().to_vec());
+                }
+            }
+        }
+        if pushed {
+            index.sort_entries();
+        }
+        if !removed.is_empty() {
+            index.remove_entries(|_, p, _| removed.contains(p.as_bytes()));
+        }
+        // The cached tree extension no longer matches; git rebuilds it when needed.
+        index.remove_tree();
+        index
+            .write(gix::index::write::Options::default())
+            .map_err(|e| git("writing the index")(e))?;
+        Ok(())
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a record.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CommitError> {
+    let dir = path.parent().expect("a record path has a parent directory");
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The stable diagnostic codes, each with its severity, cause and fix.
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $cause:literal, $fix:literal; )*) => {
+        /// A stable, kebab-case diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// One line on what causes it.
+            pub fn cause(self) -> &'static str {
+                match self { $( Code::$variant => $cause, )* }
+            }
+
+            /// One line on how to fix it.
+            pub fn fix(self) -> &'static str {
+                match self { $( Code::$variant => $fix, )* }
+            }
+
+            pub fn from_name(s: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == s)
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidUtf8 = "invalid-utf8", Error,
+        "The file is not valid UTF-8.",
+        "Re-save the file as UTF-8.";
+    TomlSyntax = "toml-syntax", Error,
+        "The file is not valid TOML.",
+        "Fix the syntax at the position shown.";
+    DuplicateKey = "duplicate-key", Error,
+        "A key is set twice in one table.",
+        "Keep one of the two definitions.";
+    UnknownField = "unknown-field", Error,
+        "A field that this kind of record does not have (often a typo).",
+        "Remove the field or correct its spelling; the message lists the allowed fields.";
+    MissingField = "missing-field", Error,
+        "A required field is absent.",
+        "Add the field named in the message.";
+    WrongType = "wrong-type", Error,
+        "A field holds a value of the wrong type (e.g. a string where a list is expected).",
+        "Write the value with the type named in the message.";
+    BadPackageName = "bad-package-name", Error,
+        "A package name breaks the package name rule.",
+        "Rename the package so that it matches the rule from config.toml (default ^[A-Za-z0-9][A-Za-z0-9+._-]*$, at most 128 characters).";
+    BadLogin = "bad-login", Error,
+        "A login breaks the login rule.",
+        "Use a login that matches the rule from config.toml (default ^[a-z][a-z0-9_-]{0,31}$).";
+    BadGroupName = "bad-group-name", Error,
+        "A group name breaks the group name rule.",
+        "Use a group name that matches the rule from config.toml (default ^[a-z][a-z0-9_-]{0,31}$).";
+    ReservedLogin = "reserved-login", Error,
+        "`nobody` is used as a person, group or maintainer; it is reserved to mean \"no maintainer\".",
+        "Write `maintainers = []` for an unmaintained package; choose another login for a person.";
+    BadEmail = "bad-email", Error,
+        "An email address is not of the form local@domain.",
+        "Write a full address such as name@example.org.";
+    PathMismatch = "path-mismatch", Error,
+        "A package file is not at packages/<first character, lowercased>/<name>.toml.",
+        "Move the file to the path given in the message.";
+    Symlink = "symlink", Error,
+        "A symbolic link under maintainers/.",
+        "Replace the link by a regular file.";
+    ExecutableFile = "executable-file", Error,
+        "A record file has the executable bit set.",
+        "Clear it: chmod -x FILE (or git update-index --chmod=-x FILE).";
+    Submodule = "submodule", Error,
+        "A git submodule under maintainers/.",
+        "Remove the submodule; records are plain files.";
+    FileTooLarge = "file-too-large", Error,
+        "A record file is larger than 64 KiB.",
+        "Records are small; split or shorten the file.";
+    UnexpectedFile = "unexpected-file", Error,
+        "A file under maintainers/ that is not a record in the layout of DESIGN §1.",
+        "Move or delete it; only config.toml, policy.toml, suites.toml, people/, groups/, packages/ and tracks/ belong there.";
+    BadNameRule = "bad-name-rule", Error,
+        "A name rule in config.toml is not a valid regular expression.",
+        "Fix the pattern; until then the default rule applies.";
+    UnknownMaintainer = "unknown-maintainer", Error,
+        "A package names a maintainer that has no file in people/.",
+        "Add people/<login>.toml, or correct the login.";
+    UnknownGroup = "unknown-group", Error,
+        "A maintainer list names a %group that has no file in groups/.",
+        "Add groups/<name>.toml, or correct the group name.";
+    EmptyGroup = "empty-group", Error,
+        "A group has no members.",
+        "Add at least one member, or remove the group and its uses.";
+    UnknownMember = "unknown-member", Error,
+        "A group lists a member that has no file in people/.",
+        "Add people/<login>.toml, or remove the member.";
+    DuplicateMaintainer = "duplicate-maintainer", Error,
+        "The same name appears twice in one list.",
+        "Remove the second occurrence.";
+    CaseCollision = "case-collision", Error,
+        "Two names differ only in case; they collide on case-insensitive file systems.",
+        "Rename or remove one of them.";
+    InactiveMaintainer = "inactive-maintainer", Warning,
+        "A person marked `inactive = true` still maintains packages.",
+        "Hand the packages over (maintdb drop / set), or mark the person active.";
+    BadTrackName = "bad-track-name", Error,
+        "A track file is not named after a bug number, or an archive folder is not <suite>-<version>.",
+        "Name tracks tracks/<bug>.toml or tracks/archive/<suite>-<version>/<bug>.toml.";
+    UnknownPackage = "unknown-package", Error,
+        "A track names a package that has no file in packages/.",
+        "Correct the package name, or add the package.";
+    UnknownSuite = "unknown-suite", Error,
+        "A track names a suite that suites.toml does not define.",
+        "Use a suite from suites.toml, or add it there.";
+    UnknownTrackState = "unknown-track-state", Error,
+        "A track's state is not one of the known states.",
+        "Use new, fixed-unstable, notified, requested, uploaded, accepted, released or ignored.";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

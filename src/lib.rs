@@ -1,0 +1,13 @@
+//! maintdb: package maintainership and point-release tracking records, kept as TOML in git.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commit;
+pub mod diag;
+pub mod import;
+pub mod load;
+pub mod model;
+pub mod names;
+pub mod record;
+pub mod source;
+pub mod validate;

@@ -1,0 +1,511 @@
+//! Bytes to typed records: one file at a time, with every per-file rule of DESIGN §3 (mode,
+//! size, UTF-8, TOML, schema, names, path, duplicates within a list). Cross-file rules are in
+//! [`crate::validate`].
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+
+use crate::diag::Code;
+use crate::model::{Group, Package, Person, Track};
+use crate::names::{GroupName, Login, Maintainer, NameError, NameRules, PackageName};
+use crate::record::{
+    RawConfig, RawGroup, RawPackage, RawPerson, RawPolicy, RawSuites, RawTrack, TRACK_STATES,
+    TRACK_SUITES,
+};
+use crate::source::{Content, MAX_FILE_SIZE, Mode, ROOT};
+
+/// What a path under `maintainers/` should hold, judged by the path alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Config,
+    Policy,
+    Suites,
+    Person(String),
+    Group(String),
+    /// `packages/<shard>/<name>.toml`; `shard` is `None` when the file is not one level deep.
+    Package {
+        shard: Option<String>,
+        name: String,
+    },
+    Track {
+        bug: String,
+        archive: Option<String>,
+    },
+    Unexpected,
+}
+
+/// Classifies a repository-relative path.
+pub fn classify(path: &str) -> Kind {
+    let Some(rel) = path.strip_prefix(ROOT).and_then(|r| r.strip_prefix('/')) else {
+        return Kind::Unexpected;
+    };
+    let parts: Vec<&str> = rel.split('/').collect();
+    let stem = |s: &str| s.strip_suffix(".toml").map(str::to_owned);
+    match parts.as_slice() {
+        ["config.toml"] => Kind::Config,
+        ["policy.toml"] => Kind::Policy,
+        ["suites.toml"] => Kind::Suites,
+        ["people", f] => stem(f).map_or(Kind::Unexpected, Kind::Person),
+        ["groups", f] => stem(f).map_or(Kind::Unexpected, Kind::Group),
+        ["packages", shard, f] => stem(f).map_or(Kind::Unexpected, |name| Kind::Package {
+            shard: Some((*shard).to_owned()),
+            name,
+        }),
+        ["packages", .., f] => {
+            stem(f).map_or(Kind::Unexpected, |name| Kind::Package { shard: None, name })
+        }
+        ["tracks", f] => stem(f).map_or(Kind::Unexpected, |bug| Kind::Track { bug, archive: None }),
+        ["tracks", "archive", dir, f] => stem(f).map_or(Kind::Unexpected, |bug| Kind::Track {
+            bug,
+            archive: Some((*dir).to_owned()),
+        }),
+        _ => Kind::Unexpected,
+    }
+}
+
+/// A typed record.
+#[derive(Debug)]
+pub enum Record {
+    Config(RawConfig),
+    Policy(RawPolicy),
+    Suites(RawSuites),
+    Person(Login, Person),
+    Group(GroupName, Group),
+    Package(PackageName, Package),
+    Track(Track),
+}
+
+/// A validated name taken from the path, known even when the content is broken, so that a
+/// broken file does not make every reference to it an error too.
+#[derive(Debug, Clone)]
+pub enum Key {
+    Person(Login),
+    Group(GroupName),
+    Package(PackageName),
+}
+
+/// A per-file problem, before the file has an id in the report.
+#[derive(Debug)]
+pub struct Problem {
+    pub code: Code,
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn problem(code: Code, span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
+    Problem {
+        code,
+        span,
+        message: message.into(),
+        help: None,
+    }
+}
+
+/// The outcome of loading one file.
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: String,
+    /// The file's text (lossy for invalid UTF-8; empty when it was not read).
+    pub text: String,
+    pub key: Option<Key>,
+    pub record: Option<Record>,
+    pub problems: Vec<Problem>,
+}
+
+/// Loads one file: every per-file rule, then the typed record if it is sound.
+pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Loaded {
+    let mut out = Loaded {
+        path: path.to_owned(),
+        text: String::new(),
+        key: None,
+        record: None,
+        problems: Vec::new(),
+    };
+    match mode {
+        Mode::Symlink => {
+            out.problems.push(problem(
+                Code::Symlink,
+                None,
+                format!("{path} is a symbolic link"),
+            ));
+            return out;
+        }
+        Mode::Submodule => {
+            out.problems.push(problem(
+                Code::Submodule,
+                None,
+                format!("{path} is a git submodule"),
+            ));
+            return out;
+        }
+        Mode::Executable => out.problems.push(problem(
+            Code::ExecutableFile,
+            None,
+            format!("{path} is executable"),
+        )),
+        Mode::File => {}
+    }
+    let kind = classify(path);
+    if kind == Kind::Unexpected {
+        out.problems.push(problem(
+            Code::UnexpectedFile,
+            None,
+            format!("{path} is not a record file of any known kind"),
+        ));
+        return out;
+    }
+    out.key = key_from_path(path, &kind, rules, &mut out.problems);
+    let bytes = match content {
+        Content::Bytes(b) => b,
+        Content::TooLarge(n) => {
+            out.problems.push(problem(
+                Code::FileTooLarge,
+                None,
+                format!("{path} is {n} bytes; records may be at most {MAX_FILE_SIZE} bytes"),
+            ));
+            return out;
+        }
+        Content::Skipped => return out,
+    };
+    out.text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            out.text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            out.problems.push(problem(
+                Code::InvalidUtf8,
+                Some(at..at),
+                format!("invalid UTF-8 at byte {at}"),
+            ));
+            return out;
+        }
+    };
+    out.record = parse_record(&kind, out.key.as_ref(), &out.text, rules, &mut out.problems);
+    out
+}
+
+fn key_from_path(
+    path: &str,
+    kind: &Kind,
+    rules: &NameRules,
+    problems: &mut Vec<Problem>,
+) -> Option<Key> {
+    let mut bad = |code, e: NameError| {
+        let code = if e == NameError::Reserved {
+            Code::ReservedLogin
+        } else {
+            code
+        };
+        problems.push(problem(
+            code,
+            None,
+            format!("the file name of {path} is not a valid name: {e}"),
+        ));
+        None
+    };
+    match kind {
+        Kind::Person(n) => match Login::parse(n, rules) {
+            Ok(l) => Some(Key::Person(l)),
+            Err(e) => bad(Code::BadLogin, e),
+        },
+        Kind::Group(n) => match GroupName::parse(n, rules) {
+            Ok(g) => Some(Key::Group(g)),
+            Err(e) => bad(Code::BadGroupName, e),
+        },
+        Kind::Package { shard, name } => match PackageName::parse(name, rules) {
+            Ok(p) => {
+                let want = p.record_path();
+                if shard.as_deref() != Some(p.shard().as_str()) {
+                    problems.push(Problem {
+                        help: Some(format!("move it to {want}")),
+                        ..problem(
+                            Code::PathMismatch,
+                            None,
+                            format!("{path} holds package `{p}`, whose record belongs at {want}"),
+                        )
+                    });
+                    return None;
+                }
+                Some(Key::Package(p))
+            }
+            Err(e) => bad(Code::BadPackageName, e),
+        },
+        Kind::Track { bug, archive } => {
+            let archive_ok = archive.as_deref().is_none_or(|a| {
+                a.split_once('-')
+                    .is_some_and(|(s, v)| !s.is_empty() && !v.is_empty())
+            });
+            if bug.parse::<u64>().is_err() || !archive_ok {
+                problems.push(problem(
+                    Code::BadTrackName,
+                    None,
+                    format!("{path} is not named tracks/<bug number>.toml or tracks/archive/<suite>-<version>/<bug number>.toml"),
+                ));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Maps a TOML/serde error to the most specific code.
+fn toml_problem(e: &toml::de::Error) -> Problem {
+    let msg = e.message();
+    let code = if msg.starts_with("duplicate key") {
+        Code::DuplicateKey
+    } else if msg.starts_with("unknown field") {
+        Code::UnknownField
+    } else if msg.starts_with("missing field") {
+        Code::MissingField
+    } else if msg.starts_with("invalid type")
+        || msg.starts_with("invalid value")
+        || msg.starts_with("invalid length")
+    {
+        Code::WrongType
+    } else {
+        Code::TomlSyntax
+    };
+    problem(code, e.span(), msg.trim_end().to_owned())
+}
+
+fn parse<T: DeserializeOwned>(text: &str, problems: &mut Vec<Problem>) -> Option<T> {
+    toml::from_str(text)
+        .map_err(|e| problems.push(toml_problem(&e)))
+        .ok()
+}
+
+fn parse_record(
+    kind: &Kind,
+    key: Option<&Key>,
+    text: &str,
+    rules: &NameRules,
+    problems: &mut Vec<Problem>,
+) -> Option<Record> {
+    match kind {
+        Kind::Config => parse::<RawConfig>(text, problems).map(Record::Config),
+        Kind::Policy => parse::<RawPolicy>(text, problems).map(Record::Policy),
+        Kind::Suites => parse::<RawSuites>(text, problems).map(Record::Suites),
+        Kind::Person(_) => {
+            let raw: RawPerson = parse(text, problems)?;
+            let person = person(raw, problems);
+            match key {
+                Some(Key::Person(l)) => Some(Record::Person(l.clone(), person)),
+                _ => None,
+            }
+        }
+        Kind::Group(_) => {
+            let raw: RawGroup = parse(text, problems)?;
+            let group = group(raw, rules, problems);
+            match key {
+                Some(Key::Group(g)) => Some(Record::Group(g.clone(), group)),
+                _ => None,
+            }
+        }
+        Kind::Package { .. } => {
+            let raw: RawPackage = parse(text, problems)?;
+            let pkg = package(raw, rules, problems);
+            match key {
+                Some(Key::Package(p)) => Some(Record::Package(p.clone(), pkg)),
+                _ => None,
+            }
+        }
+        Kind::Track { bug, archive } => {
+            let raw: RawTrack = parse(text, problems)?;
+            let bug = bug.parse().ok()?;
+            Some(Record::Track(track(bug, archive.clone(), raw, problems)))
+        }
+        Kind::Unexpected => None,
+    }
+}
+
+fn check_email(email: &str, span: Range<usize>, problems: &mut Vec<Problem>) {
+    let ok = email.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && !d.is_empty() && !d.contains('@') && !email.contains(char::is_whitespace)
+    });
+    if !ok {
+        problems.push(problem(
+            Code::BadEmail,
+            Some(span),
+            format!("`{email}` is not an email address"),
+        ));
+    }
+}
+
+fn person(raw: RawPerson, problems: &mut Vec<Problem>) -> Person {
+    check_email(raw.email.get_ref(), raw.email.span(), problems);
+    for a in &raw.aliases {
+        check_email(a.get_ref(), a.span(), problems);
+    }
+    Person {
+        name: raw.name,
+        email: raw.email.into_inner(),
+        aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
+        inactive: raw.inactive,
+        file: crate::diag::FileId(0),
+    }
+}
+
+/// Reports the second and later occurrences of a name in one list.
+fn duplicates<'a>(
+    items: impl Iterator<Item = (&'a str, Range<usize>)>,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let mut seen = HashSet::new();
+    for (name, span) in items {
+        if !seen.insert(name) {
+            problems.push(problem(
+                Code::DuplicateMaintainer,
+                Some(span),
+                format!("`{name}` appears twice in {what}"),
+            ));
+        }
+    }
+}
+
+fn group(raw: RawGroup, rules: &NameRules, problems: &mut Vec<Problem>) -> Group {
+    for e in raw.email.iter().chain(&raw.aliases) {
+        check_email(e.get_ref(), e.span(), problems);
+    }
+    duplicates(
+        raw.members.iter().map(|m| (m.get_ref().as_str(), m.span())),
+        "members",
+        problems,
+    );
+    let mut members = Vec::new();
+    let mut spans = Vec::new();
+    for m in &raw.members {
+        match Login::parse(m.get_ref(), rules) {
+            Ok(l) => {
+                members.push(l);
+                spans.push(m.span());
+            }
+            Err(NameError::Reserved) => problems.push(problem(
+                Code::ReservedLogin,
+                Some(m.span()),
+                "`nobody` cannot be a group member",
+            )),
+            Err(e) => problems.push(problem(
+                Code::BadLogin,
+                Some(m.span()),
+                format!("member {e}"),
+            )),
+        }
+    }
+    if raw.members.is_empty() {
+        problems.push(problem(Code::EmptyGroup, None, "the group has no members"));
+    }
+    Group {
+        description: raw.description,
+        email: raw.email.map(|e| e.into_inner()),
+        aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
+        members,
+        spans,
+        file: crate::diag::FileId(0),
+    }
+}
+
+fn package(raw: RawPackage, rules: &NameRules, problems: &mut Vec<Problem>) -> Package {
+    duplicates(
+        raw.maintainers
+            .iter()
+            .map(|m| (m.get_ref().as_str(), m.span())),
+        "maintainers",
+        problems,
+    );
+    let mut maintainers = Vec::new();
+    let mut spans = Vec::new();
+    for m in &raw.maintainers {
+        match Maintainer::parse(m.get_ref(), rules) {
+            Ok(x) => {
+                maintainers.push(x);
+                spans.push(m.span());
+            }
+            Err(NameError::Reserved) => problems.push(Problem {
+                help: Some("write `maintainers = []` for a package that nobody maintains".into()),
+                ..problem(
+                    Code::ReservedLogin,
+                    Some(m.span()),
+                    "`nobody` cannot be listed as a maintainer",
+                )
+            }),
+            Err(e) => {
+                let code = if m.get_ref().starts_with('%') {
+                    Code::BadGroupName
+                } else {
+                    Code::BadLogin
+                };
+                problems.push(problem(code, Some(m.span()), format!("maintainer {e}")));
+            }
+        }
+    }
+    Package {
+        maintainers,
+        spans,
+        file: crate::diag::FileId(0),
+    }
+}
+
+fn track(bug: u64, archive: Option<String>, raw: RawTrack, problems: &mut Vec<Problem>) -> Track {
+    for s in &raw.suites {
+        if !TRACK_SUITES.contains(&s.get_ref().as_str()) {
+            problems.push(problem(
+                Code::UnknownSuite,
+                Some(s.span()),
+                format!("a track follows stable or oldstable, not `{}`", s.get_ref()),
+            ));
+        }
+    }
+    for (_, p) in raw.progress() {
+        if !TRACK_STATES.contains(&p.state.get_ref().as_str()) {
+            problems.push(problem(
+                Code::UnknownTrackState,
+                Some(p.state.span()),
+                format!("unknown state `{}`", p.state.get_ref()),
+            ));
+        }
+    }
+    let progress = raw
+        .progress()
+        .map(|(n, p)| (n.to_owned(), p.clone()))
+        .collect();
+    Track {
+        bug,
+        archive,
+        package: raw.package.get_ref().clone(),
+        package_span: raw.package.span(),
+        suites: raw.suites.iter().map(|s| s.get_ref().clone()).collect(),
+        suite_spans: raw.suites.iter().map(|s| s.span()).collect(),
+        bts: raw.bts,
+        progress,
+        file: crate::diag::FileId(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_paths() {
+        assert_eq!(
+            classify("maintainers/packages/p/perl.toml"),
+            Kind::Package {
+                shard: Some("p".into()),
+                name: "perl".into()
+            }
+        );
+        assert_eq!(classify("maintainers/people/x.txt"), Kind::Unexpected);
+        assert_eq!(
+            classify("maintainers/tracks/archive/stable-12.5/1.toml"),
+            Kind::Track {
+                bug: "1".into(),
+                archive: Some("stable-12.5".into())
+            }
+        );
+        assert_eq!(classify("maintainers/README"), Kind::Unexpected);
+    }
+}

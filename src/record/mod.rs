@@ -1,0 +1,124 @@
+//! The record formats of DESIGN §2 as parsed from TOML: raw values with their spans, before
+//! names are checked against the rules and before any cross-file fact is known.
+
+mod emit;
+mod track;
+
+pub use emit::{group as group_toml, package as package_toml, person as person_toml};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use track::{BtsInfo, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES};
+
+/// `packages/<c>/<name>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackage {
+    pub maintainers: Vec<Spanned<String>>,
+}
+
+/// `people/<login>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    pub name: String,
+    pub email: Spanned<String>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub inactive: bool,
+}
+
+/// `groups/<name>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub email: Option<Spanned<String>>,
+    /// Other addresses of the same list (import, author matching).
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    pub members: Vec<Spanned<String>>,
+}
+
+/// `config.toml`: distribution-wide settings. Every field is optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Distribution name shown on pages.
+    #[serde(default)]
+    pub distribution: Option<String>,
+    /// Where the rendered lists are published.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Bug tracker link for a package; `{package}` is replaced by the name.
+    #[serde(default)]
+    pub bug_url: Option<String>,
+    /// The Debian BTS SOAP endpoint, for tracking.
+    #[serde(default)]
+    pub bts_url: Option<String>,
+    #[serde(default)]
+    pub names: RawNameRules,
+    /// Identity used for the build system's commits.
+    #[serde(default)]
+    pub buildsystem: Option<RawIdentity>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNameRules {
+    pub package: Option<Spanned<String>>,
+    pub package_max_len: Option<usize>,
+    pub login: Option<Spanned<String>>,
+    pub group: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    pub name: String,
+    pub email: String,
+}
+
+fn default_branches() -> Vec<String> {
+    vec!["main".to_owned()]
+}
+
+/// `policy.toml`: who holds which role, and which branches accept pushes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub admins: Vec<String>,
+    #[serde(default)]
+    pub buildsystem: Vec<String>,
+    #[serde(default)]
+    pub trackers: Vec<String>,
+    #[serde(default = "default_branches")]
+    pub branches: Vec<String>,
+}
+
+impl Default for RawPolicy {
+    fn default() -> Self {
+        RawPolicy {
+            admins: Vec::new(),
+            buildsystem: Vec::new(),
+            trackers: Vec::new(),
+            branches: default_branches(),
+        }
+    }
+}
+
+/// One suite of `suites.toml`, e.g. `[stable] codename = "bookworm"  version = "12.5"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSuite {
+    pub codename: String,
+    pub version: String,
+}
+
+/// `suites.toml`: suite name to its codename and current point release.
+pub type RawSuites = std::collections::BTreeMap<String, RawSuite>;

@@ -1,0 +1,171 @@
+//! Records from git objects: any revision of a repository, bare ones included.
+
+use std::path::Path;
+
+use gix::objs::FindExt;
+use gix::objs::tree::EntryKind;
+
+use super::{Content, Entry, Location, MAX_FILE_SIZE, Mode, ROOT, SourceError};
+
+/// Opens the repository at (or above) `dir`.
+pub fn open_repo(dir: &Path) -> Result<gix::ThreadSafeRepository, SourceError> {
+    gix::ThreadSafeRepository::discover(dir).map_err(|source| SourceError::Open {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// A tree in a repository: the `maintainers/` directory of one revision.
+pub struct GitSource {
+    repo: gix::ThreadSafeRepository,
+    label: String,
+    /// The root tree of the revision.
+    tree: gix::ObjectId,
+}
+
+impl GitSource {
+    /// The tree of `rev` (anything `git rev-parse` accepts that peels to a tree).
+    pub fn at_rev(repo: gix::ThreadSafeRepository, rev: &str) -> Result<Self, SourceError> {
+        let local = repo.to_thread_local();
+        let rev_err = |source| SourceError::Rev {
+            rev: rev.to_owned(),
+            source,
+        };
+        let id = local.rev_parse_single(rev).map_err(rev_err)?;
+        let tree = id
+            .object()
+            .and_then(|o| o.peel_to_tree())
+            .map_err(rev_err)?
+            .id;
+        Ok(GitSource {
+            repo,
+            label: rev.to_owned(),
+            tree,
+        })
+    }
+
+    /// A tree already known by id (the hook's pushed commits).
+    pub fn at_tree(repo: gix::ThreadSafeRepository, tree: gix::ObjectId, label: String) -> Self {
+        GitSource { repo, label, tree }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("revision {}", self.label)
+    }
+
+    pub(super) fn thread_local(&self) -> gix::Repository {
+        self.repo.to_thread_local()
+    }
+
+    fn records_tree(&self, repo: &gix::Repository) -> Result<Option<gix::ObjectId>, SourceError> {
+        let mut buf = Vec::new();
+        let root = repo
+            .objects
+            .find_tree(&self.tree, &mut buf)
+            .map_err(|source| SourceError::Object {
+                id: self.tree,
+                what: "root tree",
+                source,
+            })?;
+        Ok(root
+            .entries
+            .iter()
+            .find(|e| e.filename == ROOT && e.mode.is_tree())
+            .map(|e| e.oid.to_owned()))
+    }
+
+    pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {
+        let repo = self.thread_local();
+        let Some(top) = self.records_tree(&repo)? else {
+            return Err(SourceError::NoRecords {
+                where_: self.describe(),
+            });
+        };
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        let mut stack = vec![(top, ROOT.to_owned())];
+        while let Some((id, prefix)) = stack.pop() {
+            let tree =
+                repo.objects
+                    .find_tree(&id, &mut buf)
+                    .map_err(|source| SourceError::Object {
+                        id,
+                        what: "tree",
+                        source,
+                    })?;
+            for e in &tree.entries {
+                let path = format!("{prefix}/{}", e.filename);
+                let oid = e.oid.to_owned();
+                let (mode, location) = match e.mode.kind() {
+                    EntryKind::Tree => {
+                        stack.push((oid, path));
+                        continue;
+                    }
+                    EntryKind::Blob => (Mode::File, Location::Blob(oid)),
+                    EntryKind::BlobExecutable => (Mode::Executable, Location::Blob(oid)),
+                    EntryKind::Link => (Mode::Symlink, Location::None),
+                    EntryKind::Commit => (Mode::Submodule, Location::None),
+                };
+                out.push(Entry {
+                    path,
+                    mode,
+                    location,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn read_path(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        let repo = self.thread_local();
+        let tree = repo
+            .find_tree(self.tree)
+            .map_err(|source| SourceError::Object {
+                id: self.tree,
+                what: "root tree",
+                source,
+            })?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|source| SourceError::Object {
+                id: self.tree,
+                what: "tree entry",
+                source,
+            })?;
+        match entry {
+            Some(e) if e.mode().is_blob() => {
+                let id = e.object_id();
+                let blob = repo.find_blob(id).map_err(|source| SourceError::Object {
+                    id,
+                    what: "blob",
+                    source,
+                })?;
+                Ok(Some(blob.data.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+pub(super) fn read(
+    repo: &gix::Repository,
+    buf: &mut Vec<u8>,
+    entry: &Entry,
+) -> Result<Content, SourceError> {
+    let Location::Blob(id) = &entry.location else {
+        return Ok(Content::Skipped);
+    };
+    let blob = repo
+        .objects
+        .find_blob(id, buf)
+        .map_err(|source| SourceError::Object {
+            id: *id,
+            what: "blob",
+            source,
+        })?;
+    let len = blob.data.len() as u64;
+    if len > MAX_FILE_SIZE {
+        return Ok(Content::TooLarge(len));
+    }
+    Ok(Content::Bytes(blob.data.to_vec()))
+}

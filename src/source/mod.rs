@@ -1,0 +1,142 @@
+//! Where record bytes come from: a working tree on disk, or a tree read from git objects.
+//! Both list the files under `maintainers/` with their mode as git would record it, and both
+//! read them in parallel, so the validator sees identical input from either.
+
+mod git;
+mod worktree;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+pub use git::{GitSource, open_repo};
+pub use worktree::WorktreeSource;
+
+/// The directory every record lives under, relative to the repository root.
+pub const ROOT: &str = "maintainers";
+
+/// Records larger than this are refused unread (DESIGN §3).
+pub const MAX_FILE_SIZE: u64 = 64 * 1024;
+
+/// A file's mode, as git sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    File,
+    Executable,
+    Symlink,
+    Submodule,
+}
+
+/// Where an entry's bytes are.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Fs(PathBuf),
+    Blob(gix::ObjectId),
+    /// Symlinks and submodules: never read.
+    None,
+}
+
+/// One file under `maintainers/`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    pub mode: Mode,
+    pub location: Location,
+}
+
+/// What reading an entry gave.
+#[derive(Debug)]
+pub enum Content {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+    /// Not read: a symlink or submodule.
+    Skipped,
+}
+
+/// Failures of the tool itself while reading a source (not problems in the data).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the git repository at {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("cannot resolve revision `{rev}`")]
+    Rev {
+        rev: String,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("cannot read object {id} ({what})")]
+    Object {
+        id: gix::ObjectId,
+        what: &'static str,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("{where_} has no `maintainers/` directory")]
+    NoRecords { where_: String },
+}
+
+/// A source of record files.
+pub enum Source {
+    Worktree(WorktreeSource),
+    Git(Box<GitSource>),
+}
+
+impl Source {
+    /// Every file under `maintainers/`, sorted by path.
+    pub fn entries(&self) -> Result<Vec<Entry>, SourceError> {
+        let mut entries = match self {
+            Source::Worktree(w) => w.entries()?,
+            Source::Git(g) => g.entries()?,
+        };
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(entries)
+    }
+
+    /// A short description for messages: the directory, or the revision.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Worktree(w) => w.root().display().to_string(),
+            Source::Git(g) => g.describe(),
+        }
+    }
+
+    /// Reads every entry (in parallel) and maps it with `f`, keeping the order of `entries`.
+    pub fn map_entries<R, F>(&self, entries: &[Entry], f: F) -> Result<Vec<R>, SourceError>
+    where
+        R: Send,
+        F: Fn(&Entry, Content) -> R + Sync,
+    {
+        match self {
+            Source::Worktree(_) => entries
+                .par_iter()
+                .map(|e| Ok(f(e, worktree::read(e)?)))
+                .collect(),
+            Source::Git(g) => entries
+                .par_iter()
+                .map_init(
+                    || (g.thread_local(), Vec::new()),
+                    |(repo, buf), e| Ok(f(e, git::read(repo, buf, e)?)),
+                )
+                .collect(),
+        }
+    }
+
+    /// Reads one file by repository-relative path; `None` when it does not exist.
+    pub fn read_path(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        match self {
+            Source::Worktree(w) => w.read_path(path),
+            Source::Git(g) => g.read_path(path),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The validator behind `maintdb check`: loads every file of a source, applies the cross-file
+//! rules of DESIGN §3, and returns the database together with the report.
+
+use std::collections::HashMap;
+
+use crate::diag::{Code, Diagnostic, FileId, Report};
+use crate::load::{self, Key, Loaded, Record};
+use crate::model::Db;
+use crate::names::{Maintainer, NameRules};
+use crate::record::RawConfig;
+use crate::source::{Source, SourceError};
+
+const CONFIG: &str = "maintainers/config.toml";
+
+/// Loads and validates everything in `source`.
+pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
+    let entries = source.entries()?;
+    let mut report = Report::default();
+    let mut db = Db::default();
+
+    // config.toml first: its name rules apply to every other file.
+    let (config_entries, rest): (Vec<_>, Vec<_>) =
+        entries.into_iter().partition(|e| e.path == CONFIG);
+    let mut loaded = source.map_entries(&config_entries, |e, c| {
+        load::load(&e.path, e.mode, c, &NameRules::default())
+    })?;
+    if let Some(Loaded {
+        record: Some(Record::Config(cfg)),
+        ..
+    }) = loaded.first()
+    {
+        db.config = cfg.clone();
+    }
+    let rule_problem = apply_name_rules(&mut db);
+    let rules = db.rules.clone();
+    loaded.extend(source.map_entries(&rest, |e, c| load::load(&e.path, e.mode, c, &rules))?);
+
+    let mut known = Known::default();
+    for l in loaded {
+        let file = report.files.add(l.path, l.text);
+        for p in l.problems {
+            let mut d = Diagnostic::new(p.code, file, p.span, p.message);
+            if let Some(h) = p.help {
+                d = d.help(h);
+            }
+            report.push(d);
+        }
+        if let Some(k) = l.key {
+            known.add(k);
+        }
+        if let Some(r) = l.record {
+            insert(&mut db, r, file);
+        }
+    }
+    if let Some((span, msg)) = rule_problem {
+        let file = file_of(&report, CONFIG).expect("a rule problem comes from config.toml");
+        report.push(Diagnostic::new(Code::BadNameRule, file, span, msg));
+    }
+    cross_check(&db, &known, &mut report);
+    report.sort();
+    Ok((db, report))
+}
+
+fn file_of(report: &Report, path: &str) -> Option<FileId> {
+    (0..report.files.len() as u32)
+        .map(FileId)
+        .find(|&f| report.files.path(f) == path)
+}
+
+/// Compiles the name rules from config.toml; on failure keeps the defaults and returns the problem.
+fn apply_name_rules(db: &mut Db) -> Option<(Option<std::ops::Range<usize>>, String)> {
+    let RawConfig { names, .. } = &db.config;
+    let get = |s: &Option<toml::Spanned<String>>| s.as_ref().map(|s| s.get_ref().clone());
+    let (p, l, g) = (get(&names.package), get(&names.login), get(&names.group));
+    match NameRules::with(
+        p.as_deref(),
+        names.package_max_len,
+        l.as_deref(),
+        g.as_deref(),
+    ) {
+        Ok(r) => {
+            db.rules = r;
+            None
+        }
+        Err((which, e)) => {
+            let span = match which {
+                "package" => names.package.as_ref(),
+                "login" => names.login.as_ref(),
+                _ => names.group.as_ref(),
+            }
+            .map(|s| s.span());
+            Some((
+                span,
+                format!("the {which} name rule is not a valid regex: {e}"),
+            ))
+        }
+    }
+}
+
+fn insert(db: &mut Db, r: Record, file: FileId) {
+    match r {
+        Record::Config(_) => {}
+        Record::Policy(p) => db.policy = p,
+        Record::Suites(s) => db.suites = s,
+        Record::Person(l, mut p) => {
+            p.file = file;
+            db.people.insert(l, p);
+        }
+        Record::Group(g, mut x) => {
+            x.file = file;
+            db.groups.insert(g, x);
+        }
+        Record::Package(n, mut p) => {
+            p.file = file;
+            db.packages.insert(n, p);
+        }
+        Record::Track(mut t) => {
+            t.file = file;
+            db.tracks.push(t);
+        }
+    }
+}
+
+/// Names whose files exist, even when their content is broken.
+#[derive(Default)]
+struct Known {
+    people: std::collections::HashSet<String>,
+    groups: std::collections::HashSet<String>,
+    packages: std::collections::HashSet<String>,
+}
+
+impl Known {
+    fn add(&mut self, k: Key) {
+        match k {
+            Key::Person(l) => self.people.insert(l.as_str().to_owned()),
+            Key::Group(g) => self.groups.insert(g.as_str().to_owned()),
+            Key::Package(p) => self.packages.insert(p.as_str().to_owned()),
+        };
+    }
+}
+
+fn cross_check(db: &Db, known: &Known, report: &mut Report) {
+    for (name, pkg) in &db.packages {
+        for (m, span) in pkg.maintainers.iter().zip(&pkg.spans) {
+            match m {
+                Maintainer::Person(l) => match db.people.get(l) {
+                    Some(p) if p.inactive => report.push(
+                        Diagnostic::new(
+                            Code::InactiveMaintainer,
+                            pkg.file,
+                            Some(span.clone()),
+                            format!("{l} is marked inactive but still maintains {name}"),
+                        )
+                        .related(
+                            p.file,
+                            None,
+                            format!("{l} is marked inactive here"),
+                        ),
+                    ),
+                    Some(_) => {}
+                    None if known.people.contains(l.as_str()) => {}
+                    None => report.push(
+                        Diagnostic::new(
+                            Code::UnknownMaintainer,
+                            pkg.file,
+                            Some(span.clone()),
+                            format!("maintainer `{l}` of {name} is not a known person"),
+                        )
+                        .help(format!("add {} or correct the login", l.record_path())),
+                    ),
+                },
+                Maintainer::Group(g) => {
+                    if !known.groups.contains(g.as_str()) {
+                        report.push(
+                            Diagnostic::new(
+                                Code::UnknownGroup,
+                                pkg.file,
+                                Some(span.clone()),
+                                format!("group `%{g}` of {name} does not exist"),
+                            )
+                            .help(format!("add {} or correct the group name", g.record_path())),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for (name, group) in &db.groups {
+        for (m, span) in group.members.iter().zip(&group.spans) {
+            if !known.people.contains(m.as_str()) {
+                report.push(
+                    Diagnostic::new(
+                        Code::UnknownMember,
+                        group.file,
+                        Some(span.clone()),
+                        format!("member `{m}` of group {name} is not a known person"),
+                    )
+                    .help(format!("add {} or remove the member", m.record_path())),
+                );
+            }
+        }
+    }
+    case_collisions(db, report);
+    for t in &db.tracks {
+        if !known.packages.contains(&t.package) {
+            report.push(Diagnostic::new(
+                Code::UnknownPackage,
+                t.file,
+                Some(t.package_span.clone()),
+                format!(
+                    "bug {} tracks package `{}`, which does not exist",
+                    t.bug, t.package
+                ),
+            ));
+        }
+        for (s, span) in t.suites.iter().zip(&t.suite_spans) {
+            if crate::record::TRACK_SUITES.contains(&s.as_str()) && !db.suites.contains_key(s) {
+                report.push(
+                    Diagnostic::new(
+                        Code::UnknownSuite,
+                        t.file,
+                        Some(span.clone()),
+                        format!("suite `{s}` is not defined in suites.toml"),
+                    )
+                    .help(format!(
+                        "add a [{s}] table with codename and version to maintainers/suites.toml"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn case_collisions(db: &Db, report: &mut Report) {
+    let mut by_lower: HashMap<String, &crate::names::PackageName> =
+        HashMap::with_capacity(db.packages.len());
+    for name in db.packages.keys() {
+        if let Some(first) = by_lower.insert(name.as_str().to_lowercase(), name) {
+            // Keys iterate in byte order, so `first` is the earlier name: report the later one.
+            by_lower.insert(name.as_str().to_lowercase(), first);
+            report.push(
+                Diagnostic::new(
+                    Code::CaseCollision,
+                    db.packages[name].file,
+                    None,
+                    format!("package `{name}` differs from `{first}` only in case"),
+                )
+                .related(
+                    db.packages[first].file,
+                    None,
+                    format!("`{first}` is defined here"),
+                ),
+            );
+        }
+    }
+}

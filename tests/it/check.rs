@@ -1,0 +1,200 @@
+//! The validator on data-driven fixtures, from the working tree and from git objects alike.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use maintdb::diag::{Code, Format, Report, write_report};
+use maintdb::source::{GitSource, Source, WorktreeSource, open_repo};
+
+use crate::support::{self, git_ok};
+
+fn check(source: &Source) -> Report {
+    maintdb::validate::check(source)
+        .expect("the source can be read")
+        .1
+}
+
+fn short(report: &Report) -> String {
+    let mut out = Vec::new();
+    write_report(report, Format::Short, false, &mut out).expect("writes to memory");
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// Checks `dir` from the working tree and from a commit of it; both must agree.
+fn check_both(dir: &Path) -> Report {
+    let wt = check(&Source::Worktree(WorktreeSource::new(dir)));
+    let repo = support::repo_from(dir);
+    let git = check(&Source::Git(Box::new(
+        GitSource::at_rev(open_repo(repo.path()).expect("opens"), "HEAD").expect("HEAD resolves"),
+    )));
+    assert_eq!(
+        short(&wt),
+        short(&git),
+        "worktree and git disagree for {}",
+        dir.display()
+    );
+    wt
+}
+
+fn cases(kind: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(support::fixtures().join(kind))
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn valid_fixtures_have_no_diagnostics() {
+    for dir in cases("valid") {
+        let r = check_both(&dir);
+        assert!(
+            r.diagnostics.is_empty(),
+            "{}:\n{}",
+            dir.display(),
+            short(&r)
+        );
+    }
+}
+
+/// Codes that need a file mode or size a fixture directory cannot hold; tested below.
+const BUILT_IN_TESTS: &[Code] = &[
+    Code::Symlink,
+    Code::ExecutableFile,
+    Code::Submodule,
+    Code::FileTooLarge,
+];
+
+#[test]
+fn each_invalid_fixture_gives_exactly_its_code() {
+    let mut covered = BTreeSet::new();
+    for dir in cases("invalid") {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let code_name = name.split("--").next().unwrap();
+        let code =
+            Code::from_name(code_name).unwrap_or_else(|| panic!("{name}: no code {code_name}"));
+        let r = check_both(&dir);
+        let codes: BTreeSet<Code> = r.codes().into_iter().collect();
+        assert_eq!(codes, BTreeSet::from([code]), "{name}:\n{}", short(&r));
+        covered.insert(code);
+    }
+    covered.extend(BUILT_IN_TESTS);
+    let missing: Vec<_> = Code::ALL.iter().filter(|c| !covered.contains(c)).collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a failing fixture: {missing:?}"
+    );
+}
+
+#[test]
+fn diagnostics_point_at_line_and_column() {
+    let r = check_both(&support::fixtures().join("invalid/unknown-maintainer--ghost"));
+    let out = short(&r);
+    assert!(
+        out.starts_with("maintainers/packages/b/baz.toml:1:16: error[unknown-maintainer]: maintainer `ghost` of baz"),
+        "{out}"
+    );
+    assert!(
+        out.contains("help: add maintainers/people/ghost.toml"),
+        "{out}"
+    );
+}
+
+#[test]
+fn one_broken_file_does_not_hide_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::fixtures().join("valid/base/maintainers"),
+        &tmp.path().join("maintainers"),
+    );
+    let m = tmp.path().join("maintainers");
+    std::fs::write(m.join("people/alice.toml"), "name = [\n").unwrap();
+    std::fs::write(m.join("packages/b/baz.toml"), "maintainers = [\"ghost\"]\n").unwrap();
+    std::fs::write(m.join("groups/x.toml"), "members = []\n").unwrap();
+    let r = check_both(tmp.path());
+    let codes: BTreeSet<Code> = r.codes().into_iter().collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([Code::TomlSyntax, Code::UnknownMaintainer, Code::EmptyGroup]),
+        "{}",
+        short(&r)
+    );
+    // alice's file is broken but exists: packages naming alice are not reported too.
+    assert!(!short(&r).contains("`alice`"));
+}
+
+/// Writes `data` as a blob into `repo` and returns its id.
+fn hash_object(repo: &Path, data: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = support::git(repo)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn git_modes_are_errors() {
+    for (mode, code) in [
+        ("100755", Code::ExecutableFile),
+        ("120000", Code::Symlink),
+        ("160000", Code::Submodule),
+    ] {
+        let repo = support::repo_from(&support::fixtures().join("valid/base"));
+        let object = match mode {
+            "160000" => git_ok(repo.path(), &["rev-parse", "HEAD"])
+                .trim()
+                .to_owned(),
+            _ => hash_object(repo.path(), b"maintainers = []\n"),
+        };
+        let entry = format!("{mode},{object},maintainers/packages/b/baz.toml");
+        git_ok(
+            repo.path(),
+            &["update-index", "--add", "--cacheinfo", &entry],
+        );
+        git_ok(repo.path(), &["commit", "-q", "-m", "mode"]);
+        let src = Source::Git(Box::new(
+            GitSource::at_rev(open_repo(repo.path()).unwrap(), "HEAD").unwrap(),
+        ));
+        let codes: BTreeSet<Code> = check(&src).codes().into_iter().collect();
+        assert_eq!(codes, BTreeSet::from([code]), "mode {mode}");
+    }
+}
+
+#[test]
+fn worktree_symlink_and_executable_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::fixtures().join("valid/base/maintainers"),
+        &tmp.path().join("maintainers"),
+    );
+    let m = tmp.path().join("maintainers");
+    std::os::unix::fs::symlink("bar.toml", m.join("packages/b/baz.toml")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        m.join("people/bob.toml"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let r = check_both(tmp.path());
+    let codes: BTreeSet<Code> = r.codes().into_iter().collect();
+    assert_eq!(codes, BTreeSet::from([Code::Symlink, Code::ExecutableFile]));
+}
+
+#[test]
+fn file_too_large() {
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::fixtures().join("valid/base/maintainers"),
+        &tmp.path().join("maintainers"),
+    );
+    let big = format!("maintainers = []\n{}", "# padding\n".repeat(7000));
+    std::fs::write(tmp.path().join("maintainers/packages/b/baz.toml"), big).unwrap();
+    let r = check_both(tmp.path());
+    assert_eq!(r.codes(), vec![Code::FileTooLarge]);
+}

@@ -1,0 +1,141 @@
+//! The command line: exit codes, output formats, read commands, a bare repository.
+
+use crate::support::{self, maintdb, run};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    support::fixtures().join(name)
+}
+
+#[test]
+fn check_exit_codes() {
+    let (code, out, _) = run(maintdb(&fixture("valid/base")).arg("check"));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 errors, 0 warnings in 9 files"), "{out}");
+    let (code, _, _) = run(maintdb(&fixture("invalid/unknown-maintainer--ghost")).arg("check"));
+    assert_eq!(code, 1);
+    // A warning alone is not a failure.
+    let (code, out, _) = run(maintdb(&fixture("invalid/inactive-maintainer--dave")).arg("check"));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[inactive-maintainer]"));
+    // Usage and tool failures are 2.
+    let (code, _, _) = run(maintdb(&fixture("valid/base")).args(["check", "--format", "xml"]));
+    assert_eq!(code, 2);
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(maintdb(empty.path()).arg("check"));
+    assert_eq!(code, 2);
+    assert!(err.contains("no `maintainers/` directory"), "{err}");
+}
+
+#[test]
+fn json_format() {
+    let (code, out, _) =
+        run(maintdb(&fixture("invalid/unknown-maintainer--ghost"))
+            .args(["check", "--format", "json"]));
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-maintainer");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["path"], "maintainers/packages/b/baz.toml");
+    assert_eq!(d["line"], 1);
+    assert_eq!(d["column"], 16);
+    assert!(d["help"].as_str().unwrap().contains("people/ghost.toml"));
+    assert_eq!(doc["summary"]["errors"], 1);
+    assert_eq!(doc["summary"]["warnings"], 0);
+    assert_eq!(doc["summary"]["files"], 10);
+}
+
+#[test]
+fn github_and_rich_formats() {
+    let dir = fixture("invalid/unknown-maintainer--ghost");
+    let (_, out, _) = run(maintdb(&dir).args(["check", "--format", "github"]));
+    assert!(
+        out.starts_with(
+            "::error file=maintainers/packages/b/baz.toml,line=1,col=16,title=unknown-maintainer::"
+        ),
+        "{out}"
+    );
+    let (_, out, _) = run(maintdb(&dir).args(["check", "--format", "rich"]));
+    assert!(out.contains("error[unknown-maintainer]"), "{out}");
+    assert!(out.contains("maintainers = [\"ghost\"]"), "{out}");
+}
+
+#[test]
+fn get_and_who() {
+    let dir = fixture("valid/base");
+    let (code, out, _) = run(maintdb(&dir).args(["get", "perl-Foo"]));
+    assert_eq!((code, out.as_str()), (0, "perl-Foo:alice,%perl\n"));
+    let (code, out, _) = run(maintdb(&dir).args(["get", "unknown-pkg"]));
+    assert_eq!((code, out.as_str()), (1, ""));
+    let (code, out, _) = run(maintdb(&dir).arg("get"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "bar:nobody\nperl-Foo:alice,%perl\n")
+    );
+    let (_, out, _) = run(maintdb(&dir).args(["who", "alice"]));
+    assert_eq!(out, "perl-Foo:alice\n");
+    let (_, out, _) = run(maintdb(&dir).args(["who", "nobody"]));
+    assert_eq!(out, "bar:nobody\n");
+    let (_, out, _) = run(maintdb(&dir).args(["who", "%perl"]));
+    assert_eq!(out, "perl-Foo:%perl\n");
+    let (code, out, _) = run(maintdb(&dir).args(["who", "zed"]));
+    assert_eq!((code, out.as_str()), (1, ""));
+}
+
+#[test]
+fn bare_repository_with_rev() {
+    let repo = support::repo_from(&fixture("invalid/unknown-maintainer--ghost"));
+    let bare = tempfile::tempdir().unwrap();
+    support::git_ok(
+        repo.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            ".",
+            bare.path().join("b.git").to_str().unwrap(),
+        ],
+    );
+    let b = bare.path().join("b.git");
+    let (code, out, _) =
+        run(maintdb(bare.path()).args(["--repo", b.to_str().unwrap(), "check", "--rev", "main"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[unknown-maintainer]"));
+    let (code, out, _) =
+        run(maintdb(bare.path()).args(["--repo", b.to_str().unwrap(), "get", "baz"]));
+    assert_eq!((code, out.as_str()), (0, "baz:ghost\n"));
+    let (code, _, err) =
+        run(maintdb(bare.path()).args(["--repo", b.to_str().unwrap(), "check", "--rev", "nope"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot resolve revision `nope`"), "{err}");
+}
+
+#[test]
+fn explain_and_docs_agree() {
+    let (code, out, _) = run(maintdb(&fixture("valid/base")).args(["explain", "empty-group"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("cause: A group has no members."));
+    let (_, all, _) = run(maintdb(&fixture("valid/base")).arg("explain"));
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"),
+    )
+    .unwrap();
+    assert_eq!(
+        all, docs,
+        "docs/diagnostics.md is stale: regenerate with `maintdb explain > docs/diagnostics.md`"
+    );
+}
+
+#[test]
+fn shipped_sample_is_clean() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, out, _) = run(maintdb(root).args([
+        "--repo",
+        root.to_str().unwrap(),
+        "check",
+        "--format",
+        "short",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("0 errors, 0 warnings"), "{out}");
+}

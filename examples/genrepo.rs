@@ -13,7 +13,8 @@ fn blob(out: &mut impl Write, path: &str, data: &str) -> io::Result<()> {
     writeln!(out, "M 100644 inline {path}\ndata {}\n{data}", data.len())
 }
 
-fn commit(out: &mut impl Write, n: u64, msg: &str, first: bool) -> io::Result<()> {
+/// Later commits on the same branch continue from its tip: fast-import chains them itself.
+fn commit(out: &mut impl Write, n: u64, msg: &str) -> io::Result<()> {
     writeln!(out, "commit refs/heads/main")?;
     writeln!(
         out,
@@ -25,11 +26,7 @@ fn commit(out: &mut impl Write, n: u64, msg: &str, first: bool) -> io::Result<()
         "committer Gen <gen@example.org> {} +0000",
         1_700_000_000 + n * 60
     )?;
-    writeln!(out, "data {}\n{msg}", msg.len())?;
-    if !first {
-        writeln!(out, "from refs/heads/main^0")?;
-    }
-    Ok(())
+    writeln!(out, "data {}\n{msg}", msg.len())
 }
 
 fn pkg_name(i: u64) -> String {
@@ -53,7 +50,7 @@ fn main() -> io::Result<()> {
         get(4, 100),
     );
     let mut out = BufWriter::new(io::stdout().lock());
-    commit(&mut out, 0, "generated", true)?;
+    commit(&mut out, 0, "generated")?;
     blob(
         &mut out,
         "maintainers/config.toml",
@@ -110,7 +107,7 @@ fn main() -> io::Result<()> {
         )?;
     }
     for c in 1..=commits {
-        commit(&mut out, c, &format!("hand over {touch} packages"), false)?;
+        commit(&mut out, c, &format!("hand over {touch} packages"))?;
         for k in 0..touch {
             let i = (c * 7919 + k * 104_729) % packages;
             let name = pkg_name(i);

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use crate::diag::{Code, Diagnostic, FileId, Report};
 use crate::load::{self, Key, Loaded, Record};
 use crate::model::Db;
-use crate::names::{Maintainer, NameRules};
+use crate::names::{Maintainer, NameRules, PackageName};
 use crate::record::RawConfig;
-use crate::source::{Source, SourceError};
+use crate::source::{Content, Source, SourceError};
 
 const CONFIG: &str = "maintainers/config.toml";
 
@@ -45,11 +45,10 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
             }
             report.push(d);
         }
-        if let Some(k) = l.key {
-            known.add(k);
-        }
-        if let Some(r) = l.record {
-            insert(&mut db, r, file);
+        match (l.record, l.key) {
+            (Some(r), _) => insert(&mut db, r, file),
+            (None, Some(k)) => known.add(k),
+            (None, None) => {}
         }
     }
     if let Some((span, msg)) = rule_problem {
@@ -59,6 +58,19 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     cross_check(&db, &known, &mut report);
     report.sort();
     Ok((db, report))
+}
+
+/// The name rules of `source`'s config.toml alone (the defaults when it is missing or broken),
+/// for commands that read one record without a full check.
+pub fn name_rules(source: &Source) -> Result<NameRules, SourceError> {
+    let mut db = Db::default();
+    if let Some(bytes) = source.read_path(CONFIG)? {
+        if let Some(Record::Config(cfg)) = load::load(CONFIG, crate::source::Mode::File, Content::Bytes(bytes), &db.rules).record {
+            db.config = cfg;
+        }
+    }
+    apply_name_rules(&mut db);
+    Ok(db.rules)
 }
 
 fn file_of(report: &Report, path: &str) -> Option<FileId> {
@@ -121,7 +133,8 @@ fn insert(db: &mut Db, r: Record, file: FileId) {
     }
 }
 
-/// Names whose files exist, even when their content is broken.
+/// Names whose files exist but could not be loaded: references to them are not reported
+/// again (the broken file already is).
 #[derive(Default)]
 struct Known {
     people: std::collections::HashSet<String>,
@@ -170,7 +183,7 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
                     ),
                 },
                 Maintainer::Group(g) => {
-                    if !known.groups.contains(g.as_str()) {
+                    if !db.groups.contains_key(g) && !known.groups.contains(g.as_str()) {
                         report.push(
                             Diagnostic::new(
                                 Code::UnknownGroup,
@@ -187,7 +200,7 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
     }
     for (name, group) in &db.groups {
         for (m, span) in group.members.iter().zip(&group.spans) {
-            if !known.people.contains(m.as_str()) {
+            if !db.people.contains_key(m) && !known.people.contains(m.as_str()) {
                 report.push(
                     Diagnostic::new(
                         Code::UnknownMember,
@@ -202,7 +215,7 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
     }
     case_collisions(db, report);
     for t in &db.tracks {
-        if !known.packages.contains(&t.package) {
+        if !db.packages.contains_key(t.package.as_str()) && !known.packages.contains(&t.package) {
             report.push(Diagnostic::new(
                 Code::UnknownPackage,
                 t.file,
@@ -232,25 +245,32 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
 }
 
 fn case_collisions(db: &Db, report: &mut Report) {
-    let mut by_lower: HashMap<String, &crate::names::PackageName> =
-        HashMap::with_capacity(db.packages.len());
-    for name in db.packages.keys() {
-        if let Some(first) = by_lower.insert(name.as_str().to_lowercase(), name) {
-            // Keys iterate in byte order, so `first` is the earlier name: report the later one.
-            by_lower.insert(name.as_str().to_lowercase(), first);
-            report.push(
-                Diagnostic::new(
-                    Code::CaseCollision,
-                    db.packages[name].file,
-                    None,
-                    format!("package `{name}` differs from `{first}` only in case"),
-                )
-                .related(
-                    db.packages[first].file,
-                    None,
-                    format!("`{first}` is defined here"),
-                ),
-            );
+    // Only a name with an uppercase letter can collide with another: look those up by their
+    // lowercase form, instead of lowercasing every name.
+    let mut folded: HashMap<String, &PackageName> = HashMap::new();
+    for name in db.packages.keys().filter(|n| n.as_str().chars().any(char::is_uppercase)) {
+        let lower = name.as_str().to_lowercase();
+        let first = match db.packages.get_key_value(lower.as_str()) {
+            Some((lowercase_twin, _)) => Some(lowercase_twin),
+            None => folded.get(&lower).copied(),
+        };
+        match first {
+            Some(first) => {
+                // Report against whichever of the two sorts later.
+                let (a, b) = if first < name { (first, name) } else { (name, first) };
+                report.push(
+                    Diagnostic::new(
+                        Code::CaseCollision,
+                        db.packages[b].file,
+                        None,
+                        format!("package `{b}` differs from `{a}` only in case"),
+                    )
+                    .related(db.packages[a].file, None, format!("`{a}` is defined here")),
+                );
+            }
+            None => {
+                folded.insert(lower, name);
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         return Ok(EXIT_OK);
     };
     // One package: read just its file.
-    let rules = crate::names::NameRules::default();
+    let rules = crate::validate::name_rules(&source)?;
     let Ok(pkg) = crate::names::PackageName::parse(name, &rules) else {
         return Ok(EXIT_DATA);
     };

@@ -64,7 +64,23 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             return Ok(EXIT_DATA);
         }
     };
-    let changes = plan.changes();
+    let mut changes = plan.changes();
+    if writer.has_records() {
+        let head = writer.source_at(None);
+        let mut unchanged = Vec::new();
+        for (i, c) in changes.iter().enumerate() {
+            if head.read_path(&c.path)? == c.content {
+                unchanged.push(i);
+            }
+        }
+        for i in unchanged.into_iter().rev() {
+            changes.remove(i);
+        }
+    }
+    if changes.is_empty() {
+        writeln!(out, "nothing changed: the records already match {}", file.display())?;
+        return Ok(EXIT_OK);
+    }
     let tree = writer.stage(&changes)?;
     let (_, report) = crate::validate::check(&writer.source_at(Some(tree)))?;
     if report.has_errors() {

@@ -83,6 +83,13 @@ fn get_and_who() {
 }
 
 #[test]
+fn get_uses_the_configured_name_rules() {
+    let dir = fixture("valid/custom-name-rules");
+    let (code, out, _) = run(maintdb(&dir).args(["get", "baz"]));
+    assert_eq!((code, out.as_str()), (0, "baz:Carol\n"));
+}
+
+#[test]
 fn bare_repository_with_rev() {
     let repo = support::repo_from(&fixture("invalid/unknown-maintainer--ghost"));
     let bare = tempfile::tempdir().unwrap();

@@ -4,10 +4,12 @@
 pub mod cli;
 pub mod commit;
 pub mod diag;
+pub mod hook;
 pub mod import;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod policy;
 pub mod record;
 pub mod source;
 pub mod validate;

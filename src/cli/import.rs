@@ -78,7 +78,11 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         }
     }
     if changes.is_empty() {
-        writeln!(out, "nothing changed: the records already match {}", file.display())?;
+        writeln!(
+            out,
+            "nothing changed: the records already match {}",
+            file.display()
+        )?;
         return Ok(EXIT_OK);
     }
     let tree = writer.stage(&changes)?;

@@ -4,6 +4,7 @@
 mod check;
 mod explain;
 mod get;
+mod hook;
 mod import;
 mod who;
 
@@ -48,6 +49,8 @@ enum Command {
     Import(import::Args),
     /// Explain a diagnostic code, or list them all.
     Explain(explain::Args),
+    /// Git hooks: the server's pre-receive check, and installing hooks.
+    Hook(hook::Args),
 }
 
 /// Where a command reads records: the working tree, or a revision.
@@ -134,6 +137,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Who(a) => who::run(cli, a, out),
         Command::Import(a) => import::run(cli, a, out),
         Command::Explain(a) => explain::run(a, out),
+        Command::Hook(a) => hook::run(a, out),
     }
 }
 

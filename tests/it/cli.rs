@@ -146,3 +146,27 @@ fn shipped_sample_is_clean() {
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("0 errors, 0 warnings"), "{out}");
 }
+
+#[test]
+fn ci_check_script_picks_the_format() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ci/check.sh");
+    let dir = fixture("invalid/unknown-maintainer--ghost");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg(&script)
+        .current_dir(&dir)
+        .env("MAINTDB", support::bin())
+        .env_remove("GITHUB_ACTIONS");
+    let (code, out, _) = run(&mut cmd);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("baz.toml:1:16: error[unknown-maintainer]"),
+        "{out}"
+    );
+    cmd.env("GITHUB_ACTIONS", "true");
+    let (code, out, _) = run(&mut cmd);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("::error file=maintainers/packages/b/baz.toml"),
+        "{out}"
+    );
+}

@@ -2,5 +2,6 @@
 
 mod check;
 mod cli;
+mod hook;
 mod import;
 mod support;

@@ -1,12 +1,17 @@
 //! The validator behind `maintdb check`: loads every file of a source, applies the cross-file
 //! rules of DESIGN §3, and returns the database together with the report.
 
+mod cross;
+pub mod delta;
+
+pub use cross::{Facts, PersonFact};
+
 use std::collections::HashMap;
 
 use crate::diag::{Code, Diagnostic, FileId, Report};
 use crate::load::{self, Key, Loaded, Record};
 use crate::model::Db;
-use crate::names::{Maintainer, NameRules, PackageName};
+use crate::names::{GroupName, Login, NameRules, PackageName};
 use crate::record::RawConfig;
 use crate::source::{Content, Source, SourceError};
 
@@ -37,15 +42,8 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
 
     let mut known = Known::default();
     for l in loaded {
-        let file = report.files.add(l.path, l.text);
-        for p in l.problems {
-            let mut d = Diagnostic::new(p.code, file, p.span, p.message);
-            if let Some(h) = p.help {
-                d = d.help(h);
-            }
-            report.push(d);
-        }
-        match (l.record, l.key) {
+        let (file, record, key) = absorb(&mut report, l);
+        match (record, key) {
             (Some(r), _) => insert(&mut db, r, file),
             (None, Some(k)) => known.add(k),
             (None, None) => {}
@@ -60,14 +58,34 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     Ok((db, report))
 }
 
+/// Adds a loaded file and its per-file problems to `report`.
+fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option<Key>) {
+    let file = report.files.add(l.path, l.text);
+    for p in l.problems {
+        let mut d = Diagnostic::new(p.code, file, p.span, p.message);
+        if let Some(h) = p.help {
+            d = d.help(h);
+        }
+        report.push(d);
+    }
+    (file, l.record, l.key)
+}
+
 /// The name rules of `source`'s config.toml alone (the defaults when it is missing or broken),
 /// for commands that read one record without a full check.
 pub fn name_rules(source: &Source) -> Result<NameRules, SourceError> {
     let mut db = Db::default();
-    if let Some(bytes) = source.read_path(CONFIG)? {
-        if let Some(Record::Config(cfg)) = load::load(CONFIG, crate::source::Mode::File, Content::Bytes(bytes), &db.rules).record {
-            db.config = cfg;
-        }
+    let bytes = source.read_path(CONFIG)?;
+    if let Some(bytes) = bytes
+        && let Some(Record::Config(cfg)) = load::load(
+            CONFIG,
+            crate::source::Mode::File,
+            Content::Bytes(bytes),
+            &db.rules,
+        )
+        .record
+    {
+        db.config = cfg;
     }
     apply_name_rules(&mut db);
     Ok(db.rules)
@@ -152,95 +170,47 @@ impl Known {
     }
 }
 
-fn cross_check(db: &Db, known: &Known, report: &mut Report) {
-    for (name, pkg) in &db.packages {
-        for (m, span) in pkg.maintainers.iter().zip(&pkg.spans) {
-            match m {
-                Maintainer::Person(l) => match db.people.get(l) {
-                    Some(p) if p.inactive => report.push(
-                        Diagnostic::new(
-                            Code::InactiveMaintainer,
-                            pkg.file,
-                            Some(span.clone()),
-                            format!("{l} is marked inactive but still maintains {name}"),
-                        )
-                        .related(
-                            p.file,
-                            None,
-                            format!("{l} is marked inactive here"),
-                        ),
-                    ),
-                    Some(_) => {}
-                    None if known.people.contains(l.as_str()) => {}
-                    None => report.push(
-                        Diagnostic::new(
-                            Code::UnknownMaintainer,
-                            pkg.file,
-                            Some(span.clone()),
-                            format!("maintainer `{l}` of {name} is not a known person"),
-                        )
-                        .help(format!("add {} or correct the login", l.record_path())),
-                    ),
-                },
-                Maintainer::Group(g) => {
-                    if !db.groups.contains_key(g) && !known.groups.contains(g.as_str()) {
-                        report.push(
-                            Diagnostic::new(
-                                Code::UnknownGroup,
-                                pkg.file,
-                                Some(span.clone()),
-                                format!("group `%{g}` of {name} does not exist"),
-                            )
-                            .help(format!("add {} or correct the group name", g.record_path())),
-                        );
-                    }
-                }
-            }
+/// [`Facts`] over a fully loaded tree.
+struct FullTree<'a> {
+    db: &'a Db,
+    known: &'a Known,
+}
+
+impl Facts for FullTree<'_> {
+    fn person(&self, login: &Login) -> PersonFact {
+        match self.db.people.get(login) {
+            Some(p) => PersonFact::Present {
+                inactive: p.inactive,
+            },
+            None if self.known.people.contains(login.as_str()) => PersonFact::Broken,
+            None => PersonFact::Missing,
         }
     }
+
+    fn group_exists(&self, name: &GroupName) -> bool {
+        self.db.groups.contains_key(name) || self.known.groups.contains(name.as_str())
+    }
+
+    fn package_exists(&self, name: &str) -> bool {
+        self.db.packages.contains_key(name) || self.known.packages.contains(name)
+    }
+
+    fn suite_defined(&self, name: &str) -> bool {
+        self.db.suites.contains_key(name)
+    }
+}
+
+fn cross_check(db: &Db, known: &Known, report: &mut Report) {
+    let facts = FullTree { db, known };
+    for (name, pkg) in &db.packages {
+        cross::package(name, pkg, &facts, report);
+    }
     for (name, group) in &db.groups {
-        for (m, span) in group.members.iter().zip(&group.spans) {
-            if !db.people.contains_key(m) && !known.people.contains(m.as_str()) {
-                report.push(
-                    Diagnostic::new(
-                        Code::UnknownMember,
-                        group.file,
-                        Some(span.clone()),
-                        format!("member `{m}` of group {name} is not a known person"),
-                    )
-                    .help(format!("add {} or remove the member", m.record_path())),
-                );
-            }
-        }
+        cross::group(name, group, &facts, report);
     }
     case_collisions(db, report);
     for t in &db.tracks {
-        if !db.packages.contains_key(t.package.as_str()) && !known.packages.contains(&t.package) {
-            report.push(Diagnostic::new(
-                Code::UnknownPackage,
-                t.file,
-                Some(t.package_span.clone()),
-                format!(
-                    "bug {} tracks package `{}`, which does not exist",
-                    t.bug, t.package
-                ),
-            ));
-        }
-        for (s, span) in t.suites.iter().zip(&t.suite_spans) {
-            if crate::record::TRACK_SUITES.contains(&s.as_str()) && !db.suites.contains_key(s) {
-                report.push(
-                    Diagnostic::new(
-                        Code::UnknownSuite,
-                        t.file,
-                        Some(span.clone()),
-                        format!("suite `{s}` is not defined in suites.toml"),
-                    )
-                    .help(format!(
-                        "add a [{s}] table with codename and version to maintainers/suites.toml"
-                    )),
-                );
-            }
-        }
+        cross::track(t, &facts, report);
     }
 }
 
@@ -248,7 +218,11 @@ fn case_collisions(db: &Db, report: &mut Report) {
     // Only a name with an uppercase letter can collide with another: look those up by their
     // lowercase form, instead of lowercasing every name.
     let mut folded: HashMap<String, &PackageName> = HashMap::new();
-    for name in db.packages.keys().filter(|n| n.as_str().chars().any(char::is_uppercase)) {
+    for name in db
+        .packages
+        .keys()
+        .filter(|n| n.as_str().chars().any(char::is_uppercase))
+    {
         let lower = name.as_str().to_lowercase();
         let first = match db.packages.get_key_value(lower.as_str()) {
             Some((lowercase_twin, _)) => Some(lowercase_twin),
@@ -257,15 +231,15 @@ fn case_collisions(db: &Db, report: &mut Report) {
         match first {
             Some(first) => {
                 // Report against whichever of the two sorts later.
-                let (a, b) = if first < name { (first, name) } else { (name, first) };
-                report.push(
-                    Diagnostic::new(
-                        Code::CaseCollision,
-                        db.packages[b].file,
-                        None,
-                        format!("package `{b}` differs from `{a}` only in case"),
-                    )
-                    .related(db.packages[a].file, None, format!("`{a}` is defined here")),
+                let (a, b) = if first < name {
+                    (first, name)
+                } else {
+                    (name, first)
+                };
+                cross::case_collision(
+                    (a.as_str(), Some(db.packages[a].file)),
+                    (b.as_str(), db.packages[b].file),
+                    report,
                 );
             }
             None => {

@@ -1,0 +1,326 @@
+//! Validation that follows a change (the hook's hot path). The parent tree is known to be
+//! valid, so only the records a commit changed are loaded, and the cross-file rules ask the new
+//! tree about just the records they touch. Changes whose effects reach across the whole tree
+//! (removing a person, group or package; editing config.toml or suites.toml) fall back to a
+//! full check.
+
+use gix::bstr::ByteSlice;
+use gix::diff::tree::recorder::Change;
+use gix::objs::FindExt;
+use gix::objs::tree::EntryKind;
+
+use super::cross::{self, Facts, PersonFact};
+use crate::diag::Report;
+use crate::load::{self, Record};
+use crate::names::{GroupName, Login, NameRules};
+use crate::source::{Content, GitSource, MAX_FILE_SIZE, Mode, ROOT, Source, SourceError};
+
+fn object_err(id: gix::ObjectId, what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
+    move |source| SourceError::Object { id, what, source }
+}
+
+/// The id of `maintainers/` in a root tree.
+pub fn records_tree(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, SourceError> {
+    let mut buf = Vec::new();
+    let tree = repo
+        .objects
+        .find_tree(&root, &mut buf)
+        .map_err(object_err(root, "root tree"))?;
+    Ok(tree
+        .entries
+        .iter()
+        .find(|e| e.filename == ROOT && e.mode.is_tree())
+        .map(|e| e.oid.to_owned()))
+}
+
+/// Looks up `path` (relative to the repository root) in `root`.
+fn lookup(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+    path: &str,
+) -> Option<(EntryKind, gix::ObjectId)> {
+    let tree = repo.find_tree(root).ok()?;
+    let e = tree.lookup_entry_by_path(path).ok()??;
+    Some((e.mode().kind(), e.object_id()))
+}
+
+fn read(
+    repo: &gix::Repository,
+    kind: EntryKind,
+    id: gix::ObjectId,
+) -> Result<(Mode, Content), SourceError> {
+    let mode = match kind {
+        EntryKind::Blob => Mode::File,
+        EntryKind::BlobExecutable => Mode::Executable,
+        EntryKind::Link => return Ok((Mode::Symlink, Content::Skipped)),
+        EntryKind::Commit | EntryKind::Tree => return Ok((Mode::Submodule, Content::Skipped)),
+    };
+    // The header first: a huge blob in a push is refused without being inflated.
+    let size = repo
+        .find_header(id)
+        .map_err(object_err(id, "blob header"))?
+        .size();
+    if size > MAX_FILE_SIZE {
+        return Ok((mode, Content::TooLarge(size)));
+    }
+    let blob = repo.find_blob(id).map_err(object_err(id, "blob"))?;
+    Ok((mode, Content::Bytes(blob.data.clone())))
+}
+
+/// [`Facts`] answered by looking paths up in one tree.
+struct TreeFacts<'a> {
+    repo: &'a gix::Repository,
+    root: gix::ObjectId,
+    rules: &'a NameRules,
+}
+
+impl Facts for TreeFacts<'_> {
+    fn person(&self, login: &Login) -> PersonFact {
+        let path = login.record_path();
+        let Some((kind, id)) = lookup(self.repo, self.root, &path) else {
+            return PersonFact::Missing;
+        };
+        match read(self.repo, kind, id) {
+            Ok((mode, content)) => match load::load(&path, mode, content, self.rules) {
+                l if !l.problems.is_empty() => PersonFact::Broken,
+                load::Loaded {
+                    record: Some(Record::Person(_, p)),
+                    ..
+                } => PersonFact::Present {
+                    inactive: p.inactive,
+                },
+                _ => PersonFact::Broken,
+            },
+            Err(_) => PersonFact::Broken,
+        }
+    }
+
+    fn group_exists(&self, name: &GroupName) -> bool {
+        lookup(self.repo, self.root, &name.record_path()).is_some()
+    }
+
+    fn package_exists(&self, name: &str) -> bool {
+        match crate::names::PackageName::parse(name, self.rules) {
+            Ok(p) => lookup(self.repo, self.root, &p.record_path()).is_some(),
+            Err(_) => false,
+        }
+    }
+
+    fn suite_defined(&self, name: &str) -> bool {
+        let Some((kind, id)) = lookup(self.repo, self.root, "maintainers/suites.toml") else {
+            return false;
+        };
+        match read(self.repo, kind, id) {
+            Ok((_, Content::Bytes(b))) => {
+                toml::from_slice::<crate::record::RawSuites>(&b).is_ok_and(|s| s.contains_key(name))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Paths whose change can affect records that did not change: these need a full check.
+fn reaches_across(c: &Change) -> bool {
+    let path = match c {
+        Change::Deletion { path, .. } => {
+            let p = path.to_str_lossy();
+            return p.starts_with("people/")
+                || p.starts_with("groups/")
+                || p.starts_with("packages/");
+        }
+        Change::Addition { path, .. } | Change::Modification { path, .. } => path,
+    };
+    path == "config.toml" || path == "suites.toml"
+}
+
+/// The changes between two `maintainers/` trees, paths relative to `maintainers/`, trees
+/// themselves left out. Uses gix's low-level tree diff: it follows only differing subtrees.
+pub fn diff(
+    repo: &gix::Repository,
+    old: Option<gix::ObjectId>,
+    new: Option<gix::ObjectId>,
+) -> Result<Vec<Change>, SourceError> {
+    if old == new {
+        return Ok(Vec::new());
+    }
+    let empty = gix::ObjectId::empty_tree(repo.object_hash());
+    let (old, new) = (old.unwrap_or(empty), new.unwrap_or(empty));
+    let mut buf1 = Vec::new();
+    let mut buf2 = Vec::new();
+    let lhs = repo
+        .objects
+        .find_tree_iter(&old, &mut buf1)
+        .map_err(object_err(old, "tree"))?;
+    let rhs = repo
+        .objects
+        .find_tree_iter(&new, &mut buf2)
+        .map_err(object_err(new, "tree"))?;
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        lhs,
+        rhs,
+        gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut recorder,
+    )
+    .map_err(|e| SourceError::Object {
+        id: new,
+        what: "tree diff",
+        source: gix::Error::from_error(e),
+    })?;
+    let mut changes = recorder.records;
+    changes.retain(|c| match c {
+        Change::Addition { entry_mode, .. } | Change::Deletion { entry_mode, .. } => {
+            !entry_mode.is_tree()
+        }
+        Change::Modification {
+            entry_mode,
+            previous_entry_mode,
+            ..
+        } => !(entry_mode.is_tree() && previous_entry_mode.is_tree()),
+    });
+    Ok(changes)
+}
+
+/// Validates `tree`, given that `parent` (when there is one) is valid. The report covers the
+/// changed files, or the whole tree when the change reaches across it.
+pub fn check_change(
+    repo: &gix::Repository,
+    parent: Option<gix::ObjectId>,
+    tree: gix::ObjectId,
+) -> Result<Report, SourceError> {
+    let old = match parent {
+        Some(p) => records_tree(repo, p)?,
+        None => None,
+    };
+    let new = records_tree(repo, tree)?;
+    let changes = diff(repo, old, new)?;
+    check_changes(
+        repo,
+        parent.is_some() && old.is_some() && new.is_some(),
+        tree,
+        &changes,
+    )
+}
+
+/// Validates `tree` given `changes` from a valid parent; `incremental` is false when there is
+/// no valid parent to start from, which means a full check.
+pub fn check_changes(
+    repo: &gix::Repository,
+    incremental: bool,
+    tree: gix::ObjectId,
+    changes: &[Change],
+) -> Result<Report, SourceError> {
+    let full = || {
+        let src = Source::Git(Box::new(GitSource::at_tree(
+            repo.clone().into_sync(),
+            tree,
+            tree.to_hex_with_len(12).to_string(),
+        )));
+        super::check(&src).map(|(_, r)| r)
+    };
+    if !incremental {
+        return full();
+    }
+    if changes.iter().any(reaches_across) {
+        return full();
+    }
+
+    let src = Source::Git(Box::new(GitSource::at_tree(
+        repo.clone().into_sync(),
+        tree,
+        String::new(),
+    )));
+    let rules = super::name_rules(&src)?;
+    let facts = TreeFacts {
+        repo,
+        root: tree,
+        rules: &rules,
+    };
+    let mut report = Report::default();
+    for c in changes {
+        let (path, mode, id, added) = match c {
+            Change::Addition {
+                path,
+                entry_mode,
+                oid,
+                ..
+            } => (path, entry_mode, oid, true),
+            Change::Modification {
+                path,
+                entry_mode,
+                oid,
+                ..
+            } => (path, entry_mode, oid, false),
+            Change::Deletion { .. } => continue,
+        };
+        if mode.is_tree() {
+            // A file replaced by a directory: its files are listed on their own.
+            continue;
+        }
+        let path = format!("{ROOT}/{}", path.to_str_lossy());
+        let (mode, content) = read(repo, mode.kind(), *id)?;
+        let loaded = load::load(&path, mode, content, &rules);
+        let (file, record, _) = super::absorb(&mut report, loaded);
+        match record {
+            Some(Record::Package(name, mut pkg)) => {
+                pkg.file = file;
+                cross::package(&name, &pkg, &facts, &mut report);
+                if added {
+                    case_collisions(repo, tree, &name, file, &mut report)?;
+                }
+            }
+            Some(Record::Group(name, mut g)) => {
+                g.file = file;
+                cross::group(&name, &g, &facts, &mut report);
+            }
+            Some(Record::Track(mut t)) => {
+                t.file = file;
+                cross::track(&t, &facts, &mut report);
+            }
+            _ => {}
+        }
+    }
+    report.sort();
+    Ok(report)
+}
+
+/// An added package against the others in its shard directory (the only place a name equal
+/// but for case can be, as the shard is the lowercased first character).
+fn case_collisions(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+    name: &crate::names::PackageName,
+    file: crate::diag::FileId,
+    report: &mut Report,
+) -> Result<(), SourceError> {
+    let dir = format!("{ROOT}/packages/{}", name.shard());
+    let Some((_, id)) = lookup(repo, root, &dir) else {
+        return Ok(());
+    };
+    let mut buf = Vec::new();
+    let tree = repo
+        .objects
+        .find_tree(&id, &mut buf)
+        .map_err(object_err(id, "tree"))?;
+    let lower = name.as_str().to_lowercase();
+    for e in &tree.entries {
+        let other = e.filename.to_str_lossy();
+        let Some(other) = other.strip_suffix(".toml") else {
+            continue;
+        };
+        if other != name.as_str() && other.to_lowercase() == lower {
+            let (earlier, later) = if other < name.as_str() {
+                (other, name.as_str())
+            } else {
+                (name.as_str(), other)
+            };
+            // Point at the pushed file either way; the other one is only named.
+            cross::case_collision((earlier, None), (later, file), report);
+        }
+    }
+    Ok(())
+}

@@ -1,19 +1,9 @@
 //! Checking one push: the ref rules, then each new commit's tree (validated incrementally
 //! against its first parent) and its change (allowed for the pusher), and its author.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
-use gix::bstr::ByteSlice;
-use gix::diff::tree::recorder::Change as TreeChange;
-
-use crate::diag::{Report, Severity};
-use crate::load::{self, Kind, Record};
-use crate::names::{GroupName, NameRules};
-use crate::policy::{self, Actor, Refusal, Rule};
-use crate::record::RawPolicy;
-use crate::source::{Content, GitSource, Mode, ROOT, Source, SourceError};
-use crate::validate::delta;
+use crate::gate::{Base, Finding, Gate, git, root_tree};
+use crate::policy::{self, Refusal, Rule};
+use crate::source::SourceError;
 
 /// One line of git's input: `<old> <new> <ref>`.
 #[derive(Debug, Clone)]
@@ -60,95 +50,24 @@ pub fn parse_updates(input: &str) -> Result<Vec<Update>, String> {
         .collect()
 }
 
+fn problem(refname: &str, commit: Option<gix::ObjectId>, f: Finding) -> Problem {
+    Problem {
+        refname: refname.to_owned(),
+        commit,
+        path: f.path,
+        code: f.code,
+        message: f.message,
+        help: f.help,
+    }
+}
+
 fn refusal(
     refname: &str,
     commit: Option<gix::ObjectId>,
     path: Option<&str>,
     r: Refusal,
 ) -> Problem {
-    Problem {
-        refname: refname.to_owned(),
-        commit,
-        path: path.map(ToOwned::to_owned),
-        code: r.rule.as_str().to_owned(),
-        message: r.message,
-        help: r.help,
-    }
-}
-
-fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
-    move |source| SourceError::Object {
-        id: gix::ObjectId::null(gix::hash::Kind::Sha1),
-        what,
-        source,
-    }
-}
-
-/// Reads and loads one record of `root`, if present.
-fn record_at(
-    repo: &gix::Repository,
-    root: Option<gix::ObjectId>,
-    path: &str,
-    rules: &NameRules,
-) -> Option<Record> {
-    let tree = repo.find_tree(root?).ok()?;
-    let entry = tree.lookup_entry_by_path(path).ok()??;
-    if !entry.mode().is_blob() {
-        return None;
-    }
-    let blob = repo.find_blob(entry.object_id()).ok()?;
-    let l = load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules);
-    l.record
-}
-
-/// What the push is checked against: the policy and people of the branch as it is.
-struct Base {
-    root: Option<gix::ObjectId>,
-    policy: RawPolicy,
-    rules: NameRules,
-}
-
-impl Base {
-    fn at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Result<Base, SourceError> {
-        let (policy, rules) = match root {
-            Some(r) => {
-                let src = Source::Git(Box::new(GitSource::at_tree(
-                    repo.clone().into_sync(),
-                    r,
-                    String::new(),
-                )));
-                let rules = crate::validate::name_rules(&src)?;
-                let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
-                    Some(Record::Policy(p)) => p,
-                    _ => RawPolicy::default(),
-                };
-                (policy, rules)
-            }
-            None => (RawPolicy::default(), NameRules::default()),
-        };
-        Ok(Base {
-            root,
-            policy,
-            rules,
-        })
-    }
-
-    fn actor(&self, repo: &gix::Repository, id: &str) -> Result<Actor, Refusal> {
-        Actor::resolve(id, &self.policy, &self.rules, |l| {
-            match record_at(repo, self.root, &l.record_path(), &self.rules) {
-                Some(Record::Person(_, p)) => Some(p.addresses().map(str::to_lowercase).collect()),
-                _ => None,
-            }
-        })
-    }
-}
-
-fn root_tree(repo: &gix::Repository, commit: gix::ObjectId) -> Result<gix::ObjectId, SourceError> {
-    Ok(repo
-        .find_commit(commit)
-        .and_then(|c| c.tree_id())
-        .map_err(git("reading a commit"))?
-        .detach())
+    problem(refname, commit, Finding::refusal(path, r))
 }
 
 /// Checks a whole push; an empty result means it is accepted.
@@ -197,10 +116,7 @@ pub fn check_push(
     let existing = existing_tips(repo)?;
     let mut problems = Vec::new();
     let mut ctx = Ctx {
-        repo,
-        base: &base,
-        actor: &actor,
-        groups: RefCell::new(HashMap::new()),
+        gate: Gate::new(repo, &base, &actor),
         problems: &mut problems,
         empty_repo: head.is_none(),
     };
@@ -234,11 +150,7 @@ fn existing_tips(repo: &gix::Repository) -> Result<Vec<gix::ObjectId>, SourceErr
 }
 
 struct Ctx<'a> {
-    repo: &'a gix::Repository,
-    base: &'a Base,
-    actor: &'a Actor,
-    /// Group membership of the actor, read once per group.
-    groups: RefCell<HashMap<GroupName, bool>>,
+    gate: Gate<'a>,
     problems: &'a mut Vec<Problem>,
     empty_repo: bool,
 }
@@ -254,11 +166,19 @@ impl Ctx<'_> {
         self.problems.push(refusal(refname, commit, path, r));
     }
 
+    fn add(&mut self, refname: &str, commit: gix::ObjectId, findings: Vec<Finding>) {
+        self.problems.extend(
+            findings
+                .into_iter()
+                .map(|f| problem(refname, Some(commit), f)),
+        );
+    }
+
     fn update(&mut self, u: &Update, existing: &[gix::ObjectId]) -> Result<(), SourceError> {
         let name = u.refname.as_str();
         let branch = match policy::check_ref(
-            self.actor,
-            &self.base.policy.branches,
+            self.gate.actor,
+            &self.gate.base.policy.branches,
             name,
             u.new.is_null(),
         ) {
@@ -269,7 +189,7 @@ impl Ctx<'_> {
                 return Ok(());
             }
         };
-        let tip = peel_commit(self.repo, u.new)?;
+        let tip = peel_commit(self.gate.repo, u.new)?;
         if !u.old.is_null() && !self.is_ancestor(u.old, tip)? {
             self.refuse(
                 name,
@@ -285,6 +205,7 @@ impl Ctx<'_> {
         }
         let mut new_commits: Vec<gix::ObjectId> = Vec::new();
         let walk = self
+            .gate
             .repo
             .rev_walk([tip])
             .with_hidden(existing.iter().copied())
@@ -299,8 +220,9 @@ impl Ctx<'_> {
         new_commits.reverse();
         if u.old.is_null() && !new_commits.contains(&tip) {
             // A new branch on existing history: its tip still gets a full check.
-            let tree = root_tree(self.repo, tip)?;
-            self.validity(name, tip, delta::check_change(self.repo, None, tree)?);
+            let tree = root_tree(self.gate.repo, tip)?;
+            let findings = self.gate.check_tree(tree)?;
+            self.add(name, tip, findings);
         }
         for c in new_commits {
             self.commit(name, c)?;
@@ -313,32 +235,16 @@ impl Ctx<'_> {
             return Ok(true);
         }
         let base = self
+            .gate
             .repo
             .merge_base(old, new)
             .map_err(git("finding the merge base"))?;
         Ok(base.is_some_and(|b| b.detach() == old))
     }
 
-    fn validity(&mut self, refname: &str, commit: gix::ObjectId, report: Report) {
-        for d in &report.diagnostics {
-            if d.severity() != Severity::Error {
-                continue;
-            }
-            let (line, col) = report.files.position(d.file, d.span.as_ref());
-            self.problems.push(Problem {
-                refname: refname.to_owned(),
-                commit: Some(commit),
-                path: Some(format!("{}:{line}:{col}", report.files.path(d.file))),
-                code: d.code.as_str().to_owned(),
-                message: d.message.clone(),
-                help: d.help.clone(),
-            });
-        }
-    }
-
     fn commit(&mut self, refname: &str, id: gix::ObjectId) -> Result<(), SourceError> {
-        let commit = self
-            .repo
+        let repo = self.gate.repo;
+        let commit = repo
             .find_commit(id)
             .map_err(git("reading a pushed commit"))?;
         let tree = commit
@@ -346,134 +252,16 @@ impl Ctx<'_> {
             .map_err(git("reading a pushed commit"))?
             .detach();
         let parent = commit.parent_ids().next().map(|p| p.detach());
-        let parent_root = parent.map(|p| root_tree(self.repo, p)).transpose()?;
-        let old = parent_root
-            .map(|r| delta::records_tree(self.repo, r))
-            .transpose()?
-            .flatten();
-        let new = delta::records_tree(self.repo, tree)?;
-        let changes = delta::diff(self.repo, old, new)?;
-        let incremental = old.is_some() && new.is_some() && !self.empty_repo;
-        self.validity(
-            refname,
-            id,
-            delta::check_changes(self.repo, incremental, tree, &changes)?,
-        );
-
-        if self.actor.must_author_own_commits() {
-            let author = commit.author().map_err(git("reading a pushed commit"))?;
-            let email = author.email.to_str_lossy().to_lowercase();
-            let addresses = &self
-                .actor
-                .person
-                .as_ref()
-                .expect("persons have addresses")
-                .1;
-            if !addresses.contains(&email) {
-                self.refuse(
-                    refname,
-                    Some(id),
-                    None,
-                    Refusal::new(
-                        Rule::AuthorMismatch,
-                        format!("the commit is authored by <{email}>, which is not an address of {}", self.actor.id),
-                        format!(
-                            "author your commits as {} (git commit --amend --reset-author), or add the address to your aliases",
-                            addresses.join(" or ")
-                        ),
-                    ),
-                );
-            }
-        }
-        for c in &changes {
-            self.allowed(refname, id, parent_root, tree, c);
-        }
+        let parent_root = parent.map(|p| root_tree(repo, p)).transpose()?;
+        let author = commit
+            .author()
+            .map_err(git("reading a pushed commit"))?
+            .email
+            .to_string();
+        let findings = self
+            .gate
+            .check_change(parent_root, tree, &author, !self.empty_repo)?;
+        self.add(refname, id, findings);
         Ok(())
-    }
-
-    fn is_member(&self, g: &GroupName) -> bool {
-        let Some(me) = self.actor.person.as_ref().map(|(l, _)| l) else {
-            return false;
-        };
-        *self
-            .groups
-            .borrow_mut()
-            .entry(g.clone())
-            .or_insert_with(|| {
-                matches!(
-                    record_at(self.repo, self.base.root, &g.record_path(), &self.base.rules),
-                    Some(Record::Group(_, grp)) if grp.members.contains(me)
-                )
-            })
-    }
-
-    /// Applies the push policy to one changed path.
-    fn allowed(
-        &mut self,
-        refname: &str,
-        commit: gix::ObjectId,
-        old_root: Option<gix::ObjectId>,
-        new_root: gix::ObjectId,
-        change: &TreeChange,
-    ) {
-        let (rel, added, removed) = match change {
-            TreeChange::Addition { path, .. } => (path, true, false),
-            TreeChange::Deletion { path, .. } => (path, false, true),
-            TreeChange::Modification { path, .. } => (path, false, false),
-        };
-        let path = format!("{ROOT}/{}", rel.to_str_lossy());
-        let rules = &self.base.rules;
-        let old = (!added)
-            .then(|| record_at(self.repo, old_root, &path, rules))
-            .flatten();
-        let new = (!removed)
-            .then(|| record_at(self.repo, Some(new_root), &path, rules))
-            .flatten();
-        let maintainers = |r: &Option<Record>| match r {
-            Some(Record::Package(_, p)) => Some(p.maintainers.clone()),
-            _ => None,
-        };
-        let (om, nm) = (maintainers(&old), maintainers(&new));
-        let members = |r: &Option<Record>| match r {
-            Some(Record::Group(_, g)) => Some(g.clone()),
-            _ => None,
-        };
-        let (og, ng) = (members(&old), members(&new));
-        let kind = load::classify(&path);
-        let change = match &kind {
-            Kind::Package { name, .. } => {
-                // An unreadable side is the validator's to report.
-                if (!added && om.is_none()) || (!removed && nm.is_none()) {
-                    return;
-                }
-                policy::Change::Package {
-                    name,
-                    old: om.as_deref(),
-                    new: nm.as_deref(),
-                }
-            }
-            Kind::Person(login) => policy::Change::Person {
-                login,
-                added,
-                removed,
-            },
-            Kind::Group(name) => policy::Change::Group {
-                name,
-                members: og
-                    .as_ref()
-                    .zip(ng.as_ref())
-                    .map(|(o, n)| (o.members.as_slice(), n.members.as_slice())),
-                other_fields_changed: og.as_ref().zip(ng.as_ref()).is_none_or(|(o, n)| {
-                    (&o.description, &o.email, &o.aliases) != (&n.description, &n.email, &n.aliases)
-                }),
-            },
-            Kind::Track { .. } => policy::Change::Track { path: &path },
-            Kind::Suites => policy::Change::Suites,
-            Kind::Config | Kind::Policy | Kind::Unexpected => policy::Change::Other { path: &path },
-        };
-        if let Err(r) = policy::check(self.actor, &change, &|g| self.is_member(g)) {
-            let shown = path.clone();
-            self.refuse(refname, Some(commit), Some(&shown), r);
-        }
     }
 }

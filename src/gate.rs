@@ -1,0 +1,310 @@
+//! The gate every change passes, on the server (each pushed commit) and in a clone (each
+//! command before it commits): the new tree must be valid, validated incrementally against its
+//! parent, and the change must be allowed for the actor (DESIGN §4).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use gix::bstr::ByteSlice;
+use gix::diff::tree::recorder::Change as TreeChange;
+
+use crate::diag::{Report, Severity};
+use crate::load::{self, Kind, Record};
+use crate::names::{GroupName, Login, NameRules};
+use crate::policy::{self, Actor, Refusal, Rule};
+use crate::record::{RawConfig, RawPolicy};
+use crate::source::{Content, GitSource, Mode, ROOT, Source, SourceError};
+use crate::validate::delta;
+
+/// One reason a change cannot pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The file (with `:line:col` for validator findings), if the finding is about one.
+    pub path: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub help: String,
+}
+
+impl Finding {
+    pub fn refusal(path: Option<&str>, r: Refusal) -> Finding {
+        Finding {
+            path: path.map(ToOwned::to_owned),
+            code: r.rule.as_str().to_owned(),
+            message: r.message,
+            help: r.help,
+        }
+    }
+}
+
+pub(crate) fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
+    move |source| SourceError::Object {
+        id: gix::ObjectId::null(gix::hash::Kind::Sha1),
+        what,
+        source,
+    }
+}
+
+/// The root tree of a commit.
+pub fn root_tree(
+    repo: &gix::Repository,
+    commit: gix::ObjectId,
+) -> Result<gix::ObjectId, SourceError> {
+    Ok(repo
+        .find_commit(commit)
+        .and_then(|c| c.tree_id())
+        .map_err(git("reading a commit"))?
+        .detach())
+}
+
+/// Reads and loads one record of `root`, if present.
+pub fn record_at(
+    repo: &gix::Repository,
+    root: Option<gix::ObjectId>,
+    path: &str,
+    rules: &NameRules,
+) -> Option<Record> {
+    let tree = repo.find_tree(root?).ok()?;
+    let entry = tree.lookup_entry_by_path(path).ok()??;
+    if !entry.mode().is_blob() {
+        return None;
+    }
+    let blob = repo.find_blob(entry.object_id()).ok()?;
+    let l = load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules);
+    l.record
+}
+
+/// What the push is checked against: the policy and people of the branch as it is.
+pub struct Base {
+    pub root: Option<gix::ObjectId>,
+    pub policy: RawPolicy,
+    pub config: RawConfig,
+    pub rules: NameRules,
+}
+
+impl Base {
+    pub fn at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Result<Base, SourceError> {
+        let (policy, config, rules) = match root {
+            Some(r) => {
+                let src = Source::Git(Box::new(GitSource::at_tree(
+                    repo.clone().into_sync(),
+                    r,
+                    String::new(),
+                )));
+                let rules = crate::validate::name_rules(&src)?;
+                let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
+                    Some(Record::Policy(p)) => p,
+                    _ => RawPolicy::default(),
+                };
+                let config = match record_at(repo, root, "maintainers/config.toml", &rules) {
+                    Some(Record::Config(c)) => c,
+                    _ => RawConfig::default(),
+                };
+                (policy, config, rules)
+            }
+            None => (
+                RawPolicy::default(),
+                RawConfig::default(),
+                NameRules::default(),
+            ),
+        };
+        Ok(Base {
+            root,
+            policy,
+            config,
+            rules,
+        })
+    }
+
+    pub fn actor(&self, repo: &gix::Repository, id: &str) -> Result<Actor, Refusal> {
+        Actor::resolve(id, &self.policy, &self.rules, |l| {
+            self.person(repo, l)
+                .map(|p| p.addresses().map(str::to_lowercase).collect())
+        })
+    }
+
+    /// A person's record in the base tree.
+    pub fn person(&self, repo: &gix::Repository, login: &Login) -> Option<crate::model::Person> {
+        match record_at(repo, self.root, &login.record_path(), &self.rules) {
+            Some(Record::Person(_, p)) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// Checks changes for one actor against one base.
+pub struct Gate<'a> {
+    pub repo: &'a gix::Repository,
+    pub base: &'a Base,
+    pub actor: &'a Actor,
+    /// Group membership of the actor, read once per group.
+    groups: RefCell<HashMap<GroupName, bool>>,
+}
+
+impl<'a> Gate<'a> {
+    pub fn new(repo: &'a gix::Repository, base: &'a Base, actor: &'a Actor) -> Self {
+        Gate {
+            repo,
+            base,
+            actor,
+            groups: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The errors of a validation report as findings.
+    fn validity(report: &Report, out: &mut Vec<Finding>) {
+        for d in &report.diagnostics {
+            if d.severity() != Severity::Error {
+                continue;
+            }
+            let (line, col) = report.files.position(d.file, d.span.as_ref());
+            out.push(Finding {
+                path: Some(format!("{}:{line}:{col}", report.files.path(d.file))),
+                code: d.code.as_str().to_owned(),
+                message: d.message.clone(),
+                help: d.help.clone(),
+            });
+        }
+    }
+
+    /// A full check of `tree` (a new branch, or a repository's first push).
+    pub fn check_tree(&self, tree: gix::ObjectId) -> Result<Vec<Finding>, SourceError> {
+        let mut out = Vec::new();
+        Gate::validity(&delta::check_change(self.repo, None, tree)?, &mut out);
+        Ok(out)
+    }
+
+    /// Checks the change from `parent_root` (a valid tree, or none) to `tree`, authored by
+    /// `author_email`. `incremental` is false when `parent_root` cannot be trusted to be valid.
+    pub fn check_change(
+        &self,
+        parent_root: Option<gix::ObjectId>,
+        tree: gix::ObjectId,
+        author_email: &str,
+        incremental: bool,
+    ) -> Result<Vec<Finding>, SourceError> {
+        let old = parent_root
+            .map(|r| delta::records_tree(self.repo, r))
+            .transpose()?
+            .flatten();
+        let new = delta::records_tree(self.repo, tree)?;
+        let changes = delta::diff(self.repo, old, new)?;
+        let incremental = incremental && old.is_some() && new.is_some();
+        let mut out = Vec::new();
+        Gate::validity(
+            &delta::check_changes(self.repo, incremental, tree, &changes)?,
+            &mut out,
+        );
+
+        if let Some((_, addresses)) = self
+            .actor
+            .person
+            .as_ref()
+            .filter(|_| self.actor.must_author_own_commits())
+        {
+            let email = author_email.to_lowercase();
+            if !addresses.contains(&email) {
+                out.push(Finding::refusal(
+                    None,
+                    Refusal::new(
+                        Rule::AuthorMismatch,
+                        format!("the commit is authored by <{email}>, which is not an address of {}", self.actor.id),
+                        format!(
+                            "author your commits as {} (git commit --amend --reset-author), or add the address to your aliases",
+                            addresses.join(" or ")
+                        ),
+                    ),
+                ));
+            }
+        }
+        for c in &changes {
+            if let Some(f) = self.allowed(parent_root, tree, c) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_member(&self, g: &GroupName) -> bool {
+        let Some(me) = self.actor.person.as_ref().map(|(l, _)| l) else {
+            return false;
+        };
+        *self
+            .groups
+            .borrow_mut()
+            .entry(g.clone())
+            .or_insert_with(|| {
+                matches!(
+                    record_at(self.repo, self.base.root, &g.record_path(), &self.base.rules),
+                    Some(Record::Group(_, grp)) if grp.members.contains(me)
+                )
+            })
+    }
+
+    /// Applies the push policy to one changed path.
+    fn allowed(
+        &self,
+        old_root: Option<gix::ObjectId>,
+        new_root: gix::ObjectId,
+        change: &TreeChange,
+    ) -> Option<Finding> {
+        let (rel, added, removed) = match change {
+            TreeChange::Addition { path, .. } => (path, true, false),
+            TreeChange::Deletion { path, .. } => (path, false, true),
+            TreeChange::Modification { path, .. } => (path, false, false),
+        };
+        let path = format!("{ROOT}/{}", rel.to_str_lossy());
+        let rules = &self.base.rules;
+        let old = (!added)
+            .then(|| record_at(self.repo, old_root, &path, rules))
+            .flatten();
+        let new = (!removed)
+            .then(|| record_at(self.repo, Some(new_root), &path, rules))
+            .flatten();
+        let maintainers = |r: &Option<Record>| match r {
+            Some(Record::Package(_, p)) => Some(p.maintainers.clone()),
+            _ => None,
+        };
+        let (om, nm) = (maintainers(&old), maintainers(&new));
+        let members = |r: &Option<Record>| match r {
+            Some(Record::Group(_, g)) => Some(g.clone()),
+            _ => None,
+        };
+        let (og, ng) = (members(&old), members(&new));
+        let kind = load::classify(&path);
+        let change = match &kind {
+            Kind::Package { name, .. } => {
+                // An unreadable side is the validator's to report.
+                if (!added && om.is_none()) || (!removed && nm.is_none()) {
+                    return None;
+                }
+                policy::Change::Package {
+                    name,
+                    old: om.as_deref(),
+                    new: nm.as_deref(),
+                }
+            }
+            Kind::Person(login) => policy::Change::Person {
+                login,
+                added,
+                removed,
+            },
+            Kind::Group(name) => policy::Change::Group {
+                name,
+                members: og
+                    .as_ref()
+                    .zip(ng.as_ref())
+                    .map(|(o, n)| (o.members.as_slice(), n.members.as_slice())),
+                other_fields_changed: og.as_ref().zip(ng.as_ref()).is_none_or(|(o, n)| {
+                    (&o.description, &o.email, &o.aliases) != (&n.description, &n.email, &n.aliases)
+                }),
+            },
+            Kind::Track { .. } => policy::Change::Track { path: &path },
+            Kind::Suites => policy::Change::Suites,
+            Kind::Config | Kind::Policy | Kind::Unexpected => policy::Change::Other { path: &path },
+        };
+        policy::check(self.actor, &change, &|g| self.is_member(g))
+            .err()
+            .map(|r| Finding::refusal(Some(&path), r))
+    }
+}

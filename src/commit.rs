@@ -112,6 +112,15 @@ impl Writer {
         })
     }
 
+    pub fn repo(&self) -> &gix::Repository {
+        &self.repo
+    }
+
+    /// The root tree of `HEAD` (the empty tree in an empty repository).
+    pub fn base_tree(&self) -> gix::ObjectId {
+        self.base_tree
+    }
+
     pub fn workdir(&self) -> &Path {
         &self.workdir
     }
@@ -165,7 +174,7 @@ impl Writer {
             (None, None) => true,
             (Some(b), Some(id)) => {
                 gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, b)
-                    .map_err(|e| git("hashing a file")(e))?
+                    .map_err(git("hashing a file"))?
                     == id
             }
             _ => false,
@@ -216,9 +225,18 @@ impl Writer {
         author: &Identity,
         changes: &[Change],
     ) -> Result<gix::ObjectId, CommitError> {
+        // Read and lock the index first: if that fails, nothing has moved yet.
+        let index = self.read_index()?;
+        let lock = gix::lock::File::acquire_to_update_resource(
+            index.path(),
+            gix::lock::acquire::Fail::Immediately,
+            None,
+            0,
+        )
+        .map_err(git("locking the index"))?;
         let mut time_buf = gix::date::parse::TimeBuf::default();
         let committer = match self.repo.committer() {
-            Some(Ok(c)) => c.to_owned().map_err(|e| git("reading the committer")(e))?,
+            Some(Ok(c)) => c.to_owned().map_err(git("reading the committer"))?,
             _ => gix::actor::Signature {
                 name: author.name.clone().into(),
                 email: author.email.clone().into(),
@@ -243,18 +261,30 @@ impl Writer {
             )
             .map_err(git("committing"))?
             .detach();
-        self.update_worktree(changes)?;
+        self.update_worktree(changes, index, lock)?;
         Ok(id)
     }
 
-    fn update_worktree(&self, changes: &[Change]) -> Result<(), CommitError> {
-        let mut index = match self.repo.open_index() {
-            Ok(i) => i,
-            Err(_) => gix::index::File::from_state(
-                gix::index::State::new(self.repo.object_hash()),
-                self.repo.index_path(),
-            ),
-        };
+    fn read_index(&self) -> Result<gix::index::File, CommitError> {
+        // Like git, trust the index file without re-hashing it on read: on a large clone that
+        // hash is most of a command's time. It is still written with its checksum.
+        let index_path = self.repo.index_path();
+        let hash = self.repo.object_hash();
+        Ok(if index_path.exists() {
+            gix::index::File::at(&index_path, hash, true, Default::default())
+                .map_err(git("reading the index"))?
+        } else {
+            gix::index::File::from_state(gix::index::State::new(hash), index_path)
+        })
+    }
+
+    fn update_worktree(
+        &self,
+        changes: &[Change],
+        mut index: gix::index::File,
+        lock: gix::lock::File,
+    ) -> Result<(), CommitError> {
+        let hash = self.repo.object_hash();
         let mut removed = std::collections::HashSet::new();
         let sorted_len = index.entries().len();
         let mut pushed = false;
@@ -271,7 +301,7 @@ impl Writer {
                         gix::objs::Kind::Blob,
                         bytes,
                     )
-                    .map_err(|e| git("hashing a file")(e))?;
+                    .map_err(git("hashing a file"))?;
                     let path = c.path.as_bytes().as_bstr();
                     let stage = gix::index::entry::Stage::Unconflicted;
                     // Look only among the entries that were sorted before this loop pushed any.
@@ -312,11 +342,46 @@ impl Writer {
         }
         // The cached tree extension no longer matches; git rebuilds it when needed.
         index.remove_tree();
-        index
-            .write(gix::index::write::Options::default())
-            .map_err(|e| git("writing the index")(e))?;
+        let skip_hash = self
+            .repo
+            .config_snapshot()
+            .boolean("index.skipHash")
+            .unwrap_or(false);
+        write_index(&index, hash, skip_hash, lock)?;
         Ok(())
     }
+}
+
+/// Writes the index under git's lock file, hashing the serialized bytes in one pass (gix's
+/// writer hashes every small write separately, which dominates on a large index). With git's
+/// `index.skipHash` the trailer stays null, as git writes it.
+fn write_index(
+    index: &gix::index::File,
+    hash: gix::hash::Kind,
+    skip_hash: bool,
+    mut lock: gix::lock::File,
+) -> Result<(), CommitError> {
+    let path = index.path().to_owned();
+    let options = gix::index::write::Options {
+        skip_hash: true,
+        ..Default::default()
+    };
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(size + 64 * 1024);
+    index
+        .write_to(&mut bytes, options)
+        .map_err(git("writing the index"))?;
+    if !skip_hash {
+        // Written with a null trailer: replace it by the real hash.
+        bytes.truncate(bytes.len() - hash.len_in_bytes());
+        let mut hasher = gix::hash::hasher(hash);
+        hasher.update(&bytes);
+        let digest = hasher.try_finalize().map_err(git("hashing the index"))?;
+        bytes.extend_from_slice(digest.as_slice());
+    }
+    lock.write_all(&bytes).map_err(io(&path))?;
+    lock.commit().map_err(|e| io(&path)(e.error))?;
+    Ok(())
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a record.

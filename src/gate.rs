@@ -57,6 +57,16 @@ pub fn root_tree(
         .detach())
 }
 
+/// The bytes of a regular file at `path` in `root`, if present.
+pub fn blob_at(repo: &gix::Repository, root: Option<gix::ObjectId>, path: &str) -> Option<Vec<u8>> {
+    let tree = repo.find_tree(root?).ok()?;
+    let entry = tree.lookup_entry_by_path(path).ok()??;
+    if !entry.mode().is_blob() {
+        return None;
+    }
+    Some(repo.find_blob(entry.object_id()).ok()?.data.clone())
+}
+
 /// Reads and loads one record of `root`, if present.
 pub fn record_at(
     repo: &gix::Repository,
@@ -64,14 +74,8 @@ pub fn record_at(
     path: &str,
     rules: &NameRules,
 ) -> Option<Record> {
-    let tree = repo.find_tree(root?).ok()?;
-    let entry = tree.lookup_entry_by_path(path).ok()??;
-    if !entry.mode().is_blob() {
-        return None;
-    }
-    let blob = repo.find_blob(entry.object_id()).ok()?;
-    let l = load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules);
-    l.record
+    let bytes = blob_at(repo, root, path)?;
+    load::load(path, Mode::File, Content::Bytes(bytes), rules).record
 }
 
 /// What the push is checked against: the policy and people of the branch as it is.
@@ -152,7 +156,7 @@ impl<'a> Gate<'a> {
     }
 
     /// The errors of a validation report as findings.
-    fn validity(report: &Report, out: &mut Vec<Finding>) {
+    pub fn validity(report: &Report, out: &mut Vec<Finding>) {
         for d in &report.diagnostics {
             if d.severity() != Severity::Error {
                 continue;

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commit;
 pub mod diag;
+pub mod edit;
 pub mod gate;
 pub mod hook;
 pub mod import;

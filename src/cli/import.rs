@@ -1,13 +1,15 @@
 //! `maintdb import`: records from a Debian `Sources` index or a text list, as one commit.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{Cli, EXIT_DATA, EXIT_OK};
+use super::Cli;
+use super::write::{Opts, finish};
 use crate::commit::Writer;
-use crate::diag::{Format, write_report};
+use crate::edit::Outcome;
+use crate::gate::{Finding, Gate};
 use crate::import::{Registry, debian, text};
 use crate::model::Db;
 
@@ -20,48 +22,71 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum What {
     /// A Debian `Sources` index (deb822).
-    DebianSources { file: PathBuf },
+    DebianSources {
+        file: PathBuf,
+        /// Push the commit to the branch's upstream, retrying while the branch moves.
+        #[arg(long)]
+        push: bool,
+    },
     /// A text list: `pkg:login[,login…]`, `pkg login` or `pkg<TAB>login` lines.
     Text {
         file: PathBuf,
         /// Create people missing from people/ as LOGIN@DOMAIN.
         #[arg(long, value_name = "DOMAIN")]
         email_domain: Option<String>,
+        /// Push the commit to the branch's upstream, retrying while the branch moves.
+        #[arg(long)]
+        push: bool,
     },
 }
 
 pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
     let dir = cli.location(None).dir;
-    let writer = Writer::open(&dir)?;
+    let (file, push) = match &args.what {
+        What::DebianSources { file, push } | What::Text { file, push, .. } => (file, *push),
+    };
+    let input =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let opts = Opts { as_: None, push };
+    finish(
+        &dir,
+        &opts,
+        || import_once(&dir, &args.what, file, &input),
+        out,
+    )
+}
+
+/// Plans the import against the clone's `HEAD`, validates the result, and commits.
+fn import_once(dir: &Path, what: &What, file: &Path, input: &str) -> anyhow::Result<Outcome> {
+    let writer = Writer::open(dir)?;
     let (db, _) = if writer.has_records() {
         crate::validate::check(&writer.source_at(None))?
     } else {
         (Db::default(), Default::default())
     };
     let mut registry = Registry::from_db(&db);
-    let (file, plan) = match &args.what {
-        What::DebianSources { file } => {
-            let input = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            (file, debian::plan(&input, &db.rules, &mut registry))
-        }
-        What::Text { file, email_domain } => {
-            let input = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+    let plan = match what {
+        What::DebianSources { .. } => debian::plan(input, &db.rules, &mut registry),
+        What::Text { email_domain, .. } => {
             let opts = text::Options {
                 email_domain: email_domain.clone(),
             };
-            (file, text::plan(&input, &db.rules, &registry, &opts))
+            text::plan(input, &db.rules, &registry, &opts)
         }
     };
     let plan = match plan {
         Ok(p) => p,
         Err(errors) => {
-            for e in &errors {
-                eprintln!("{}:{}: {}", file.display(), e.line, e.message);
-            }
-            eprintln!("{} malformed line(s); nothing was imported", errors.len());
-            return Ok(EXIT_DATA);
+            let findings = errors
+                .into_iter()
+                .map(|e| Finding {
+                    path: Some(format!("{}:{}", file.display(), e.line)),
+                    code: "malformed-input".into(),
+                    message: e.message,
+                    help: "fix the line; nothing is imported while any line is malformed".into(),
+                })
+                .collect();
+            return Ok(Outcome::Refused(findings));
         }
     };
     let mut changes = plan.changes();
@@ -78,19 +103,17 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         }
     }
     if changes.is_empty() {
-        writeln!(
-            out,
-            "nothing changed: the records already match {}",
+        return Ok(Outcome::Unchanged(format!(
+            "the records already match {}",
             file.display()
-        )?;
-        return Ok(EXIT_OK);
+        )));
     }
     let tree = writer.stage(&changes)?;
     let (_, report) = crate::validate::check(&writer.source_at(Some(tree)))?;
     if report.has_errors() {
-        write_report(&report, Format::Short, false, &mut std::io::stderr())?;
-        eprintln!("the imported records would not be valid; nothing was committed");
-        return Ok(EXIT_DATA);
+        let mut findings = Vec::new();
+        Gate::validity(&report, &mut findings);
+        return Ok(Outcome::Refused(findings));
     }
     let identity = writer
         .committer_identity()
@@ -101,6 +124,5 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
     );
     let message = format!("import: {} from {name}", plan.summary());
     let id = writer.commit(tree, &message, &identity, &changes)?;
-    writeln!(out, "{message}\ncommitted {}", id.to_hex_with_len(12))?;
-    Ok(EXIT_OK)
+    Ok(Outcome::Committed { id, message })
 }

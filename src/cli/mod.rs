@@ -4,9 +4,14 @@
 mod check;
 mod explain;
 mod get;
+mod group;
 mod hook;
 mod import;
+mod package;
+mod person;
+mod take;
 mod who;
+mod write;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -47,6 +52,20 @@ enum Command {
     Who(who::Args),
     /// Import records from a Debian Sources index or a text list, as one commit.
     Import(import::Args),
+    /// Become the maintainer of packages that nobody maintains.
+    Take(take::Args),
+    /// Stop maintaining packages.
+    Drop(take::Args),
+    /// Register a new package (setnewpackage); nothing happens if it exists.
+    New(package::NewArgs),
+    /// Set a package's maintainers (setpackage).
+    Set(package::SetArgs),
+    /// Remove a package.
+    Remove(package::RemoveArgs),
+    /// Add or edit people.
+    Person(person::Args),
+    /// Add groups and change their members.
+    Group(group::Args),
     /// Explain a diagnostic code, or list them all.
     Explain(explain::Args),
     /// Git hooks: the server's pre-receive check, and installing hooks.
@@ -136,6 +155,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Get(a) => get::run(cli, a, out),
         Command::Who(a) => who::run(cli, a, out),
         Command::Import(a) => import::run(cli, a, out),
+        Command::Take(a) => take::run(cli, a, false, out),
+        Command::Drop(a) => take::run(cli, a, true, out),
+        Command::New(a) => package::new(cli, a, out),
+        Command::Set(a) => package::set(cli, a, out),
+        Command::Remove(a) => package::remove(cli, a, out),
+        Command::Person(a) => person::run(cli, a, out),
+        Command::Group(a) => group::run(cli, a, out),
         Command::Explain(a) => explain::run(a, out),
         Command::Hook(a) => hook::run(a, out),
     }

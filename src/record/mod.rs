@@ -1,8 +1,11 @@
 //! The record formats of DESIGN §2 as parsed from TOML: raw values with their spans, before
 //! names are checked against the rules and before any cross-file fact is known.
 
+mod edit;
 mod emit;
 mod track;
+
+pub use edit::Editor;
 
 pub use emit::{group as group_toml, package as package_toml, person as person_toml};
 

@@ -96,9 +96,15 @@ fn malformed_input_commits_nothing() {
     .unwrap();
     let (code, _, err) = run(maintdb(repo.path()).args(["import", "debian-sources", "Sources"]));
     assert_eq!(code, 1);
-    assert!(err.contains("Sources:7: Maintainer of broken"), "{err}");
-    assert!(err.contains("Sources:9: expected `Field: value`"), "{err}");
-    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(
+        err.contains("Sources:7: malformed-input: Maintainer of broken"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Sources:9: malformed-input: expected `Field: value`"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was committed"), "{err}");
     assert_eq!(git_ok(repo.path(), &["rev-parse", "HEAD"]), head);
     assert!(!repo.path().join("maintainers/packages/o/ok.toml").exists());
 }
@@ -114,7 +120,7 @@ fn text_list_into_existing_data() {
     let (code, _, err) = run(maintdb(repo.path()).args(["import", "text", "list.txt"]));
     assert_eq!(code, 1, "carol is unknown without --email-domain");
     assert!(
-        err.contains("list.txt:5: `carol` is not a known person"),
+        err.contains("list.txt:5: malformed-input: `carol` is not a known person"),
         "{err}"
     );
     let (code, out, err) = run(maintdb(repo.path()).args([

@@ -5,3 +5,4 @@ mod cli;
 mod hook;
 mod import;
 mod support;
+mod write;

@@ -86,3 +86,127 @@ pub fn repo_from(fixture: &Path) -> tempfile::TempDir {
     git_ok(tmp.path(), &["commit", "-q", "-m", "fixture"]);
     tmp
 }
+
+/// A bare repository seeded from a fixture, with the hook installed.
+pub struct Server {
+    _tmp: tempfile::TempDir,
+    pub bare: PathBuf,
+}
+
+impl Server {
+    pub fn new(fixture: &str) -> Server {
+        Server::with(fixture, &[])
+    }
+
+    /// A server seeded from `fixture` plus extra files (path under maintainers/, content).
+    pub fn with(fixture: &str, extra: &[(String, String)]) -> Server {
+        let seed = repo_from(&fixtures().join(fixture));
+        if !extra.is_empty() {
+            for (rel, content) in extra {
+                let p = seed.path().join("maintainers").join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, content).unwrap();
+            }
+            git_ok(seed.path(), &["add", "-A"]);
+            git_ok(seed.path(), &["commit", "-q", "-m", "extra records"]);
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let bare = tmp.path().join("srv.git");
+        git_ok(
+            seed.path(),
+            &["clone", "-q", "--bare", ".", bare.to_str().unwrap()],
+        );
+        let (code, out, err) =
+            run(maintdb(tmp.path()).args(["hook", "install", bare.to_str().unwrap()]));
+        assert_eq!(code, 0, "{out}{err}");
+        Server { _tmp: tmp, bare }
+    }
+
+    pub fn refs(&self) -> String {
+        git_ok(
+            &self.bare,
+            &["for-each-ref", "--format=%(refname) %(objectname)"],
+        )
+    }
+
+    /// A clone whose commits are authored by `login@example.org`.
+    pub fn clone(&self, login: &str) -> Clone {
+        let tmp = tempfile::tempdir().unwrap();
+        git_ok(
+            tmp.path(),
+            &["clone", "-q", self.bare.to_str().unwrap(), "c"],
+        );
+        let dir = tmp.path().join("c");
+        git_ok(&dir, &["config", "user.name", login]);
+        git_ok(
+            &dir,
+            &["config", "user.email", &format!("{login}@example.org")],
+        );
+        Clone { _tmp: tmp, dir }
+    }
+}
+
+pub struct Clone {
+    _tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+impl Clone {
+    pub fn write(&self, rel: &str, content: &str) -> &Self {
+        let p = self.dir.join("maintainers").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+        self
+    }
+
+    pub fn remove(&self, rel: &str) -> &Self {
+        std::fs::remove_file(self.dir.join("maintainers").join(rel)).unwrap();
+        self
+    }
+
+    /// Commits everything with the clone's configured author (git's env author is cleared).
+    pub fn commit(&self, msg: &str) -> &Self {
+        let out = git(&self.dir)
+            .env_remove("GIT_AUTHOR_NAME")
+            .env_remove("GIT_AUTHOR_EMAIL")
+            .args(["commit", "-q", "-a", "-m", msg])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self
+    }
+
+    pub fn add_all(&self) -> &Self {
+        git_ok(&self.dir, &["add", "-A"]);
+        self
+    }
+
+    /// Pushes as `pusher` (None: no identity at all); returns success and git's stderr.
+    pub fn push_as(&self, pusher: Option<&str>, args: &[&str]) -> (bool, String) {
+        let mut cmd = git(&self.dir);
+        for v in maintdb::policy::IDENTITY_VARS {
+            cmd.env_remove(v);
+        }
+        if let Some(p) = pusher {
+            cmd.env("MAINTDB_PUSHER", p);
+        }
+        let out = cmd
+            .arg("push")
+            .args(["origin"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn push(&self, pusher: &str) -> (bool, String) {
+        self.push_as(Some(pusher), &["main"])
+    }
+}

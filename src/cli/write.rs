@@ -1,0 +1,97 @@
+//! What every writing command shares: the acting identity, `--push`, and how the outcome is
+//! told to the user.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{EXIT_DATA, EXIT_OK};
+use crate::edit::push::{Pushed, with_push};
+use crate::edit::{self, Outcome, Plan, Session};
+use crate::gate::Finding;
+
+#[derive(clap::Args, Clone)]
+pub struct Opts {
+    /// Act as this login (default: MAINTDB_USER, then git config maintdb.login).
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_: Option<String>,
+    /// Push the commit to the branch's upstream, retrying while the branch moves.
+    #[arg(long)]
+    pub push: bool,
+}
+
+/// Writes refusals, one block each.
+pub fn write_findings(findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "refused: {} problem{}",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    )?;
+    for f in findings {
+        match &f.path {
+            Some(p) => writeln!(out, "{p}: {}: {}", f.code, f.message)?,
+            None => writeln!(out, "{}: {}", f.code, f.message)?,
+        }
+        writeln!(out, "  help: {}", f.help)?;
+    }
+    Ok(())
+}
+
+/// Runs `attempt` once, or with `--push` until it lands, and reports.
+pub fn finish(
+    dir: &Path,
+    opts: &Opts,
+    mut attempt: impl FnMut() -> anyhow::Result<Outcome>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let (outcome, pushed) = if opts.push {
+        with_push(dir, &mut attempt)?
+    } else {
+        (attempt()?, Pushed::Nothing)
+    };
+    match outcome {
+        Outcome::Committed { id, message } => {
+            writeln!(out, "{message}\ncommitted {}", id.to_hex_with_len(12))?;
+        }
+        Outcome::Unchanged(why) => {
+            writeln!(out, "nothing changed: {why}")?;
+            return Ok(EXIT_OK);
+        }
+        Outcome::Refused(findings) => {
+            write_findings(&findings, &mut std::io::stderr())?;
+            eprintln!("nothing was committed");
+            return Ok(EXIT_DATA);
+        }
+    }
+    match pushed {
+        Pushed::Done { attempts: 1 } => writeln!(out, "pushed")?,
+        Pushed::Done { attempts } => writeln!(
+            out,
+            "pushed (after {attempts} attempts: the branch had moved)"
+        )?,
+        Pushed::Nothing => {}
+        Pushed::Refused(lines) => {
+            for l in lines {
+                eprintln!("{l}");
+            }
+            eprintln!("the server refused the push; the local commit was dropped");
+            return Ok(EXIT_DATA);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The usual writing command: plan with `op` in a session, commit, maybe push.
+pub fn run_op(
+    dir: &Path,
+    opts: &Opts,
+    op: impl Fn(&Session) -> Result<Plan, Vec<Finding>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    finish(
+        dir,
+        opts,
+        || Ok(edit::run(dir, opts.as_.as_deref(), &op)?),
+        out,
+    )
+}

@@ -1,0 +1,484 @@
+//! The writing commands' plans: which files change, and the sentence that goes into `git log`.
+//! Each reads only the records it needs from `HEAD`.
+
+use gix::bstr::ByteSlice;
+use gix::objs::FindExt;
+use regex::Regex;
+
+use super::{Plan, Session};
+use crate::commit::Change;
+use crate::diag::Code;
+use crate::gate::{Finding, blob_at, record_at};
+use crate::load::Record;
+use crate::model::Db;
+use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
+use crate::policy::Rule;
+use crate::record::{Editor, group_toml, package_toml, person_toml};
+
+fn finding(code: &str, message: impl Into<String>, help: impl Into<String>) -> Vec<Finding> {
+    vec![Finding {
+        path: None,
+        code: code.to_owned(),
+        message: message.into(),
+        help: help.into(),
+    }]
+}
+
+fn name_error(code: Code, what: &str, e: NameError) -> Vec<Finding> {
+    finding(code.as_str(), format!("{what}: {e}"), code.fix())
+}
+
+fn package_name(s: &Session, name: &str) -> Result<PackageName, Vec<Finding>> {
+    PackageName::parse(name, &s.base.rules)
+        .map_err(|e| name_error(Code::BadPackageName, "bad package name", e))
+}
+
+fn login(s: &Session, name: &str) -> Result<Login, Vec<Finding>> {
+    Login::parse(name, &s.base.rules).map_err(|e| name_error(Code::BadLogin, "bad login", e))
+}
+
+fn group_name(s: &Session, name: &str) -> Result<GroupName, Vec<Finding>> {
+    GroupName::parse(name, &s.base.rules)
+        .map_err(|e| name_error(Code::BadGroupName, "bad group name", e))
+}
+
+/// A maintainer list from the command line: `nobody` (or nothing) means none.
+fn maintainers(s: &Session, names: &[String]) -> Result<Vec<Maintainer>, Vec<Finding>> {
+    names
+        .iter()
+        .filter(|n| n.as_str() != NOBODY || names.len() > 1)
+        .map(|n| {
+            Maintainer::parse(n, &s.base.rules).map_err(|e| {
+                let code = if n.starts_with('%') {
+                    Code::BadGroupName
+                } else {
+                    Code::BadLogin
+                };
+                name_error(code, &format!("bad maintainer `{n}`"), e)
+            })
+        })
+        .collect()
+}
+
+/// A package at `HEAD`: its file's text and its maintainers.
+fn package_at(s: &Session, name: &PackageName) -> Option<(String, Vec<Maintainer>)> {
+    let path = name.record_path();
+    let bytes = blob_at(s.repo(), s.base.root, &path)?;
+    let text = String::from_utf8(bytes).ok()?;
+    match record_at(s.repo(), s.base.root, &path, &s.base.rules) {
+        Some(Record::Package(_, p)) => Some((text, p.maintainers)),
+        _ => None,
+    }
+}
+
+fn no_such_package(name: &str) -> Vec<Finding> {
+    finding(
+        "no-such-package",
+        format!("there is no package {name}"),
+        "check the name with `maintdb get`",
+    )
+}
+
+/// Every package name at `HEAD`, read from the tree listings alone.
+fn package_names(s: &Session) -> Vec<String> {
+    let repo = s.repo();
+    let Some(root) = s.base.root else {
+        return Vec::new();
+    };
+    let Some(dir) = repo.find_tree(root).ok().and_then(|t| {
+        t.lookup_entry_by_path("maintainers/packages")
+            .ok()
+            .flatten()
+    }) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let (mut buf, mut buf2) = (Vec::new(), Vec::new());
+    let Ok(top) = repo.objects.find_tree(&dir.object_id(), &mut buf) else {
+        return names;
+    };
+    for shard in top.entries.iter().filter(|e| e.mode.is_tree()) {
+        if let Ok(t) = repo.objects.find_tree(shard.oid, &mut buf2) {
+            names.extend(t.entries.iter().filter_map(|e| {
+                e.filename
+                    .to_str()
+                    .ok()?
+                    .strip_suffix(".toml")
+                    .map(ToOwned::to_owned)
+            }));
+        }
+    }
+    names
+}
+
+/// Which packages a take or drop acts on.
+pub enum Targets {
+    Names(Vec<String>),
+    Regex(String),
+}
+
+fn me(s: &Session) -> Result<Login, Vec<Finding>> {
+    s.actor
+        .person
+        .as_ref()
+        .map(|(l, _)| l.clone())
+        .ok_or_else(|| {
+            finding(
+                Rule::NotYourFile.as_str(),
+                format!(
+                    "`{}` is not a person, so it cannot maintain packages",
+                    s.actor.id
+                ),
+                "act as a person with --as LOGIN",
+            )
+        })
+}
+
+/// A selected package: its name, its file's text and its maintainers at `HEAD`.
+type Selected = (PackageName, String, Vec<Maintainer>);
+
+/// The packages named or matched, with their state at `HEAD`; `keep` filters regex matches.
+fn select(
+    s: &Session,
+    targets: &Targets,
+    keep: impl Fn(&[Maintainer]) -> bool,
+    nothing: &str,
+) -> Result<Vec<Selected>, Vec<Finding>> {
+    match targets {
+        Targets::Names(names) => names
+            .iter()
+            .map(|n| {
+                let name = package_name(s, n)?;
+                let (text, m) = package_at(s, &name).ok_or_else(|| no_such_package(n))?;
+                Ok((name, text, m))
+            })
+            .collect(),
+        Targets::Regex(re) => {
+            let re = Regex::new(re).map_err(|e| {
+                finding(
+                    "bad-regex",
+                    format!("`{re}` is not a valid regex: {e}"),
+                    "fix the pattern (Rust regex syntax)",
+                )
+            })?;
+            let mut out = Vec::new();
+            for n in package_names(s).into_iter().filter(|n| re.is_match(n)) {
+                let Ok(name) = PackageName::parse(&n, &s.base.rules) else {
+                    continue;
+                };
+                if let Some((text, m)) = package_at(s, &name)
+                    && keep(&m)
+                {
+                    out.push((name, text, m));
+                }
+            }
+            if out.is_empty() {
+                return Err(finding(
+                    "no-match",
+                    format!("`{re}` matches no package {nothing}"),
+                    "check the pattern",
+                ));
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn list_message(verb: &str, who: &str, names: &[String], targets: &Targets) -> String {
+    match (targets, names) {
+        (Targets::Names(_), [one]) => format!("{who} {verb} {one}"),
+        (Targets::Names(_), _) => format!(
+            "{who} {verb} {} packages: {}",
+            names.len(),
+            names.join(", ")
+        ),
+        (Targets::Regex(re), _) => format!("{who} {verb} {} packages ({re})", names.len()),
+    }
+}
+
+/// `take`: become the maintainer of packages that have none.
+pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
+    let me = me(s)?;
+    let mine = Maintainer::Person(me.clone());
+    let selected = select(s, targets, |m| m.is_empty(), "that nobody maintains")?;
+    let mut changes = Vec::new();
+    let mut names = Vec::new();
+    for (name, text, m) in selected {
+        if m.contains(&mine) {
+            continue;
+        }
+        if !m.is_empty() {
+            let owners = Db::maintainer_field(&m);
+            return Err(finding(
+                Rule::NotAMaintainer.as_str(),
+                format!(
+                    "{name} is maintained by {owners}; only a package that nobody maintains can be taken"
+                ),
+                format!("ask {owners} or an admin"),
+            ));
+        }
+        let content = edited(&text, |e| e.set_list("maintainers", &[me.to_string()]));
+        changes.push(Change {
+            path: name.record_path(),
+            content: Some(content.into_bytes()),
+        });
+        names.push(name.to_string());
+    }
+    if changes.is_empty() {
+        return Ok(Plan::Unchanged(format!(
+            "{me} already maintains all of them"
+        )));
+    }
+    let message = list_message("takes", me.as_str(), &names, targets);
+    Ok(Plan::Edit { changes, message })
+}
+
+fn edited(text: &str, f: impl FnOnce(&mut Editor) -> &mut Editor) -> String {
+    match Editor::parse(text) {
+        Ok(mut e) => {
+            f(&mut e);
+            e.finish()
+        }
+        // The file at HEAD is valid TOML (HEAD passed the gate); keep the text if not.
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// `drop`: stop maintaining packages.
+pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
+    let me = me(s)?;
+    let mine = Maintainer::Person(me.clone());
+    let selected = select(
+        s,
+        targets,
+        |m| m.contains(&mine),
+        &format!("that {me} maintains"),
+    )?;
+    let mut changes = Vec::new();
+    let mut names = Vec::new();
+    for (name, text, m) in selected {
+        if !m.contains(&mine) {
+            return Err(finding(
+                "not-maintained",
+                format!(
+                    "{me} does not maintain {name} (maintainers: {})",
+                    Db::maintainer_field(&m)
+                ),
+                "you can only drop packages you maintain yourself",
+            ));
+        }
+        changes.push(Change {
+            path: name.record_path(),
+            content: Some(edited(&text, |e| e.remove("maintainers", me.as_str())).into_bytes()),
+        });
+        names.push(name.to_string());
+    }
+    let message = match targets {
+        Targets::Regex(re) => format!("drop: {me} leaves {} packages ({re})", names.len()),
+        Targets::Names(_) => list_message("drops", me.as_str(), &names, targets),
+    };
+    Ok(Plan::Edit { changes, message })
+}
+
+/// `new` (setnewpackage): register a package; nothing happens when it exists.
+pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<Finding>> {
+    let name = package_name(s, name)?;
+    let list = maintainers(s, who)?;
+    if blob_at(s.repo(), s.base.root, &name.record_path()).is_some() {
+        return Ok(Plan::Unchanged(format!(
+            "{name} exists already; nothing changed"
+        )));
+    }
+    let field = Db::maintainer_field(&list);
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: name.record_path(),
+            content: Some(package_toml(&list).into_bytes()),
+        }],
+        message: format!("new package {name} for {field}"),
+    })
+}
+
+/// `set` (setpackage): the package's maintainers become exactly `who`.
+pub fn set_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<Finding>> {
+    let name = package_name(s, name)?;
+    let list = maintainers(s, who)?;
+    let strings: Vec<String> = list.iter().map(ToString::to_string).collect();
+    let content = match package_at(s, &name) {
+        Some((_, old)) if old == list => {
+            return Ok(Plan::Unchanged(format!(
+                "{name} already has maintainers {}",
+                Db::maintainer_field(&list)
+            )));
+        }
+        Some((text, _)) => edited(&text, |e| e.set_list("maintainers", &strings)),
+        None => package_toml(&list),
+    };
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: name.record_path(),
+            content: Some(content.into_bytes()),
+        }],
+        message: format!("set {name}: {}", Db::maintainer_field(&list)),
+    })
+}
+
+/// `remove`: delete a package record.
+pub fn remove_package(s: &Session, name: &str) -> Result<Plan, Vec<Finding>> {
+    let pkg = package_name(s, name)?;
+    if blob_at(s.repo(), s.base.root, &pkg.record_path()).is_none() {
+        return Err(no_such_package(name));
+    }
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: pkg.record_path(),
+            content: None,
+        }],
+        message: format!("remove package {pkg}"),
+    })
+}
+
+/// Fields of a person to set; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct PersonFields {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub aliases: Option<Vec<String>>,
+    pub inactive: Option<bool>,
+}
+
+/// `person add`.
+pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Vec<Finding>> {
+    let l = login(s, login_s)?;
+    if blob_at(s.repo(), s.base.root, &l.record_path()).is_some() {
+        return Err(finding(
+            "already-exists",
+            format!("{l} exists already"),
+            "use `maintdb person edit`",
+        ));
+    }
+    let (Some(name), Some(email)) = (&f.name, &f.email) else {
+        return Err(finding(
+            "missing-field",
+            "a new person needs --name and --email",
+            "pass both",
+        ));
+    };
+    let mut text = person_toml(name, email, f.aliases.as_deref().unwrap_or_default());
+    if f.inactive == Some(true) {
+        text.push_str("inactive = true\n");
+    }
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: l.record_path(),
+            content: Some(text.into_bytes()),
+        }],
+        message: format!("add person {l}"),
+    })
+}
+
+/// `person edit`.
+pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Vec<Finding>> {
+    let l = login(s, login_s)?;
+    let text = blob_at(s.repo(), s.base.root, &l.record_path())
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            finding(
+                "no-such-person",
+                format!("there is no person {l}"),
+                "use `maintdb person add`",
+            )
+        })?;
+    let content = edited(&text, |e| {
+        if let Some(n) = &f.name {
+            e.set_str("name", n);
+        }
+        if let Some(m) = &f.email {
+            e.set_str("email", m);
+        }
+        if let Some(a) = &f.aliases {
+            e.set_list("aliases", a);
+        }
+        if let Some(i) = f.inactive {
+            e.set_bool("inactive", i);
+        }
+        e
+    });
+    if content == text {
+        return Ok(Plan::Unchanged(format!("{l} is unchanged")));
+    }
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: l.record_path(),
+            content: Some(content.into_bytes()),
+        }],
+        message: format!("edit person {l}"),
+    })
+}
+
+/// `group add`.
+pub fn group_add(
+    s: &Session,
+    name: &str,
+    description: &str,
+    email: Option<&str>,
+    members: &[String],
+) -> Result<Plan, Vec<Finding>> {
+    let g = group_name(s, name)?;
+    if blob_at(s.repo(), s.base.root, &g.record_path()).is_some() {
+        return Err(finding(
+            "already-exists",
+            format!("group {g} exists already"),
+            "use `maintdb group add-member`",
+        ));
+    }
+    for m in members {
+        login(s, m)?;
+    }
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: g.record_path(),
+            content: Some(group_toml(description, email, &[], members).into_bytes()),
+        }],
+        message: format!("add group {g}"),
+    })
+}
+
+/// `group add-member` (`join = true`) and `group remove-member`.
+pub fn group_member(
+    s: &Session,
+    name: &str,
+    member: &str,
+    join: bool,
+) -> Result<Plan, Vec<Finding>> {
+    let g = group_name(s, name)?;
+    let m = login(s, member)?;
+    let text = blob_at(s.repo(), s.base.root, &g.record_path())
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            finding(
+                "no-such-group",
+                format!("there is no group {g}"),
+                "use `maintdb group add`",
+            )
+        })?;
+    let content = edited(&text, |e| {
+        if join {
+            e.push("members", m.as_str())
+        } else {
+            e.remove("members", m.as_str())
+        }
+    });
+    if content == text {
+        let state = if join { "already in" } else { "not in" };
+        return Ok(Plan::Unchanged(format!("{m} is {state} {g}")));
+    }
+    let verb = if join { "joins" } else { "leaves" };
+    Ok(Plan::Edit {
+        changes: vec![Change {
+            path: g.record_path(),
+            content: Some(content.into_bytes()),
+        }],
+        message: format!("{m} {verb} {g}"),
+    })
+}

@@ -233,6 +233,17 @@ pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
     Ok(Plan::Edit { changes, message })
 }
 
+/// A plan that writes (or, with `None`, deletes) one file.
+fn one(path: String, content: Option<String>, message: String) -> Plan {
+    Plan::Edit {
+        changes: vec![Change {
+            path,
+            content: content.map(String::into_bytes),
+        }],
+        message,
+    }
+}
+
 fn edited(text: &str, f: impl FnOnce(&mut Editor) -> &mut Editor) -> String {
     match Editor::parse(text) {
         Ok(mut e) => {
@@ -290,13 +301,11 @@ pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<
         )));
     }
     let field = Db::maintainer_field(&list);
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: name.record_path(),
-            content: Some(package_toml(&list).into_bytes()),
-        }],
-        message: format!("new package {name} for {field}"),
-    })
+    Ok(one(
+        name.record_path(),
+        Some(package_toml(&list)),
+        format!("new package {name} for {field}"),
+    ))
 }
 
 /// `set` (setpackage): the package's maintainers become exactly `who`.
@@ -314,13 +323,11 @@ pub fn set_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<
         Some((text, _)) => edited(&text, |e| e.set_list("maintainers", &strings)),
         None => package_toml(&list),
     };
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: name.record_path(),
-            content: Some(content.into_bytes()),
-        }],
-        message: format!("set {name}: {}", Db::maintainer_field(&list)),
-    })
+    Ok(one(
+        name.record_path(),
+        Some(content),
+        format!("set {name}: {}", Db::maintainer_field(&list)),
+    ))
 }
 
 /// `remove`: delete a package record.
@@ -329,13 +336,11 @@ pub fn remove_package(s: &Session, name: &str) -> Result<Plan, Vec<Finding>> {
     if blob_at(s.repo(), s.base.root, &pkg.record_path()).is_none() {
         return Err(no_such_package(name));
     }
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: pkg.record_path(),
-            content: None,
-        }],
-        message: format!("remove package {pkg}"),
-    })
+    Ok(one(
+        pkg.record_path(),
+        None,
+        format!("remove package {pkg}"),
+    ))
 }
 
 /// Fields of a person to set; `None` leaves a field as it is.
@@ -368,13 +373,7 @@ pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, 
     if f.inactive == Some(true) {
         text.push_str("inactive = true\n");
     }
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: l.record_path(),
-            content: Some(text.into_bytes()),
-        }],
-        message: format!("add person {l}"),
-    })
+    Ok(one(l.record_path(), Some(text), format!("add person {l}")))
 }
 
 /// `person edit`.
@@ -407,13 +406,11 @@ pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan,
     if content == text {
         return Ok(Plan::Unchanged(format!("{l} is unchanged")));
     }
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: l.record_path(),
-            content: Some(content.into_bytes()),
-        }],
-        message: format!("edit person {l}"),
-    })
+    Ok(one(
+        l.record_path(),
+        Some(content),
+        format!("edit person {l}"),
+    ))
 }
 
 /// `group add`.
@@ -435,13 +432,11 @@ pub fn group_add(
     for m in members {
         login(s, m)?;
     }
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: g.record_path(),
-            content: Some(group_toml(description, email, &[], members).into_bytes()),
-        }],
-        message: format!("add group {g}"),
-    })
+    Ok(one(
+        g.record_path(),
+        Some(group_toml(description, email, &[], members)),
+        format!("add group {g}"),
+    ))
 }
 
 /// `group add-member` (`join = true`) and `group remove-member`.
@@ -474,11 +469,9 @@ pub fn group_member(
         return Ok(Plan::Unchanged(format!("{m} is {state} {g}")));
     }
     let verb = if join { "joins" } else { "leaves" };
-    Ok(Plan::Edit {
-        changes: vec![Change {
-            path: g.record_path(),
-            content: Some(content.into_bytes()),
-        }],
-        message: format!("{m} {verb} {g}"),
-    })
+    Ok(one(
+        g.record_path(),
+        Some(content),
+        format!("{m} {verb} {g}"),
+    ))
 }

@@ -18,6 +18,12 @@ pub struct Args {
 enum What {
     /// Run as git's pre-receive hook: reads `<old> <new> <ref>` lines on standard input.
     PreReceive,
+    /// Run as git's post-receive hook: render and publish the branch after a push.
+    PostReceive {
+        /// Where the rendered tree is published.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Install the server hook into a bare repository, or the pre-commit hook into a clone.
     Install {
         /// The bare repository that receives pushes.
@@ -26,13 +32,21 @@ enum What {
         /// A clone: install the pre-commit hook there instead.
         #[arg(long, value_name = "CLONE")]
         client: Option<PathBuf>,
+        /// Also install post-receive, which renders and publishes to DIR after each push.
+        #[arg(long, value_name = "DIR", conflicts_with = "client")]
+        publish: Option<PathBuf>,
     },
 }
 
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
     match &args.what {
         What::PreReceive => pre_receive(),
-        What::Install { repo, client } => {
+        What::PostReceive { out: dir } => post_receive(dir, out),
+        What::Install {
+            repo,
+            client,
+            publish,
+        } => {
             let bin =
                 std::env::current_exe().context("cannot find the path of this maintdb binary")?;
             let bin = bin.canonicalize().unwrap_or(bin);
@@ -43,9 +57,44 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             };
             let path = install::write_hook(dir, name, &install::render(template, &bin))?;
             writeln!(out, "installed {}", path.display())?;
+            if let Some(target) = publish {
+                let target = std::path::absolute(target)
+                    .context("cannot resolve the --publish directory")?;
+                let path = install::write_hook(
+                    dir,
+                    "post-receive",
+                    &install::render_post_receive(&bin, &target),
+                )?;
+                writeln!(out, "installed {}", path.display())?;
+            }
             Ok(EXIT_OK)
         }
     }
+}
+
+/// Publishes the branch `HEAD` names when a push updated it. Failing to publish does not undo
+/// the push (git ignores post-receive's exit code), so it is reported on the client's screen.
+fn post_receive(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the ref updates from standard input")?;
+    let updates = hook::parse_updates(&input)
+        .map_err(|e| anyhow::anyhow!("malformed post-receive input: {e}"))?;
+    let git_dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let repo = gix::open(&git_dir).with_context(|| format!("cannot open {}", git_dir.display()))?;
+    let head = repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|n| n.as_bstr().to_string());
+    if !updates
+        .iter()
+        .any(|u| Some(&u.refname) == head.as_ref() && !u.new.is_null())
+    {
+        return Ok(EXIT_OK);
+    }
+    super::render::render_rev(&git_dir, "HEAD", dir, true, out)
 }
 
 fn pre_receive() -> anyhow::Result<i32> {

@@ -7,8 +7,10 @@ mod get;
 mod group;
 mod hook;
 mod import;
+mod log;
 mod package;
 mod person;
+mod render;
 mod take;
 mod who;
 mod write;
@@ -66,6 +68,10 @@ enum Command {
     Person(person::Args),
     /// Add groups and change their members.
     Group(group::Args),
+    /// Render the lists and pages of one commit and publish them atomically.
+    Render(render::Args),
+    /// Show who took, dropped, added and removed packages.
+    Log(log::Args),
     /// Explain a diagnostic code, or list them all.
     Explain(explain::Args),
     /// Git hooks: the server's pre-receive check, and installing hooks.
@@ -162,6 +168,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Remove(a) => package::remove(cli, a, out),
         Command::Person(a) => person::run(cli, a, out),
         Command::Group(a) => group::run(cli, a, out),
+        Command::Render(a) => render::run(cli, a, out),
+        Command::Log(a) => log::run(cli, a, out),
         Command::Explain(a) => explain::run(a, out),
         Command::Hook(a) => hook::run(a, out),
     }

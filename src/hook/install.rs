@@ -6,14 +6,29 @@ use std::path::{Path, PathBuf};
 /// The shipped hooks, with the line that names the binary.
 pub const PRE_RECEIVE: &str = include_str!("../../hooks/pre-receive");
 pub const PRE_COMMIT: &str = include_str!("../../hooks/pre-commit");
+pub const POST_RECEIVE: &str = include_str!("../../hooks/post-receive");
 
 /// The line of every shipped hook that names the binary; installing replaces the default.
 const BIN_LINE: &str = "MAINTDB=${MAINTDB:-maintdb}";
 
+/// The line of the post-receive hook that names the published directory.
+const OUT_LINE: &str = "OUT=${MAINTDB_PUBLISH:-}";
+
+fn quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
 /// A hook's text calling the binary at `bin`.
 pub fn render(template: &str, bin: &Path) -> String {
-    let quoted = format!("'{}'", bin.display().to_string().replace('\'', "'\\''"));
-    template.replace(BIN_LINE, &format!("MAINTDB=${{MAINTDB:-{quoted}}}"))
+    template.replace(BIN_LINE, &format!("MAINTDB=${{MAINTDB:-{}}}", quote(bin)))
+}
+
+/// The post-receive hook's text, publishing to `out`.
+pub fn render_post_receive(bin: &Path, out: &Path) -> String {
+    render(POST_RECEIVE, bin).replace(
+        OUT_LINE,
+        &format!("OUT=${{MAINTDB_PUBLISH:-{}}}", quote(out)),
+    )
 }
 
 /// Failures while installing.

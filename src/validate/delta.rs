@@ -146,18 +146,24 @@ pub fn diff(
     if old == new {
         return Ok(Vec::new());
     }
-    let empty = gix::ObjectId::empty_tree(repo.object_hash());
-    let (old, new) = (old.unwrap_or(empty), new.unwrap_or(empty));
+    // A missing side is the empty tree, which need not exist in the object database.
     let mut buf1 = Vec::new();
     let mut buf2 = Vec::new();
-    let lhs = repo
-        .objects
-        .find_tree_iter(&old, &mut buf1)
-        .map_err(object_err(old, "tree"))?;
-    let rhs = repo
-        .objects
-        .find_tree_iter(&new, &mut buf2)
-        .map_err(object_err(new, "tree"))?;
+    let lhs = match old {
+        Some(id) => repo
+            .objects
+            .find_tree_iter(&id, &mut buf1)
+            .map_err(object_err(id, "tree"))?,
+        None => gix::objs::TreeRefIter::from_bytes(&[], repo.object_hash()),
+    };
+    let rhs = match new {
+        Some(id) => repo
+            .objects
+            .find_tree_iter(&id, &mut buf2)
+            .map_err(object_err(id, "tree"))?,
+        None => gix::objs::TreeRefIter::from_bytes(&[], repo.object_hash()),
+    };
+    let new = new.unwrap_or_else(|| gix::ObjectId::empty_tree(repo.object_hash()));
     let mut recorder = gix::diff::tree::Recorder::default();
     gix::diff::tree(
         lhs,

@@ -4,5 +4,6 @@ mod check;
 mod cli;
 mod hook;
 mod import;
+mod render;
 mod support;
 mod write;

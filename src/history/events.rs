@@ -1,0 +1,221 @@
+//! What one commit did to the packages: the diff of `maintainers/packages/` against its first
+//! parent, turned into events a person reads.
+
+use gix::bstr::ByteSlice;
+use gix::diff::tree::recorder::Change;
+use serde::{Deserialize, Serialize};
+
+use super::{CommitEvents, git};
+use crate::load::{self, Record};
+use crate::names::NameRules;
+use crate::source::{Content, Mode, SourceError};
+use crate::validate::delta;
+
+/// What happened to a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    Added { maintainers: Vec<String> },
+    Removed,
+    Takes { who: Vec<String> },
+    Drops { who: Vec<String> },
+    HandedOver { from: Vec<String>, to: Vec<String> },
+}
+
+/// One event: a package and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub package: String,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+impl Event {
+    /// The sentence shown in the changelog.
+    pub fn sentence(&self) -> String {
+        let p = &self.package;
+        match &self.kind {
+            Kind::Added { maintainers } if maintainers.is_empty() => {
+                format!("new package {p}, unmaintained")
+            }
+            Kind::Added { maintainers } => {
+                format!("new package {p} for {}", maintainers.join(", "))
+            }
+            Kind::Removed => format!("{p} removed"),
+            Kind::Takes { who } if who.len() == 1 => format!("{} takes {p}", who[0]),
+            Kind::Takes { who } => format!("{} take {p}", who.join(", ")),
+            Kind::Drops { who } if who.len() == 1 => format!("{} drops {p}", who[0]),
+            Kind::Drops { who } => format!("{} drop {p}", who.join(", ")),
+            Kind::HandedOver { from, to } => format!(
+                "{p} handed over from {} to {}",
+                from.join(", "),
+                to.join(", ")
+            ),
+        }
+    }
+
+    /// Everyone the event names.
+    pub fn people(&self) -> Vec<&str> {
+        match &self.kind {
+            Kind::Added { maintainers } => maintainers.iter().map(String::as_str).collect(),
+            Kind::Removed => Vec::new(),
+            Kind::Takes { who } | Kind::Drops { who } => who.iter().map(String::as_str).collect(),
+            Kind::HandedOver { from, to } => from.iter().chain(to).map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The events of a change from maintainers `old` to `new`.
+pub fn classify(package: &str, old: Option<&[String]>, new: Option<&[String]>) -> Vec<Event> {
+    let ev = |kind| Event {
+        package: package.to_owned(),
+        kind,
+    };
+    match (old, new) {
+        (None, Some(n)) => vec![ev(Kind::Added {
+            maintainers: n.to_vec(),
+        })],
+        (Some(_), None) => vec![ev(Kind::Removed)],
+        (None, None) => Vec::new(),
+        (Some(o), Some(n)) => {
+            let added: Vec<String> = n.iter().filter(|m| !o.contains(m)).cloned().collect();
+            let gone: Vec<String> = o.iter().filter(|m| !n.contains(m)).cloned().collect();
+            if !o.is_empty() && !n.is_empty() && added.len() == n.len() && gone.len() == o.len() {
+                return vec![ev(Kind::HandedOver {
+                    from: gone,
+                    to: added,
+                })];
+            }
+            let mut out = Vec::new();
+            if !gone.is_empty() {
+                out.push(ev(Kind::Drops { who: gone }));
+            }
+            if !added.is_empty() {
+                out.push(ev(Kind::Takes { who: added }));
+            }
+            out
+        }
+    }
+}
+
+fn maintainers(repo: &gix::Repository, id: gix::ObjectId, path: &str) -> Option<Vec<String>> {
+    let blob = repo.find_blob(id).ok()?;
+    // History keeps whatever was committed; names are read with the default rules.
+    match load::load(
+        path,
+        Mode::File,
+        Content::Bytes(blob.data.clone()),
+        &NameRules::default(),
+    )
+    .record
+    {
+        Some(Record::Package(_, p)) => {
+            Some(p.maintainers.iter().map(ToString::to_string).collect())
+        }
+        _ => None,
+    }
+}
+
+fn package_name(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("packages/")?;
+    let (_, file) = rest.split_once('/')?;
+    file.strip_suffix(".toml")
+}
+
+/// Reads one commit and its events against `parent`.
+pub fn of_commit(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    parent: Option<gix::ObjectId>,
+) -> Result<CommitEvents, SourceError> {
+    let commit = repo.find_commit(id).map_err(git("reading history"))?;
+    let tree = commit.tree_id().map_err(git("reading history"))?.detach();
+    let old = match parent {
+        Some(p) => delta::records_tree(repo, crate::gate::root_tree(repo, p)?)?,
+        None => None,
+    };
+    let new = delta::records_tree(repo, tree)?;
+    let mut events = Vec::new();
+    for c in delta::diff(repo, old, new)? {
+        let (path, before, after) = match &c {
+            Change::Addition {
+                path,
+                oid,
+                entry_mode,
+                ..
+            } if entry_mode.is_blob() => (path, None, Some(*oid)),
+            Change::Deletion {
+                path,
+                oid,
+                entry_mode,
+                ..
+            } if entry_mode.is_blob() => (path, Some(*oid), None),
+            Change::Modification {
+                path,
+                previous_oid,
+                oid,
+                entry_mode,
+                ..
+            } if entry_mode.is_blob() => (path, Some(*previous_oid), Some(*oid)),
+            _ => continue,
+        };
+        let path = path.to_str_lossy();
+        let Some(name) = package_name(&path) else {
+            continue;
+        };
+        let full = format!("maintainers/{path}");
+        let o = before.and_then(|b| maintainers(repo, b, &full));
+        let n = after.and_then(|a| maintainers(repo, a, &full));
+        events.extend(classify(name, o.as_deref(), n.as_deref()));
+    }
+    let author = commit.author().map_err(git("reading history"))?;
+    let time = author
+        .time()
+        .map_err(|e| git("reading history")(gix::Error::from_error(e)))?;
+    let message = commit.message_raw_sloppy().to_str_lossy();
+    Ok(CommitEvents {
+        id: id.to_string(),
+        parent: parent.map(|p| p.to_string()),
+        author: author.name.to_str_lossy().into_owned(),
+        email: author.email.to_str_lossy().into_owned(),
+        time: time.seconds,
+        offset: time.offset,
+        subject: message.lines().next().unwrap_or("").to_owned(),
+        events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    fn kinds(old: Option<&[&str]>, new: Option<&[&str]>) -> Vec<String> {
+        let o = old.map(v);
+        let n = new.map(v);
+        classify("p", o.as_deref(), n.as_deref())
+            .iter()
+            .map(Event::sentence)
+            .collect()
+    }
+
+    #[test]
+    fn event_kinds() {
+        assert_eq!(kinds(None, Some(&["a"])), ["new package p for a"]);
+        assert_eq!(kinds(Some(&["a"]), None), ["p removed"]);
+        assert_eq!(kinds(Some(&[]), Some(&["a"])), ["a takes p"]);
+        assert_eq!(kinds(Some(&["a", "b"]), Some(&["a"])), ["b drops p"]);
+        assert_eq!(
+            kinds(Some(&["a"]), Some(&["b"])),
+            ["p handed over from a to b"]
+        );
+        assert_eq!(
+            kinds(Some(&["a", "b"]), Some(&["b", "c"])),
+            ["a drops p", "c takes p"]
+        );
+        assert!(kinds(Some(&["a", "b"]), Some(&["b", "a"])).is_empty());
+    }
+}

@@ -1,0 +1,100 @@
+//! The changelog: package events read from the first-parent history of a branch with gix.
+//! Each commit's events depend only on that commit and its first parent, so they are cached
+//! by commit id in the repository's git dir; a render after one new commit reads one commit.
+//! Deleting the cache changes nothing but the time it takes.
+
+mod cache;
+mod events;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use events::{Event, Kind};
+
+use crate::source::SourceError;
+
+/// One commit of the first-parent history with its package events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitEvents {
+    pub id: String,
+    pub parent: Option<String>,
+    pub author: String,
+    pub email: String,
+    /// Author time, seconds since the epoch, and its offset from UTC in seconds.
+    pub time: i64,
+    pub offset: i32,
+    pub subject: String,
+    pub events: Vec<Event>,
+}
+
+impl CommitEvents {
+    pub fn short(&self) -> &str {
+        &self.id[..self.id.len().min(10)]
+    }
+}
+
+fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
+    crate::gate::git(what)
+}
+
+/// The first-parent history from `tip`, newest first, with every commit's events.
+/// `use_cache` reads and updates the cache in the git dir.
+pub fn read(
+    repo: &gix::ThreadSafeRepository,
+    tip: gix::ObjectId,
+    use_cache: bool,
+) -> Result<Vec<CommitEvents>, SourceError> {
+    let local = repo.to_thread_local();
+    let cache_path = use_cache.then(|| cache::path(&local));
+    let mut cached: HashMap<String, CommitEvents> =
+        cache_path.as_deref().map(cache::load).unwrap_or_default();
+    let before = cached.len();
+
+    // Follow the chain: cached commits give their parent without reading the object.
+    let mut chain: Vec<(String, Option<gix::ObjectId>)> = Vec::new();
+    let mut next = Some(tip);
+    let mut todo: Vec<(gix::ObjectId, Option<gix::ObjectId>)> = Vec::new();
+    while let Some(id) = next {
+        let hex = id.to_string();
+        if let Some(c) = cached.get(&hex) {
+            next = c
+                .parent
+                .as_deref()
+                .map(|p| gix::ObjectId::from_hex(p.as_bytes()).expect("the cache holds hex ids"));
+            chain.push((hex, None));
+            continue;
+        }
+        let commit = local.find_commit(id).map_err(git("reading history"))?;
+        let parent = commit.parent_ids().next().map(|p| p.detach());
+        todo.push((id, parent));
+        chain.push((hex, Some(id)));
+        next = parent;
+    }
+
+    let fresh: Vec<CommitEvents> = todo
+        .par_iter()
+        .map_init(
+            || repo.to_thread_local(),
+            |r, (id, parent)| events::of_commit(r, *id, *parent),
+        )
+        .collect::<Result<_, _>>()?;
+    for c in fresh {
+        cached.insert(c.id.clone(), c);
+    }
+    if let Some(p) = &cache_path
+        && cached.len() != before
+    {
+        // A cache that cannot be written only costs time next run.
+        let _ = cache::save(p, &cached);
+    }
+    Ok(chain
+        .into_iter()
+        .map(|(hex, _)| {
+            cached
+                .remove(&hex)
+                .expect("every commit of the chain was read or cached")
+        })
+        .collect())
+}

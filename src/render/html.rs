@@ -1,0 +1,98 @@
+//! The HTML pages, built with askama from `templates/` (one template per page kind). Every name
+//! comes from pushed data, so everything is escaped by the templates.
+
+use askama::Template;
+
+use super::view::{GroupView, PackageRow, PersonView};
+
+/// What every page's layout shows.
+pub struct Page<'a> {
+    pub title: String,
+    pub distribution: &'a str,
+    /// `""` for pages at the top, `"../"` for pages one directory down.
+    pub root: &'static str,
+    pub commit: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "packages.html")]
+pub struct PackagesPage<'a> {
+    pub page: Page<'a>,
+    pub shards: Vec<String>,
+    pub rows: Vec<&'a PackageRow>,
+}
+
+#[derive(Template)]
+#[template(path = "package.html")]
+pub struct PackagePage<'a> {
+    pub page: Page<'a>,
+    pub row: &'a PackageRow,
+    pub bug: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage<'a> {
+    pub page: Page<'a>,
+    pub people: Vec<&'a PersonView>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonPage<'a> {
+    pub page: Page<'a>,
+    pub person: &'a PersonView,
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+pub struct GroupsPage<'a> {
+    pub page: Page<'a>,
+    pub groups: Vec<&'a GroupView>,
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+pub struct GroupPage<'a> {
+    pub page: Page<'a>,
+    pub group: &'a GroupView,
+}
+
+/// One changelog line, ready to show.
+pub struct EventRow {
+    pub date: String,
+    pub sentence: String,
+    pub author: String,
+    pub short: String,
+}
+
+#[derive(Template)]
+#[template(path = "changelog.html")]
+pub struct ChangelogPage<'a> {
+    pub page: Page<'a>,
+    pub events: Vec<EventRow>,
+}
+
+/// One tracked bug, ready to show.
+pub struct TrackRow {
+    pub bug: u64,
+    pub package: String,
+    pub subject: String,
+    pub suites: String,
+    pub states: String,
+    pub archive: String,
+}
+
+#[derive(Template)]
+#[template(path = "tracker_index.html")]
+pub struct TrackerIndex<'a> {
+    pub page: Page<'a>,
+    pub tracks: Vec<TrackRow>,
+}
+
+#[derive(Template)]
+#[template(path = "tracker_bug.html")]
+pub struct TrackerBug<'a> {
+    pub page: Page<'a>,
+    pub track: &'a TrackRow,
+}

@@ -1,0 +1,99 @@
+//! Atomic publishing: each render goes into a new directory beside the published path, which
+//! is a symlink swapped in one `rename`. A reader sees the old tree or the new one, never a
+//! mix; a render that dies leaves the published tree as it was. The last two generations are
+//! kept.
+
+use std::path::{Path, PathBuf};
+
+/// Failures while publishing.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(
+        "{path} exists and is not a maintdb publication (a symlink to a rendered tree); move it away first"
+    )]
+    NotALink { path: PathBuf },
+    #[error("cannot publish to {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
+    move |source| PublishError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// How many generations stay on disk: the published one and the one before.
+pub const KEEP: usize = 2;
+
+/// Renders with `render` into a fresh generation and publishes it at `out`.
+pub fn publish<E: From<PublishError>>(
+    out: &Path,
+    label: &str,
+    render: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<PathBuf, E> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_owned());
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    if let Ok(meta) = std::fs::symlink_metadata(out)
+        && !meta.file_type().is_symlink()
+    {
+        return Err(PublishError::NotALink {
+            path: out.to_owned(),
+        }
+        .into());
+    }
+    // One render at a time per published path (post-receive hooks may overlap). An flock
+    // dies with its process, so a killed render never leaves the path locked.
+    let lock_path = parent.join(format!(".{name}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io(&lock_path))?;
+    lock.lock().map_err(io(&lock_path))?;
+    let prefix = format!(".{name}.gen-");
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let gen_name = format!("{prefix}{stamp:024}-{label}");
+    let gen_dir = parent.join(&gen_name);
+    std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
+    render(&gen_dir)?;
+    let previous = std::fs::read_link(out)
+        .ok()
+        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let link = parent.join(format!(".{name}.link-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
+    std::fs::rename(&link, out).map_err(io(out))?;
+    prune(&parent, &prefix, &[Some(gen_name), previous])?;
+    Ok(gen_dir)
+}
+
+/// Removes every generation but the published one and the one published before it
+/// ([`KEEP`] in all); half-written generations of killed renders go too.
+fn prune(parent: &Path, prefix: &str, keep: &[Option<String>; KEEP]) -> Result<(), PublishError> {
+    for entry in std::fs::read_dir(parent)
+        .map_err(io(parent))?
+        .filter_map(Result::ok)
+    {
+        let n = entry.file_name().to_string_lossy().into_owned();
+        if n.starts_with(prefix) && !keep.iter().flatten().any(|k| *k == n) {
+            let p = parent.join(&n);
+            std::fs::remove_dir_all(&p).map_err(io(&p))?;
+        }
+    }
+    Ok(())
+}

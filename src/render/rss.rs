@@ -1,0 +1,63 @@
+//! `changelog.rss`: RSS 2.0, one item per commit with package events, newest first.
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use crate::history::CommitEvents;
+
+/// At most this many items.
+pub const MAX_ITEMS: usize = 100;
+
+fn element(w: &mut Writer<Vec<u8>>, name: &str, text: &str) -> std::io::Result<()> {
+    w.write_event(Event::Start(BytesStart::new(name)))?;
+    w.write_event(Event::Text(BytesText::new(text)))?;
+    w.write_event(Event::End(BytesEnd::new(name)))?;
+    Ok(())
+}
+
+/// RFC 2822 date of a commit, as RSS wants it.
+pub fn rfc2822(seconds: i64, offset: i32) -> String {
+    gix::date::Time { seconds, offset }.format_or_unix(gix::date::time::format::RFC2822)
+}
+
+pub fn write(title: &str, link: &str, history: &[CommitEvents]) -> std::io::Result<Vec<u8>> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut rss = BytesStart::new("rss");
+    rss.push_attribute(("version", "2.0"));
+    w.write_event(Event::Start(rss))?;
+    w.write_event(Event::Start(BytesStart::new("channel")))?;
+    element(&mut w, "title", title)?;
+    element(&mut w, "link", link)?;
+    element(
+        &mut w,
+        "description",
+        "Who takes, drops, adds and removes packages",
+    )?;
+    if let Some(tip) = history.first() {
+        element(&mut w, "lastBuildDate", &rfc2822(tip.time, tip.offset))?;
+    }
+    for c in history
+        .iter()
+        .filter(|c| !c.events.is_empty())
+        .take(MAX_ITEMS)
+    {
+        w.write_event(Event::Start(BytesStart::new("item")))?;
+        element(&mut w, "title", &c.subject)?;
+        let body: Vec<String> = c.events.iter().map(|e| e.sentence()).collect();
+        element(&mut w, "description", &body.join("\n"))?;
+        element(&mut w, "author", &format!("{} ({})", c.email, c.author))?;
+        let mut guid = BytesStart::new("guid");
+        guid.push_attribute(("isPermaLink", "false"));
+        w.write_event(Event::Start(guid))?;
+        w.write_event(Event::Text(BytesText::new(&c.id)))?;
+        w.write_event(Event::End(BytesEnd::new("guid")))?;
+        element(&mut w, "pubDate", &rfc2822(c.time, c.offset))?;
+        w.write_event(Event::End(BytesEnd::new("item")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("channel")))?;
+    w.write_event(Event::End(BytesEnd::new("rss")))?;
+    let mut out = w.into_inner();
+    out.push(b'\n');
+    Ok(out)
+}

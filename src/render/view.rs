@@ -1,0 +1,167 @@
+//! The rendered lists as data: who maintains what, directly and through groups, computed once
+//! from the records so that every output format reads the same answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::Db;
+use crate::names::{Maintainer, NOBODY};
+
+/// One package row.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PackageRow {
+    pub name: String,
+    /// `alice,%perl` or `nobody`, as in packages.txt.
+    pub field: String,
+    pub maintainers: Vec<String>,
+}
+
+/// A person's packages.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PersonView {
+    pub login: String,
+    pub name: String,
+    pub direct: Vec<String>,
+    /// (package, group) for packages maintained through a group.
+    pub via_groups: Vec<(String, String)>,
+    pub groups: Vec<String>,
+}
+
+/// A group's members and packages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GroupView {
+    pub name: String,
+    pub description: String,
+    pub members: Vec<String>,
+    pub packages: Vec<String>,
+}
+
+/// Everything the renderers show.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct View {
+    pub distribution: String,
+    pub bug_url: Option<String>,
+    pub packages: Vec<PackageRow>,
+    /// Every person with at least one package, directly or through a group.
+    pub people: BTreeMap<String, PersonView>,
+    pub groups: BTreeMap<String, GroupView>,
+    pub unmaintained: Vec<String>,
+}
+
+impl View {
+    pub fn new(db: &Db) -> View {
+        let mut packages = Vec::with_capacity(db.packages.len());
+        let mut people: BTreeMap<String, PersonView> = BTreeMap::new();
+        let mut groups: BTreeMap<String, GroupView> = db
+            .groups
+            .iter()
+            .map(|(n, g)| {
+                (
+                    n.to_string(),
+                    GroupView {
+                        name: n.to_string(),
+                        description: g.description.clone(),
+                        members: g.members.iter().map(ToString::to_string).collect(),
+                        packages: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        let mut unmaintained = Vec::new();
+        for (name, pkg) in &db.packages {
+            let n = name.to_string();
+            if pkg.maintainers.is_empty() {
+                unmaintained.push(n.clone());
+            }
+            for m in &pkg.maintainers {
+                match m {
+                    Maintainer::Person(l) => {
+                        person(&mut people, db, l.as_str()).direct.push(n.clone())
+                    }
+                    Maintainer::Group(g) => {
+                        if let Some(gv) = groups.get_mut(g.as_str()) {
+                            gv.packages.push(n.clone());
+                        }
+                    }
+                }
+            }
+            packages.push(PackageRow {
+                field: Db::maintainer_field(&pkg.maintainers),
+                maintainers: pkg.maintainers.iter().map(ToString::to_string).collect(),
+                name: n,
+            });
+        }
+        for g in groups.values() {
+            if g.packages.is_empty() {
+                continue;
+            }
+            for m in &g.members {
+                let p = person(&mut people, db, m);
+                p.groups.push(g.name.clone());
+                p.via_groups
+                    .extend(g.packages.iter().map(|pkg| (pkg.clone(), g.name.clone())));
+            }
+        }
+        for p in people.values_mut() {
+            p.via_groups.sort();
+        }
+        View {
+            distribution: db
+                .config
+                .distribution
+                .clone()
+                .unwrap_or_else(|| "maintdb".to_owned()),
+            bug_url: db.config.bug_url.clone(),
+            packages,
+            people,
+            groups,
+            unmaintained,
+        }
+    }
+
+    /// The first characters packages start with, for `packages_<c>.html`.
+    pub fn shards(&self) -> BTreeSet<String> {
+        self.packages.iter().map(|p| shard(&p.name)).collect()
+    }
+
+    /// The `maintdb.txt` login of a package: its first direct maintainer, or `nobody`.
+    pub fn first_login(row: &PackageRow) -> &str {
+        row.maintainers
+            .iter()
+            .find(|m| !m.starts_with('%'))
+            .map_or(NOBODY, String::as_str)
+    }
+
+    /// The bug tracker link of a package, when config.toml sets `bug_url`.
+    pub fn bug_link(&self, package: &str) -> Option<String> {
+        self.bug_url
+            .as_ref()
+            .map(|u| u.replace("{package}", package))
+    }
+}
+
+/// The entry of `login`, created on first use.
+fn person<'a>(
+    people: &'a mut BTreeMap<String, PersonView>,
+    db: &Db,
+    login: &str,
+) -> &'a mut PersonView {
+    people
+        .entry(login.to_owned())
+        .or_insert_with(|| PersonView {
+            login: login.to_owned(),
+            name: db
+                .people
+                .get(login)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            ..Default::default()
+        })
+}
+
+/// The shard of a name: its first character, lowercased.
+pub fn shard(name: &str) -> String {
+    name.chars()
+        .next()
+        .map(|c| c.to_lowercase().collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,435 @@
+//! Rendering: golden text formats from a scripted history, the changelog, RSS, determinism,
+//! atomic publishing, escaping, and the post-receive hook.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::support::{self, Server, git, git_ok, maintdb, run};
+
+/// Commits everything in `dir` at a fixed time, as `who`.
+fn commit_at(dir: &Path, who: &str, when: &str, msg: &str) {
+    git_ok(dir, &["add", "-A"]);
+    let out = git(dir)
+        .env("GIT_AUTHOR_NAME", who)
+        .env("GIT_AUTHOR_EMAIL", format!("{who}@example.org"))
+        .env("GIT_AUTHOR_DATE", when)
+        .env("GIT_COMMITTER_DATE", when)
+        .args(["commit", "-q", "--allow-empty", "-m", msg])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(dir: &Path, rel: &str, content: &str) {
+    let p = dir.join("maintainers").join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+/// The scripted history behind the golden files.
+fn scripted() -> tempfile::TempDir {
+    let repo = support::repo_from(&support::fixtures().join("hook"));
+    let d = repo.path();
+    write(
+        d,
+        "packages/p/perl-Foo.toml",
+        "maintainers = [\"bob\", \"carol\"]\n",
+    );
+    commit_at(
+        d,
+        "bob",
+        "2026-11-10T10:00:00Z",
+        "bob adds carol to perl-Foo",
+    );
+    write(d, "packages/o/orphan.toml", "maintainers = [\"dave\"]\n");
+    commit_at(d, "dave", "2026-11-12T09:00:00Z", "dave takes orphan");
+    std::fs::remove_file(d.join("maintainers/packages/o/orphan2.toml")).unwrap();
+    write(d, "packages/z/zlib.toml", "maintainers = [\"%perl\"]\n");
+    write(d, "packages/u/unloved.toml", "maintainers = []\n");
+    commit_at(
+        d,
+        "alice",
+        "2026-11-13T08:00:00Z",
+        "remove orphan2, add zlib and unloved",
+    );
+    write(d, "packages/p/perl-Foo.toml", "maintainers = [\"carol\"]\n");
+    commit_at(d, "bob", "2026-11-14T07:00:00Z", "bob drops perl-Foo");
+    repo
+}
+
+fn render(repo: &Path, out: &Path, extra: &[&str]) -> String {
+    let (code, stdout, err) = run(maintdb(repo)
+        .args(["render", "--out", out.to_str().unwrap()])
+        .args(extra));
+    assert_eq!(code, 0, "{stdout}{err}");
+    stdout
+}
+
+/// Every file under `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.insert(
+                    p.strip_prefix(base).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/render")
+}
+
+#[test]
+fn golden_text_formats() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(repo.path(), &site, &[]);
+    let files = [
+        "packages.txt",
+        "maintdb.txt",
+        "unmaintained.txt",
+        "people.txt",
+        "changes.txt",
+        "people/bob.txt",
+        "people/carol.txt",
+        "people/nobody.txt",
+        "groups/perl.txt",
+        "packages/perl-Foo.txt",
+        "packages/zlib.txt",
+    ];
+    for f in files {
+        let got = std::fs::read_to_string(site.join(f)).unwrap();
+        let want = std::fs::read_to_string(golden_dir().join(f))
+            .unwrap_or_else(|_| panic!("no golden file for {f}"));
+        assert_eq!(got, want, "{f} differs from tests/golden/render/{f}");
+    }
+    // An unknown package has no file (the server answers with an empty body).
+    assert!(!site.join("packages/no-such.txt").exists());
+}
+
+#[test]
+fn changes_cover_48_hours() {
+    let repo = support::repo_from(&support::fixtures().join("hook"));
+    let d = repo.path();
+    write(d, "packages/o/orphan.toml", "maintainers = [\"dave\"]\n");
+    commit_at(d, "dave", "2026-11-10T00:00:00Z", "old: outside the window");
+    write(d, "packages/p/perl-Bar.toml", "maintainers = [\"bob\"]\n");
+    commit_at(
+        d,
+        "alice",
+        "2026-11-11T00:00:01Z",
+        "47h59m59s before the tip",
+    );
+    std::fs::remove_file(d.join("maintainers/packages/o/orphan2.toml")).unwrap();
+    commit_at(d, "alice", "2026-11-13T00:00:00Z", "the tip");
+    let out = tempfile::tempdir().unwrap();
+    render(d, &out.path().join("site"), &[]);
+    let changes = std::fs::read_to_string(out.path().join("site/changes.txt")).unwrap();
+    assert_eq!(changes, "orphan2:-\nperl-Bar:bob\n");
+}
+
+fn log_json(repo: &Path) -> Vec<serde_json::Value> {
+    let (code, out, err) = run(maintdb(repo).args(["log", "--format", "json"]));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn changelog_event_kinds() {
+    let repo = scripted();
+    let d = repo.path();
+    // A merge: a side branch hands perl-Bar over; main merges it.
+    git_ok(d, &["checkout", "-q", "-b", "side"]);
+    write(d, "packages/p/perl-Bar.toml", "maintainers = [\"dave\"]\n");
+    commit_at(d, "alice", "2026-11-15T00:00:00Z", "hand perl-Bar to dave");
+    git_ok(d, &["checkout", "-q", "main"]);
+    let out = git(d)
+        .env("GIT_COMMITTER_DATE", "2026-11-15T01:00:00Z")
+        .env("GIT_AUTHOR_DATE", "2026-11-15T01:00:00Z")
+        .args(["merge", "-q", "--no-ff", "-m", "merge side", "side"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // One commit touching 100 packages.
+    for i in 0..100 {
+        write(d, &format!("packages/b/bulk{i}.toml"), "maintainers = []\n");
+    }
+    commit_at(d, "buildsystem", "2026-11-16T00:00:00Z", "100 new packages");
+    let events = log_json(d);
+    let sentences: Vec<&str> = events
+        .iter()
+        .map(|e| e["sentence"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sentences
+            .iter()
+            .filter(|s| s.starts_with("new package bulk"))
+            .count(),
+        100
+    );
+    for want in [
+        "perl-Bar handed over from %perl to dave",
+        "carol takes perl-Foo",
+        "bob drops perl-Foo",
+        "dave takes orphan",
+        "orphan2 removed",
+        "new package zlib for %perl",
+    ] {
+        assert!(
+            sentences.contains(&want),
+            "missing `{want}` in {sentences:?}"
+        );
+    }
+    // The merge's event is dated and attributed to the merge commit.
+    let merge = events
+        .iter()
+        .find(|e| e["sentence"] == "perl-Bar handed over from %perl to dave")
+        .unwrap();
+    assert_eq!(merge["author"], "Test Author");
+    // Filters.
+    let (_, out, _) = run(maintdb(d).args(["log", "--package", "perl-Foo"]));
+    assert_eq!(
+        out.lines().count(),
+        3,
+        "added by the fixture, then two changes: {out}"
+    );
+    let (_, out, _) = run(maintdb(d).args(["log", "--person", "dave"]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (_, out, _) = run(maintdb(d).args(["log", "--since", "2d"]));
+    assert_eq!(
+        out.lines().count(),
+        102,
+        "100 bulk, the merge, bob drops perl-Foo: {out}"
+    );
+    let (code, _, err) = run(maintdb(d).args(["log", "--since", "2x"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("the unit is m, h, d or w"), "{err}");
+}
+
+#[test]
+fn history_cache_changes_nothing() {
+    let repo = scripted();
+    let with = log_json(repo.path());
+    let cache = repo.path().join(".git/maintdb/history.jsonl");
+    assert!(cache.exists(), "the cache lives in the git dir");
+    std::fs::write(&cache, "not json\n").unwrap();
+    assert_eq!(log_json(repo.path()), with, "a damaged cache is ignored");
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(log_json(repo.path()), with);
+}
+
+#[test]
+fn rss_is_valid() {
+    use quick_xml::events::Event;
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    render(repo.path(), &out.path().join("site"), &[]);
+    let xml = std::fs::read_to_string(out.path().join("site/changelog.rss")).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut version = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if name == "rss" {
+                    version = e
+                        .try_get_attribute("version")
+                        .unwrap()
+                        .map(|a| a.unescape_value().unwrap().into_owned());
+                }
+                path.push(name);
+                *seen.entry(path.join("/")).or_default() += 1;
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(version.as_deref(), Some("2.0"));
+    for required in [
+        "rss/channel/title",
+        "rss/channel/link",
+        "rss/channel/description",
+    ] {
+        assert_eq!(seen.get(required), Some(&1), "{required}");
+    }
+    let items = seen["rss/channel/item"];
+    assert_eq!(
+        items, 5,
+        "one item per commit with events (the fixture's commit too)"
+    );
+    for per_item in ["title", "guid", "pubDate", "description"] {
+        assert_eq!(
+            seen[&format!("rss/channel/item/{per_item}")],
+            items,
+            "{per_item}"
+        );
+    }
+    let tip = git_ok(repo.path(), &["rev-parse", "HEAD"]);
+    assert!(xml.contains(&format!(
+        "<guid isPermaLink=\"false\">{}</guid>",
+        tip.trim()
+    )));
+    assert!(
+        xml.contains("<pubDate>Sat, 14 Nov 2026 07:00:00 +0000</pubDate>"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn renders_are_deterministic() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    render(repo.path(), &out.path().join("a"), &[]);
+    std::fs::remove_file(repo.path().join(".git/maintdb/history.jsonl")).unwrap();
+    render(repo.path(), &out.path().join("b"), &["--no-cache"]);
+    let (a, b) = (tree(&out.path().join("a")), tree(&out.path().join("b")));
+    assert!(a.len() > 20);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{k} differs between two renders of one commit");
+    }
+}
+
+#[test]
+fn publishing_is_atomic() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(repo.path(), &site, &[]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (site, stop) = (site.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for f in [
+                    "packages.txt",
+                    "people/nobody.txt",
+                    "packages/zlib.html",
+                    "changelog.rss",
+                ] {
+                    std::fs::read(site.join(f))
+                        .unwrap_or_else(|e| panic!("{f} missing during a render: {e}"));
+                    reads += 1;
+                }
+            }
+            reads
+        })
+    };
+    for _ in 0..8 {
+        render(repo.path(), &site, &[]);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().expect("the reader never saw a missing file") > 0);
+    // The last two generations are kept; the published one is the newest.
+    let gens: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".site.gen-"))
+        .collect();
+    assert_eq!(gens.len(), 2);
+}
+
+#[test]
+fn a_killed_render_leaves_the_published_tree() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(repo.path(), &site, &[]);
+    let before = tree(&site);
+    // What a render killed part-way leaves: a half-written generation, never published.
+    let partial = out.path().join(".site.gen-999999999999999999999999-dead");
+    std::fs::create_dir_all(partial.join("packages")).unwrap();
+    std::fs::write(partial.join("packages.txt"), "half").unwrap();
+    assert_eq!(tree(&site), before, "the published tree is untouched");
+    render(repo.path(), &site, &[]);
+    assert!(!partial.exists(), "the next render prunes it");
+    assert_eq!(tree(&site), before);
+    // A real directory in the way is never replaced.
+    let plain = out.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let (code, _, err) =
+        run(maintdb(repo.path()).args(["render", "--out", plain.to_str().unwrap()]));
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a maintdb publication"), "{err}");
+}
+
+#[test]
+fn pages_escape_pushed_names_and_post_receive_publishes() {
+    let s = Server::new("hook");
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let (code, _, err) = run(maintdb(out.path()).args([
+        "hook",
+        "install",
+        s.bare.to_str().unwrap(),
+        "--publish",
+        site.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let c = s.clone("alice");
+    c.write(
+        "people/evil.toml",
+        "name = \"<script>alert(1)</script>\"\nemail = \"evil@example.org\"\n",
+    );
+    c.write("packages/o/orphan.toml", "maintainers = [\"evil\"]\n");
+    c.add_all().commit("evil arrives");
+    let (ok, err) = c.push("alice");
+    assert!(ok, "{err}");
+    let page =
+        std::fs::read_to_string(site.join("people/evil.html")).expect("post-receive published");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "{page}");
+    let people = std::fs::read_to_string(site.join("people.html")).unwrap();
+    assert!(!people.contains("<script>alert"));
+    assert_eq!(
+        std::fs::read_to_string(site.join("packages/orphan.txt")).unwrap(),
+        "orphan:evil\n"
+    );
+    // Per-package pages link to the bug tracker only when config.toml sets bug_url.
+    assert!(
+        !std::fs::read_to_string(site.join("packages/orphan.html"))
+            .unwrap()
+            .contains("Bugs")
+    );
+}
+
+#[test]
+fn bug_links_follow_config() {
+    let repo = support::repo_from(&support::fixtures().join("valid/base"));
+    let out = tempfile::tempdir().unwrap();
+    render(repo.path(), &out.path().join("site"), &[]);
+    let page = std::fs::read_to_string(out.path().join("site/packages/perl-Foo.html")).unwrap();
+    assert!(
+        page.contains("href=\"https://bugs.example.org/perl-Foo\""),
+        "{page}"
+    );
+    let person = std::fs::read_to_string(out.path().join("site/people/bob.html")).unwrap();
+    assert!(
+        person.contains("perl-Foo</a> <span class=\"muted\">via"),
+        "bob maintains perl-Foo through %perl: {person}"
+    );
+}

@@ -117,7 +117,7 @@ fn events(history: &[CommitEvents]) -> Vec<EventRow> {
 
 /// How many files a render writes, for the progress bar.
 pub fn file_count(view: &View, db: &Db) -> u64 {
-    let fixed = 14 + view.shards().len();
+    let fixed = 15 + view.shards().len();
     (fixed + 2 * (view.packages.len() + view.people.len() + view.groups.len()) + db.tracks.len())
         as u64
 }
@@ -142,6 +142,7 @@ pub fn render_into(
         commit: input.commit,
     };
 
+    out.write("style.css", include_bytes!("../../templates/style.css"))?;
     out.write("packages.txt", text::packages(&view).as_bytes())?;
     out.write("maintdb.txt", text::maintdb_txt(&view).as_bytes())?;
     out.write("unmaintained.txt", text::unmaintained(&view).as_bytes())?;

@@ -15,15 +15,23 @@ pub struct PackageRow {
     pub maintainers: Vec<String>,
 }
 
-/// A person's packages.
+/// A person's packages: direct ones by name, and those of their groups by group (the group's
+/// page lists them; repeating every team's packages on every member's page would multiply
+/// the output by the team sizes).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct PersonView {
     pub login: String,
     pub name: String,
     pub direct: Vec<String>,
-    /// (package, group) for packages maintained through a group.
-    pub via_groups: Vec<(String, String)>,
-    pub groups: Vec<String>,
+    /// (group, how many packages it maintains), for the groups with packages.
+    pub groups: Vec<(String, usize)>,
+}
+
+impl PersonView {
+    /// How many packages the person maintains through groups.
+    pub fn through_groups(&self) -> usize {
+        self.groups.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// A group's members and packages.
@@ -95,14 +103,10 @@ impl View {
                 continue;
             }
             for m in &g.members {
-                let p = person(&mut people, db, m);
-                p.groups.push(g.name.clone());
-                p.via_groups
-                    .extend(g.packages.iter().map(|pkg| (pkg.clone(), g.name.clone())));
+                person(&mut people, db, m)
+                    .groups
+                    .push((g.name.clone(), g.packages.len()));
             }
-        }
-        for p in people.values_mut() {
-            p.via_groups.sort();
         }
         View {
             distribution: db

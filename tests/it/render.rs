@@ -66,6 +66,9 @@ fn render(repo: &Path, out: &Path, extra: &[&str]) -> String {
         .args(["render", "--out", out.to_str().unwrap()])
         .args(extra));
     assert_eq!(code, 0, "{stdout}{err}");
+    // Not a terminal: no progress bar, nothing on stderr, one line on stdout.
+    assert_eq!(err, "", "nothing extra when the output is not a terminal");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
     stdout
 }
 
@@ -429,7 +432,16 @@ fn bug_links_follow_config() {
     );
     let person = std::fs::read_to_string(out.path().join("site/people/bob.html")).unwrap();
     assert!(
-        person.contains("perl-Foo</a> <span class=\"muted\">via"),
+        person.contains("<h2>Through groups (1)</h2>"),
         "bob maintains perl-Foo through %perl: {person}"
+    );
+    assert!(
+        person.contains("<a href=\"../groups/perl.html\">%perl</a>: 1 package</li>"),
+        "{person}"
+    );
+    let group = std::fs::read_to_string(out.path().join("site/groups/perl.html")).unwrap();
+    assert!(
+        group.contains("<a href=\"../packages/perl-Foo.html\">perl-Foo</a>"),
+        "{group}"
     );
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Benchmarks rendering and the changelog:
+#   debian   `maintdb render` of the imported Debian corpus (34k packages)
+#   gen100k  `maintdb render` of the 100,000-package repository, against `cp -r` of its output
+#   history  the changelog of a generated 10,000-commit history (`maintdb log`), cold (no
+#            cache) and warm (cache, one more commit), against
+#            `git log --raw --no-renames -- maintainers/packages`
+# Medians of RUNS runs (default 5). Usage: bench/render.sh   (WORK=dir as for bench/check.sh)
+source "$(dirname "$0")/lib.sh"
+
+setup debian
+setup gen100k
+# The output goes to OUT (default: tmpfs when there is one). On ext4 the cost of creating
+# ~75k-240k files dominates and swings with the allocator's state (repeated create/delete
+# makes ext4 scan for inodes), for `cp -r` as much as for maintdb.
+out=${OUT:-$([ -d /dev/shm ] && echo /dev/shm/maintdb-render || echo "$work/render-out")}
+rm -rf "$out" && mkdir -p "$out"
+deb_ms=$(time_ms "$bin" --repo "$work/debian" render --out "$out/debian")
+gen_ms=$(time_ms "$bin" --repo "$work/gen100k" render --out "$out/gen")
+cp_runs=()
+for _ in $(seq "$runs"); do
+  rm -rf "$out/copy"
+  s=$(date +%s%N); cp -r "$out/gen/" "$out/copy"; e=$(date +%s%N)
+  cp_runs+=($(((e - s) / 1000000)))
+done
+cp_ms=$(printf '%s\n' "${cp_runs[@]}" | median)
+rm -rf "$out"
+echo "output_dir=$out render_debian_ms=$deb_ms render_gen100k_ms=$gen_ms cp_r_output_ms=$cp_ms ratio=$(awk "BEGIN{printf \"%.2f\", $gen_ms/$cp_ms}")"
+
+# A 10,000-commit history: 100 packages, each commit hands one over.
+hist=$work/history10k
+if [ ! -d "$hist" ]; then
+  git init -q -b main "$hist"
+  "$gen" 100 100 5 10000 1 | git -C "$hist" fast-import --quiet
+  git -C "$hist" gc -q
+fi
+gitlog_ms=$(time_ms sh -c "git -C '$hist' log --raw --no-renames -- maintainers/packages >/dev/null")
+cold_ms=$(time_ms sh -c "rm -f '$hist/.git/maintdb/history.jsonl'; '$bin' --repo '$hist' log >/dev/null")
+# Warm: the cache holds the history; one more commit is new.
+"$bin" --repo "$hist" log >/dev/null
+warm_runs=()
+for _ in $(seq "$runs"); do
+  tip=$(git -C "$hist" rev-parse main)
+  tree=$(git -C "$hist" rev-parse "main^{tree}")
+  new=$(git -C "$hist" commit-tree "$tree" -p "$tip" -m "one more")
+  git -C "$hist" update-ref refs/heads/main "$new"
+  s=$(date +%s%N); "$bin" --repo "$hist" log >/dev/null; e=$(date +%s%N)
+  warm_runs+=($(((e - s) / 1000000)))
+done
+warm_ms=$(printf '%s\n' "${warm_runs[@]}" | median)
+echo "git_log_raw_ms=$gitlog_ms changelog_cold_ms=$cold_ms changelog_warm_ms=$warm_ms warm_percent=$(awk "BEGIN{printf \"%.1f\", 100*$warm_ms/$cold_ms}")"

@@ -1,0 +1,207 @@
+//! The packages page in a real browser: headless Chromium, driven through chromedriver's
+//! WebDriver protocol on 127.0.0.1. `.ci/run` installs both; elsewhere the test says why it
+//! skips (see the README).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{self, git_ok, maintdb, run};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(bin: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(bin)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let d = Driver { child, base, http };
+        let start = Instant::now();
+        while d.http.get(format!("{}/status", d.base)).send().is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "chromedriver did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        d
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req
+            .send()
+            .expect("webdriver answers")
+            .json()
+            .expect("webdriver speaks JSON");
+        assert!(
+            v["value"].get("error").is_none(),
+            "webdriver error on {path}: {v}"
+        );
+        v["value"].clone()
+    }
+}
+
+/// The packages.txt lines whose row text contains `needle` (what the filter matches: the
+/// name, then the maintainers, or `nobody`).
+fn expected_rows(packages_txt: &str, needle: &str) -> usize {
+    packages_txt
+        .lines()
+        .filter(|l| {
+            let (name, field) = l.split_once(':').unwrap();
+            let shown = if field == "nobody" {
+                "nobody".to_owned()
+            } else {
+                field.replace(',', ", ")
+            };
+            format!("{name}{shown}").to_lowercase().contains(needle)
+        })
+        .count()
+}
+
+#[test]
+fn search_box_filters_rows_in_chromium() {
+    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and chromedriver: .ci/run installs them"
+        );
+        eprintln!(
+            "skipping the browser test: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    // Render the shipped Debian sample.
+    let repo = tempfile::tempdir().unwrap();
+    git_ok(repo.path(), &["init", "-q", "-b", "main"]);
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("maintainers"),
+        &repo.path().join("maintainers"),
+    );
+    git_ok(repo.path(), &["add", "-A"]);
+    git_ok(repo.path(), &["commit", "-q", "-m", "sample"]);
+    let site = repo.path().join("site");
+    let (code, _, err) =
+        run(maintdb(repo.path()).args(["render", "--out", site.to_str().unwrap()]));
+    assert_eq!(code, 0, "{err}");
+    let packages_txt = std::fs::read_to_string(site.join("packages.txt")).unwrap();
+    let total = packages_txt.lines().count();
+    let want = expected_rows(&packages_txt, "perl");
+    assert!(want > 0 && want < total);
+
+    let d = Driver::start(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let session = d.call(
+        reqwest::Method::POST,
+        "/session",
+        Some(json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1000,1400",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}})),
+    );
+    let sid = session["sessionId"]
+        .as_str()
+        .expect("a session id")
+        .to_owned();
+    let s = |p: &str| format!("/session/{sid}{p}");
+    let url = format!(
+        "file://{}",
+        site.join("packages.html").canonicalize().unwrap().display()
+    );
+    d.call(
+        reqwest::Method::POST,
+        &s("/url"),
+        Some(json!({ "url": url })),
+    );
+    let visible = || {
+        let script = "return Array.prototype.filter.call(document.querySelectorAll('#packages tbody tr'), function (r) { return !r.hidden; }).length;";
+        d.call(
+            reqwest::Method::POST,
+            &s("/execute/sync"),
+            Some(json!({"script": script, "args": []})),
+        )
+        .as_u64()
+        .unwrap() as usize
+    };
+    assert_eq!(visible(), total, "every row shows before typing");
+    let el = d.call(
+        reqwest::Method::POST,
+        &s("/element"),
+        Some(json!({"using": "css selector", "value": "#q"})),
+    );
+    let eid = el
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    d.call(
+        reqwest::Method::POST,
+        &s(&format!("/element/{eid}/value")),
+        Some(json!({"text": "perl"})),
+    );
+    assert_eq!(visible(), want, "typing `perl` leaves the matching rows");
+
+    // Keep the screenshot as a test artifact.
+    use base64::Engine;
+    let png = d.call(reqwest::Method::GET, &s("/screenshot"), None);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("packages-filtered.png"), &bytes).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    d.call(reqwest::Method::DELETE, &s(""), None);
+}

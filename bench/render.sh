@@ -29,7 +29,8 @@ echo "output_dir=$out render_debian_ms=$deb_ms render_gen100k_ms=$gen_ms cp_r_ou
 
 # A 10,000-commit history: 100 packages, each commit hands one over.
 hist=$work/history10k
-if [ ! -d "$hist" ]; then
+if [ ! -d "$hist/.git" ] || ! git -C "$hist" rev-parse -q --verify main >/dev/null; then
+  rm -rf "$hist"
   git init -q -b main "$hist"
   "$gen" 100 100 5 10000 1 | git -C "$hist" fast-import --quiet
   git -C "$hist" gc -q

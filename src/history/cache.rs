@@ -23,21 +23,20 @@ pub fn load(path: &Path) -> HashMap<String, CommitEvents> {
         .collect()
 }
 
-/// Writes the cache through a temporary file, so a reader never sees half of it.
-pub fn save(path: &Path, commits: &HashMap<String, CommitEvents>) -> std::io::Result<()> {
+/// Appends the commits read this time. Entries never change (a commit's events depend only on
+/// the commit), so the file only grows; a line damaged by a crash or a concurrent writer is
+/// skipped on load and read again from git.
+pub fn append(path: &Path, commits: &[&CommitEvents]) -> std::io::Result<()> {
     let dir = path.parent().expect("the cache lives in a directory");
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let mut ids: Vec<&String> = commits.keys().collect();
-        ids.sort();
-        for id in ids {
-            serde_json::to_writer(&mut w, &commits[id])?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
+    let mut buf = Vec::new();
+    for c in commits {
+        serde_json::to_writer(&mut buf, c)?;
+        buf.push(b'\n');
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(&buf)
 }

@@ -50,7 +50,6 @@ pub fn read(
     let cache_path = use_cache.then(|| cache::path(&local));
     let mut cached: HashMap<String, CommitEvents> =
         cache_path.as_deref().map(cache::load).unwrap_or_default();
-    let before = cached.len();
 
     // Follow the chain: cached commits give their parent without reading the object.
     let mut chain: Vec<(String, Option<gix::ObjectId>)> = Vec::new();
@@ -80,14 +79,14 @@ pub fn read(
             |r, (id, parent)| events::of_commit(r, *id, *parent),
         )
         .collect::<Result<_, _>>()?;
-    for c in fresh {
-        cached.insert(c.id.clone(), c);
-    }
     if let Some(p) = &cache_path
-        && cached.len() != before
+        && !fresh.is_empty()
     {
         // A cache that cannot be written only costs time next run.
-        let _ = cache::save(p, &cached);
+        let _ = cache::append(p, &fresh.iter().collect::<Vec<_>>());
+    }
+    for c in fresh {
+        cached.insert(c.id.clone(), c);
     }
     Ok(chain
         .into_iter()

@@ -122,19 +122,58 @@ fn package_name(path: &str) -> Option<&str> {
     file.strip_suffix(".toml")
 }
 
-/// Reads one commit and its events against `parent`.
+/// What the history needs of a commit object, read once.
+pub struct Meta {
+    pub id: gix::ObjectId,
+    pub tree: gix::ObjectId,
+    pub parent: Option<gix::ObjectId>,
+    author: String,
+    email: String,
+    time: i64,
+    offset: i32,
+    subject: String,
+}
+
+impl Meta {
+    pub fn read(repo: &gix::Repository, id: gix::ObjectId) -> Result<Meta, SourceError> {
+        let commit = repo.find_commit(id).map_err(git("reading history"))?;
+        let c = commit.decode().map_err(git("reading history"))?;
+        let author = c
+            .author()
+            .map_err(|e| git("reading history")(gix::Error::from_error(e)))?;
+        let time = author
+            .time()
+            .map_err(|e| git("reading history")(gix::Error::from_error(e)))?;
+        Ok(Meta {
+            id,
+            tree: c.tree(),
+            parent: c.parents().next(),
+            author: author.name.to_str_lossy().into_owned(),
+            email: author.email.to_str_lossy().into_owned(),
+            time: time.seconds,
+            offset: time.offset,
+            subject: c
+                .message
+                .to_str_lossy()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        })
+    }
+}
+
+/// A commit's events against its first parent's tree.
 pub fn of_commit(
     repo: &gix::Repository,
-    id: gix::ObjectId,
-    parent: Option<gix::ObjectId>,
+    meta: Meta,
+    parent_tree: Option<gix::ObjectId>,
 ) -> Result<CommitEvents, SourceError> {
-    let commit = repo.find_commit(id).map_err(git("reading history"))?;
-    let tree = commit.tree_id().map_err(git("reading history"))?.detach();
-    let old = match parent {
-        Some(p) => delta::records_tree(repo, crate::gate::root_tree(repo, p)?)?,
+    let old = match parent_tree {
+        Some(t) => delta::records_tree(repo, t)?,
         None => None,
     };
-    let new = delta::records_tree(repo, tree)?;
+    let new = delta::records_tree(repo, meta.tree)?;
     let mut events = Vec::new();
     for c in delta::diff(repo, old, new)? {
         let (path, before, after) = match &c {
@@ -168,19 +207,14 @@ pub fn of_commit(
         let n = after.and_then(|a| maintainers(repo, a, &full));
         events.extend(classify(name, o.as_deref(), n.as_deref()));
     }
-    let author = commit.author().map_err(git("reading history"))?;
-    let time = author
-        .time()
-        .map_err(|e| git("reading history")(gix::Error::from_error(e)))?;
-    let message = commit.message_raw_sloppy().to_str_lossy();
     Ok(CommitEvents {
-        id: id.to_string(),
-        parent: parent.map(|p| p.to_string()),
-        author: author.name.to_str_lossy().into_owned(),
-        email: author.email.to_str_lossy().into_owned(),
-        time: time.seconds,
-        offset: time.offset,
-        subject: message.lines().next().unwrap_or("").to_owned(),
+        id: meta.id.to_string(),
+        parent: meta.parent.map(|p| p.to_string()),
+        author: meta.author,
+        email: meta.email,
+        time: meta.time,
+        offset: meta.offset,
+        subject: meta.subject,
         events,
     })
 }

@@ -51,10 +51,11 @@ pub fn read(
     let mut cached: HashMap<String, CommitEvents> =
         cache_path.as_deref().map(cache::load).unwrap_or_default();
 
-    // Follow the chain: cached commits give their parent without reading the object.
-    let mut chain: Vec<(String, Option<gix::ObjectId>)> = Vec::new();
+    // Follow the chain: cached commits give their parent without reading the object; every
+    // other commit is read once, here, and its events are computed in parallel below.
+    let mut chain: Vec<String> = Vec::new();
     let mut next = Some(tip);
-    let mut todo: Vec<(gix::ObjectId, Option<gix::ObjectId>)> = Vec::new();
+    let mut todo: Vec<events::Meta> = Vec::new();
     while let Some(id) = next {
         let hex = id.to_string();
         if let Some(c) = cached.get(&hex) {
@@ -62,21 +63,36 @@ pub fn read(
                 .parent
                 .as_deref()
                 .map(|p| gix::ObjectId::from_hex(p.as_bytes()).expect("the cache holds hex ids"));
-            chain.push((hex, None));
+            chain.push(hex);
             continue;
         }
-        let commit = local.find_commit(id).map_err(git("reading history"))?;
-        let parent = commit.parent_ids().next().map(|p| p.detach());
-        todo.push((id, parent));
-        chain.push((hex, Some(id)));
-        next = parent;
+        let meta = events::Meta::read(&local, id)?;
+        next = meta.parent;
+        todo.push(meta);
+        chain.push(hex);
+    }
+    // Each commit is diffed against its parent's tree, known from the next entry when the
+    // parent was read too.
+    let mut parent_trees: Vec<Option<gix::ObjectId>> = Vec::with_capacity(todo.len());
+    for (i, m) in todo.iter().enumerate() {
+        parent_trees.push(match (m.parent, todo.get(i + 1)) {
+            (Some(p), Some(n)) if n.id == p => Some(n.tree),
+            (Some(p), _) => Some(crate::gate::root_tree(&local, p)?),
+            (None, _) => None,
+        });
     }
 
     let fresh: Vec<CommitEvents> = todo
-        .par_iter()
+        .into_par_iter()
+        .zip(parent_trees)
         .map_init(
-            || repo.to_thread_local(),
-            |r, (id, parent)| events::of_commit(r, *id, *parent),
+            || {
+                // Neighbouring commits share most trees: cache them per worker.
+                let mut r = repo.to_thread_local();
+                r.object_cache_size_if_unset(16 * 1024 * 1024);
+                r
+            },
+            |r, (meta, parent_tree)| events::of_commit(r, meta, parent_tree),
         )
         .collect::<Result<_, _>>()?;
     if let Some(p) = &cache_path
@@ -90,7 +106,7 @@ pub fn read(
     }
     Ok(chain
         .into_iter()
-        .map(|(hex, _)| {
+        .map(|hex| {
             cached
                 .remove(&hex)
                 .expect("every commit of the chain was read or cached")

@@ -9,18 +9,13 @@ use crate::support::{self, Server, git, git_ok, maintdb, run};
 /// Commits everything in `dir` at a fixed time, as `who`.
 fn commit_at(dir: &Path, who: &str, when: &str, msg: &str) {
     git_ok(dir, &["add", "-A"]);
-    let out = git(dir)
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", format!("{who}@example.org"))
-        .env("GIT_AUTHOR_DATE", when)
-        .env("GIT_COMMITTER_DATE", when)
-        .args(["commit", "-q", "--allow-empty", "-m", msg])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    support::succeed(
+        git(dir)
+            .env("GIT_AUTHOR_NAME", who)
+            .env("GIT_AUTHOR_EMAIL", format!("{who}@example.org"))
+            .env("GIT_AUTHOR_DATE", when)
+            .env("GIT_COMMITTER_DATE", when)
+            .args(["commit", "-q", "--allow-empty", "-m", msg]),
     );
 }
 

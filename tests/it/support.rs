@@ -27,6 +27,17 @@ pub fn git(dir: &Path) -> Command {
     c
 }
 
+/// Runs a command and panics with its stderr on failure; returns its stdout.
+pub fn succeed(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs git and panics with its stderr on failure.
 pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     let out = git(dir).args(args).output().expect("git runs");
@@ -166,16 +177,11 @@ impl Clone {
 
     /// Commits everything with the clone's configured author (git's env author is cleared).
     pub fn commit(&self, msg: &str) -> &Self {
-        let out = git(&self.dir)
-            .env_remove("GIT_AUTHOR_NAME")
-            .env_remove("GIT_AUTHOR_EMAIL")
-            .args(["commit", "-q", "-a", "-m", msg])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            git(&self.dir)
+                .env_remove("GIT_AUTHOR_NAME")
+                .env_remove("GIT_AUTHOR_EMAIL")
+                .args(["commit", "-q", "-a", "-m", msg]),
         );
         self
     }

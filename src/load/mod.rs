@@ -2,19 +2,18 @@
 //! size, UTF-8, TOML, schema, names, path, duplicates within a list). Cross-file rules are in
 //! [`crate::validate`].
 
-use std::collections::HashSet;
+mod typed;
+
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
 
 use crate::diag::Code;
 use crate::model::{Group, Package, Person, Track};
-use crate::names::{GroupName, Login, Maintainer, NameError, NameRules, PackageName};
-use crate::record::{
-    RawConfig, RawGroup, RawPackage, RawPerson, RawPolicy, RawSuites, RawTrack, TRACK_STATES,
-    TRACK_SUITES,
-};
+use crate::names::{GroupName, Login, NameError, NameRules, PackageName};
+use crate::record::{RawConfig, RawGroup, RawPackage, RawPerson, RawPolicy, RawSuites, RawTrack};
 use crate::source::{Content, MAX_FILE_SIZE, Mode, ROOT};
+use typed::{group, package, person, track};
 
 /// What a path under `maintainers/` should hold, judged by the path alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,170 +317,6 @@ fn parse_record(
             Some(Record::Track(track(bug, archive.clone(), raw, problems)))
         }
         Kind::Unexpected => None,
-    }
-}
-
-fn check_email(email: &str, span: Range<usize>, problems: &mut Vec<Problem>) {
-    let ok = email.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && !d.is_empty() && !d.contains('@') && !email.contains(char::is_whitespace)
-    });
-    if !ok {
-        problems.push(problem(
-            Code::BadEmail,
-            Some(span),
-            format!("`{email}` is not an email address"),
-        ));
-    }
-}
-
-fn person(raw: RawPerson, problems: &mut Vec<Problem>) -> Person {
-    check_email(raw.email.get_ref(), raw.email.span(), problems);
-    for a in &raw.aliases {
-        check_email(a.get_ref(), a.span(), problems);
-    }
-    Person {
-        name: raw.name,
-        email: raw.email.into_inner(),
-        aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
-        inactive: raw.inactive,
-        file: crate::diag::FileId(0),
-    }
-}
-
-/// Reports the second and later occurrences of a name in one list.
-fn duplicates<'a>(
-    items: impl Iterator<Item = (&'a str, Range<usize>)>,
-    what: &str,
-    problems: &mut Vec<Problem>,
-) {
-    let mut seen = HashSet::new();
-    for (name, span) in items {
-        if !seen.insert(name) {
-            problems.push(problem(
-                Code::DuplicateMaintainer,
-                Some(span),
-                format!("`{name}` appears twice in {what}"),
-            ));
-        }
-    }
-}
-
-fn group(raw: RawGroup, rules: &NameRules, problems: &mut Vec<Problem>) -> Group {
-    for e in raw.email.iter().chain(&raw.aliases) {
-        check_email(e.get_ref(), e.span(), problems);
-    }
-    duplicates(
-        raw.members.iter().map(|m| (m.get_ref().as_str(), m.span())),
-        "members",
-        problems,
-    );
-    let mut members = Vec::new();
-    let mut spans = Vec::new();
-    for m in &raw.members {
-        match Login::parse(m.get_ref(), rules) {
-            Ok(l) => {
-                members.push(l);
-                spans.push(m.span());
-            }
-            Err(NameError::Reserved) => problems.push(problem(
-                Code::ReservedLogin,
-                Some(m.span()),
-                "`nobody` cannot be a group member",
-            )),
-            Err(e) => problems.push(problem(
-                Code::BadLogin,
-                Some(m.span()),
-                format!("member {e}"),
-            )),
-        }
-    }
-    if raw.members.is_empty() {
-        problems.push(problem(Code::EmptyGroup, None, "the group has no members"));
-    }
-    Group {
-        description: raw.description,
-        email: raw.email.map(|e| e.into_inner()),
-        aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
-        members,
-        spans,
-        file: crate::diag::FileId(0),
-    }
-}
-
-fn package(raw: RawPackage, rules: &NameRules, problems: &mut Vec<Problem>) -> Package {
-    duplicates(
-        raw.maintainers
-            .iter()
-            .map(|m| (m.get_ref().as_str(), m.span())),
-        "maintainers",
-        problems,
-    );
-    let mut maintainers = Vec::new();
-    let mut spans = Vec::new();
-    for m in &raw.maintainers {
-        match Maintainer::parse(m.get_ref(), rules) {
-            Ok(x) => {
-                maintainers.push(x);
-                spans.push(m.span());
-            }
-            Err(NameError::Reserved) => problems.push(Problem {
-                help: Some("write `maintainers = []` for a package that nobody maintains".into()),
-                ..problem(
-                    Code::ReservedLogin,
-                    Some(m.span()),
-                    "`nobody` cannot be listed as a maintainer",
-                )
-            }),
-            Err(e) => {
-                let code = if m.get_ref().starts_with('%') {
-                    Code::BadGroupName
-                } else {
-                    Code::BadLogin
-                };
-                problems.push(problem(code, Some(m.span()), format!("maintainer {e}")));
-            }
-        }
-    }
-    Package {
-        maintainers,
-        spans,
-        file: crate::diag::FileId(0),
-    }
-}
-
-fn track(bug: u64, archive: Option<String>, raw: RawTrack, problems: &mut Vec<Problem>) -> Track {
-    for s in &raw.suites {
-        if !TRACK_SUITES.contains(&s.get_ref().as_str()) {
-            problems.push(problem(
-                Code::UnknownSuite,
-                Some(s.span()),
-                format!("a track follows stable or oldstable, not `{}`", s.get_ref()),
-            ));
-        }
-    }
-    for (_, p) in raw.progress() {
-        if !TRACK_STATES.contains(&p.state.get_ref().as_str()) {
-            problems.push(problem(
-                Code::UnknownTrackState,
-                Some(p.state.span()),
-                format!("unknown state `{}`", p.state.get_ref()),
-            ));
-        }
-    }
-    let progress = raw
-        .progress()
-        .map(|(n, p)| (n.to_owned(), p.clone()))
-        .collect();
-    Track {
-        bug,
-        archive,
-        package: raw.package.get_ref().clone(),
-        package_span: raw.package.span(),
-        suites: raw.suites.iter().map(|s| s.get_ref().clone()).collect(),
-        suite_spans: raw.suites.iter().map(|s| s.span()).collect(),
-        bts: raw.bts,
-        progress,
-        file: crate::diag::FileId(0),
     }
 }
 

@@ -99,9 +99,7 @@ impl Location {
             None => Source::Worktree(WorktreeSource::new(self.worktree_root())),
         })
     }
-}
 
-impl Location {
     /// The nearest directory at or above `dir` that holds `maintainers/` (as cargo finds
     /// `Cargo.toml`), else `dir` itself so the error names it.
     fn worktree_root(&self) -> PathBuf {

@@ -13,7 +13,7 @@ use crate::load::{self, Kind, Record};
 use crate::names::{GroupName, Login, NameRules};
 use crate::policy::{self, Actor, Refusal, Rule};
 use crate::record::{RawConfig, RawPolicy};
-use crate::source::{Content, GitSource, Mode, ROOT, Source, SourceError};
+use crate::source::{Content, Mode, ROOT, SourceError};
 use crate::validate::delta;
 
 /// One reason a change cannot pass.
@@ -88,29 +88,12 @@ pub struct Base {
 
 impl Base {
     pub fn at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Result<Base, SourceError> {
-        let (policy, config, rules) = match root {
-            Some(r) => {
-                let src = Source::Git(Box::new(GitSource::at_tree(
-                    repo.clone().into_sync(),
-                    r,
-                    String::new(),
-                )));
-                let rules = crate::validate::name_rules(&src)?;
-                let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
-                    Some(Record::Policy(p)) => p,
-                    _ => RawPolicy::default(),
-                };
-                let config = match record_at(repo, root, "maintainers/config.toml", &rules) {
-                    Some(Record::Config(c)) => c,
-                    _ => RawConfig::default(),
-                };
-                (policy, config, rules)
-            }
-            None => (
-                RawPolicy::default(),
-                RawConfig::default(),
-                NameRules::default(),
-            ),
+        // config.toml is read once: its name rules apply to the other records.
+        let (config, rules) =
+            crate::validate::config(blob_at(repo, root, "maintainers/config.toml"));
+        let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
+            Some(Record::Policy(p)) => p,
+            _ => RawPolicy::default(),
         };
         Ok(Base {
             root,

@@ -235,12 +235,14 @@ pub fn check_changes(
         return full();
     }
 
-    let src = Source::Git(Box::new(GitSource::at_tree(
-        repo.clone().into_sync(),
-        tree,
-        String::new(),
-    )));
-    let rules = super::name_rules(&src)?;
+    let config = match lookup(repo, tree, "maintainers/config.toml") {
+        Some((kind, id)) => match read(repo, kind, id)? {
+            (_, Content::Bytes(b)) => Some(b),
+            _ => None,
+        },
+        None => None,
+    };
+    let (_, rules) = super::config(config);
     let facts = TreeFacts {
         repo,
         root: tree,

@@ -74,8 +74,13 @@ fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option<Key
 /// The name rules of `source`'s config.toml alone (the defaults when it is missing or broken),
 /// for commands that read one record without a full check.
 pub fn name_rules(source: &Source) -> Result<NameRules, SourceError> {
+    Ok(config(source.read_path(CONFIG)?).1)
+}
+
+/// config.toml from its bytes, with the name rules it sets (the defaults when it is absent,
+/// broken, or its patterns do not compile: the full check reports those).
+pub fn config(bytes: Option<Vec<u8>>) -> (RawConfig, NameRules) {
     let mut db = Db::default();
-    let bytes = source.read_path(CONFIG)?;
     if let Some(bytes) = bytes
         && let Some(Record::Config(cfg)) = load::load(
             CONFIG,
@@ -88,7 +93,7 @@ pub fn name_rules(source: &Source) -> Result<NameRules, SourceError> {
         db.config = cfg;
     }
     apply_name_rules(&mut db);
-    Ok(db.rules)
+    (db.config, db.rules)
 }
 
 fn file_of(report: &Report, path: &str) -> Option<FileId> {

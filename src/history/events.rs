@@ -5,7 +5,8 @@ use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change;
 use serde::{Deserialize, Serialize};
 
-use super::{CommitEvents, git};
+use super::CommitEvents;
+use crate::gate::git;
 use crate::load::{self, Record};
 use crate::names::NameRules;
 use crate::source::{Content, Mode, SourceError};

@@ -35,10 +35,6 @@ impl CommitEvents {
     }
 }
 
-fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
-    crate::gate::git(what)
-}
-
 /// The first-parent history from `tip`, newest first, with every commit's events.
 /// `use_cache` reads and updates the cache in the git dir.
 pub fn read(

@@ -116,6 +116,17 @@ fn golden_text_formats() {
             .unwrap_or_else(|_| panic!("no golden file for {f}"));
         assert_eq!(got, want, "{f} differs from tests/golden/render/{f}");
     }
+    // Split pages hold the packages of their first character only.
+    let p = std::fs::read_to_string(site.join("packages_p.html")).unwrap();
+    assert!(
+        p.contains(">perl-Foo</a>") && !p.contains(">zlib</a>"),
+        "{p}"
+    );
+    assert!(
+        std::fs::read_to_string(site.join("packages_z.html"))
+            .unwrap()
+            .contains(">zlib</a>")
+    );
     // An unknown package has no file (the server answers with an empty body).
     assert!(!site.join("packages/no-such.txt").exists());
 }

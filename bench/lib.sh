@@ -10,7 +10,7 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.org GIT_COMMITTER_NA
 cargo build --release -q --bin maintdb --example genrepo
 bin=$PWD/target/release/maintdb
 gen=$PWD/target/release/examples/genrepo
-corpus=$PWD/../shared/corpus/debian-bookworm-main.sources
+corpus=$PWD/tests/data/debian-bookworm-main.sources.xz
 mkdir -p "$work"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -1,6 +1,6 @@
 //! The gate every change passes, on the server (each pushed commit) and in a clone (each
 //! command before it commits): the new tree must be valid, validated incrementally against its
-//! parent, and the change must be allowed for the actor (DESIGN §4).
+//! parent, and the change must be allowed for the actor (docs/policy.md).
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commit;
 pub mod diag;
 pub mod edit;
+pub mod fetch;
 pub mod gate;
 pub mod history;
 pub mod hook;

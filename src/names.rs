@@ -12,7 +12,7 @@ const DEFAULT_PACKAGE: &str = "^[A-Za-z0-9][A-Za-z0-9+._-]*$";
 const DEFAULT_LOGIN: &str = "^[a-z][a-z0-9_-]{0,31}$";
 const DEFAULT_PACKAGE_MAX: usize = 128;
 
-/// The name rules in force (DESIGN §2), defaults overridable in `config.toml`.
+/// The name rules in force (docs/records.md), defaults overridable in `config.toml`.
 #[derive(Debug, Clone)]
 pub struct NameRules {
     package: Regex,

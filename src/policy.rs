@@ -1,4 +1,4 @@
-//! Who may change what (DESIGN §4), after the real Mageia maintdb: the build system registers
+//! Who may change what (docs/policy.md), after the real Mageia maintdb: the build system registers
 //! new packages, anyone may take a package that has nobody, you may drop only yourself, and you
 //! cannot set someone else. The server's hook and the local writing commands share these rules.
 

@@ -1,17 +1,24 @@
-//! `maintdb import`: records from a Debian `Sources` index or a text list, as one commit.
+//! `maintdb import`: bring the records in line with Debian `Sources` indexes (files or URLs,
+//! plain, gzip or xz) or a text list, as one commit.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use super::Cli;
-use super::write::{Opts, finish};
+use super::write::{settle, tell};
 use crate::commit::Writer;
 use crate::edit::Outcome;
+use crate::fetch::{self, Input};
 use crate::gate::{Finding, Gate};
-use crate::import::{Registry, debian, text};
+use crate::import::debian::{self, Sources};
+use crate::import::sync::{self, Diff};
+use crate::import::{InputError, Plan, Registry, text};
 use crate::model::Db;
+use crate::names::NameRules;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,43 +28,119 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum What {
-    /// A Debian `Sources` index (deb822).
+    /// Debian `Sources` indexes: a mirror's components and the security archive, in one commit.
     DebianSources {
-        file: PathBuf,
-        /// Push the commit to the branch's upstream, retrying while the branch moves.
-        #[arg(long)]
-        push: bool,
+        /// Files or http(s) URLs; plain, gzip or xz. Where a package appears in several, the
+        /// higher version wins.
+        #[arg(required = true, value_name = "FILE|URL")]
+        inputs: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// A text list: `pkg:login[,login…]`, `pkg login` or `pkg<TAB>login` lines.
     Text {
-        file: PathBuf,
+        /// A file or an http(s) URL; plain, gzip or xz.
+        #[arg(value_name = "FILE|URL")]
+        input: String,
         /// Create people missing from people/ as LOGIN@DOMAIN.
         #[arg(long, value_name = "DOMAIN")]
         email_domain: Option<String>,
-        /// Push the commit to the branch's upstream, retrying while the branch moves.
-        #[arg(long)]
-        push: bool,
+        #[command(flatten)]
+        common: Common,
     },
 }
 
+#[derive(clap::Args)]
+struct Common {
+    /// Remove packages that no input holds (without it they are listed and kept).
+    #[arg(long)]
+    prune: bool,
+    /// Print what would change, and commit nothing.
+    #[arg(long, conflicts_with = "push")]
+    dry_run: bool,
+    /// Push the commit to the branch's upstream, retrying while the branch moves.
+    #[arg(long)]
+    push: bool,
+    /// Give up on a server that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    timeout: u64,
+    /// Give up on a server that does not accept the connection within this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    connect_timeout: u64,
+}
+
+/// The inputs, read and decompressed, each with where it came from.
+type Loaded = [(Input, String)];
+
 pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
     let dir = cli.location(None).dir;
-    let (file, push) = match &args.what {
-        What::DebianSources { file, push } | What::Text { file, push, .. } => (file, *push),
+    let (names, common) = match &args.what {
+        What::DebianSources { inputs, common } => (inputs.clone(), common),
+        What::Text { input, common, .. } => (vec![input.clone()], common),
     };
-    let input =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let opts = Opts { as_: None, push };
-    finish(
-        &dir,
-        &opts,
-        || import_once(&dir, &args.what, file, &input),
+    let opts = fetch::Options {
+        connect_timeout: Duration::from_secs(common.connect_timeout),
+        read_timeout: Duration::from_secs(common.timeout),
+        progress: std::io::stderr().is_terminal(),
+    };
+    // Everything is fetched before the clone is touched, and once, however often a push retries.
+    let mut inputs = Vec::with_capacity(names.len());
+    for name in &names {
+        let input = Input::parse(name);
+        let text = fetch::read_text(&input, &opts)?;
+        inputs.push((input, text));
+    }
+    let last = RefCell::new(None);
+    let attempt = || {
+        let (outcome, diff) = import_once(&dir, &args.what, &inputs, common.dry_run)?;
+        *last.borrow_mut() = diff;
+        Ok(outcome)
+    };
+    let (outcome, pushed) = settle(&dir, common.push, attempt)?;
+    if matches!(outcome, Outcome::Committed { .. }) {
+        pack_loose_objects(&dir);
+    }
+    let diff = last.into_inner();
+    if let Some(d) = &diff {
+        if common.dry_run {
+            for l in d.lines() {
+                writeln!(out, "{l}")?;
+            }
+        } else if !d.absent.is_empty() {
+            let names: Vec<String> = d.absent.iter().map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "kept {} package{} absent from the inputs (--prune removes them): {}",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(" ")
+            )?;
+        }
+    }
+    let counts = diff.as_ref().map(Diff::counts).unwrap_or_default();
+    tell(
+        outcome,
+        pushed,
         out,
+        |out, id, _| {
+            writeln!(
+                out,
+                "import: {counts}; committed {}",
+                id.to_hex_with_len(12)
+            )
+        },
+        |out, why| writeln!(out, "import: {counts}; {why}"),
     )
 }
 
-/// Plans the import against the clone's `HEAD`, validates the result, and commits.
-fn import_once(dir: &Path, what: &What, file: &Path, input: &str) -> anyhow::Result<Outcome> {
+/// Plans the import against the clone's `HEAD`, validates the result, and commits (unless
+/// `dry_run`). Returns the outcome and, once the inputs were understood, the diff.
+fn import_once(
+    dir: &Path,
+    what: &What,
+    loaded: &Loaded,
+    dry_run: bool,
+) -> anyhow::Result<(Outcome, Option<Diff>)> {
     let writer = Writer::open(dir)?;
     let (db, _) = if writer.has_records() {
         crate::validate::check(&writer.source_at(None))?
@@ -65,64 +148,110 @@ fn import_once(dir: &Path, what: &What, file: &Path, input: &str) -> anyhow::Res
         (Db::default(), Default::default())
     };
     let mut registry = Registry::from_db(&db);
-    let plan = match what {
-        What::DebianSources { .. } => debian::plan(input, &db.rules, &mut registry),
-        What::Text { email_domain, .. } => {
-            let opts = text::Options {
-                email_domain: email_domain.clone(),
-            };
-            text::plan(input, &db.rules, &registry, &opts)
-        }
-    };
-    let plan = match plan {
+    let plan = match plan(what, loaded, &db.rules, &mut registry) {
         Ok(p) => p,
-        Err(errors) => {
-            let findings = errors
-                .into_iter()
-                .map(|e| Finding {
-                    path: Some(format!("{}:{}", file.display(), e.line)),
-                    code: "malformed-input".into(),
-                    message: e.message,
-                    help: "fix the line; nothing is imported while any line is malformed".into(),
-                })
-                .collect();
-            return Ok(Outcome::Refused(findings));
-        }
+        Err(findings) => return Ok((Outcome::Refused(findings), None)),
     };
-    let mut changes = plan.changes();
-    if writer.has_records() {
-        let head = writer.source_at(None);
-        let mut unchanged = Vec::new();
-        for (i, c) in changes.iter().enumerate() {
-            if head.read_path(&c.path)? == c.content {
-                unchanged.push(i);
-            }
-        }
-        for i in unchanged.into_iter().rev() {
-            changes.remove(i);
-        }
+    let prune = match what {
+        What::DebianSources { common, .. } | What::Text { common, .. } => common.prune,
+    };
+    let head = writer.source_at(None);
+    let diff = sync::diff(&plan, &db, prune, |path| head.read_path(path))?;
+    if diff.changes.is_empty() {
+        return Ok((Outcome::Unchanged("nothing to commit".into()), Some(diff)));
     }
-    if changes.is_empty() {
-        return Ok(Outcome::Unchanged(format!(
-            "the records already match {}",
-            file.display()
-        )));
-    }
-    let tree = writer.stage(&changes)?;
+    let tree = writer.stage(&diff.changes)?;
     let (_, report) = crate::validate::check(&writer.source_at(Some(tree)))?;
     if report.has_errors() {
         let mut findings = Vec::new();
         Gate::validity(&report, &mut findings);
-        return Ok(Outcome::Refused(findings));
+        return Ok((Outcome::Refused(findings), Some(diff)));
+    }
+    if dry_run {
+        let why = "dry run, nothing committed".to_owned();
+        return Ok((Outcome::Unchanged(why), Some(diff)));
     }
     let identity = writer
         .committer_identity()
         .context("no committer identity: set git config user.name and user.email")?;
-    let name = file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
+    let sources: Vec<String> = loaded
+        .iter()
+        .map(|(i, _)| format!("  {}", i.short_name()))
+        .collect();
+    let message = format!(
+        "import: {}\n\nfrom:\n{}\n",
+        diff.counts(),
+        sources.join("\n")
     );
-    let message = format!("import: {} from {name}", plan.summary());
-    let id = writer.commit(tree, &message, &identity, &changes)?;
-    Ok(Outcome::Committed { id, message })
+    let id = writer.commit(tree, &message, &identity, &diff.changes)?;
+    Ok((Outcome::Committed { id, message }, Some(diff)))
+}
+
+/// Reads every input into one plan, or returns every malformed line, each naming its input.
+fn plan(
+    what: &What,
+    loaded: &Loaded,
+    rules: &NameRules,
+    registry: &mut Registry,
+) -> Result<Plan, Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut bad = |input: &Input, errors: Vec<InputError>| {
+        findings.extend(errors.into_iter().map(|e| Finding {
+            path: Some(format!("{input}:{}", e.line)),
+            code: "malformed-input".into(),
+            message: e.message,
+            help: "fix the input; nothing is imported while any of it is malformed".into(),
+        }));
+    };
+    let plan = match what {
+        What::DebianSources { .. } => {
+            let mut all = Sources::default();
+            let mut ok = true;
+            for (input, text) in loaded {
+                match debian::read(text, rules) {
+                    Ok(s) => all.merge(s),
+                    Err(errors) => {
+                        ok = false;
+                        bad(input, errors);
+                    }
+                }
+            }
+            if ok {
+                debian::plan(all, rules, registry)
+            } else {
+                Plan::default()
+            }
+        }
+        What::Text { email_domain, .. } => {
+            let opts = text::Options {
+                email_domain: email_domain.clone(),
+            };
+            let (input, text) = &loaded[0];
+            text::plan(text, rules, registry, &opts).unwrap_or_else(|errors| {
+                bad(input, errors);
+                Plan::default()
+            })
+        }
+    };
+    if findings.is_empty() {
+        Ok(plan)
+    } else {
+        Err(findings)
+    }
+}
+
+/// An import can write tens of thousands of objects, each a loose file until git packs them,
+/// and reading that many loose files back makes every later command slow. Do what git's own
+/// commands do after writing: `git gc --auto`, which packs only past git's threshold. Waited
+/// for, so the next command finds the pack. A failure costs speed only, so it is a warning.
+fn pack_loose_objects(dir: &Path) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => eprintln!("warning: `git gc --auto` failed ({s}); the import is committed"),
+        Err(e) => eprintln!("warning: cannot run `git gc --auto` ({e}); the import is committed"),
+    }
 }

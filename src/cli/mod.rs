@@ -46,7 +46,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate every record (DESIGN §3).
+    /// Validate every record (the rules: docs/validation.md).
     Check(check::Args),
     /// Print `package:maintainers` lines, for one package or all.
     Get(get::Args),

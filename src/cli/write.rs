@@ -37,24 +37,32 @@ pub fn write_findings(findings: &[Finding], out: &mut dyn Write) -> std::io::Res
     Ok(())
 }
 
-/// Runs `attempt` once, or with `--push` until it lands, and reports.
-pub fn finish(
+/// Runs `attempt` once, or with `--push` until it lands.
+pub fn settle(
     dir: &Path,
-    opts: &Opts,
+    push: bool,
     mut attempt: impl FnMut() -> anyhow::Result<Outcome>,
-    out: &mut dyn Write,
-) -> anyhow::Result<i32> {
-    let (outcome, pushed) = if opts.push {
+) -> anyhow::Result<(Outcome, Pushed)> {
+    Ok(if push {
         with_push(dir, &mut attempt)?
     } else {
         (attempt()?, Pushed::Nothing)
-    };
+    })
+}
+
+/// Tells the user how a writing command ended and returns the exit code. `committed` writes
+/// what is said of a commit; `unchanged` what is said when there was nothing to do.
+pub fn tell(
+    outcome: Outcome,
+    pushed: Pushed,
+    out: &mut dyn Write,
+    committed: impl FnOnce(&mut dyn Write, gix::ObjectId, &str) -> std::io::Result<()>,
+    unchanged: impl FnOnce(&mut dyn Write, &str) -> std::io::Result<()>,
+) -> anyhow::Result<i32> {
     match outcome {
-        Outcome::Committed { id, message } => {
-            writeln!(out, "{message}\ncommitted {}", id.to_hex_with_len(12))?;
-        }
+        Outcome::Committed { id, message } => committed(out, id, &message)?,
         Outcome::Unchanged(why) => {
-            writeln!(out, "nothing changed: {why}")?;
+            unchanged(out, &why)?;
             return Ok(EXIT_OK);
         }
         Outcome::Refused(findings) => {
@@ -79,6 +87,23 @@ pub fn finish(
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Runs `attempt` once, or with `--push` until it lands, and reports.
+pub fn finish(
+    dir: &Path,
+    opts: &Opts,
+    attempt: impl FnMut() -> anyhow::Result<Outcome>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let (outcome, pushed) = settle(dir, opts.push, attempt)?;
+    tell(
+        outcome,
+        pushed,
+        out,
+        |out, id, message| writeln!(out, "{message}\ncommitted {}", id.to_hex_with_len(12)),
+        |out, why| writeln!(out, "nothing changed: {why}"),
+    )
 }
 
 /// The usual writing command: plan with `op` in a session, commit, maybe push.

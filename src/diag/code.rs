@@ -100,7 +100,7 @@ codes! {
         "A record file is larger than 64 KiB.",
         "Records are small; split or shorten the file.";
     UnexpectedFile = "unexpected-file", Error,
-        "A file under maintainers/ that is not a record in the layout of DESIGN §1.",
+        "A file under maintainers/ that is not a record in the layout of docs/records.md.",
         "Move or delete it; only config.toml, policy.toml, suites.toml, people/, groups/, packages/ and tracks/ belong there.";
     BadNameRule = "bad-name-rule", Error,
         "A name rule in config.toml is not a valid regular expression.",

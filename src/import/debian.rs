@@ -1,5 +1,7 @@
-//! Import from a Debian `Sources` index (DESIGN §5): Maintainer and Uploaders become the
-//! package's maintainers, team addresses become groups, the QA group means orphaned.
+//! Import from Debian `Sources` indexes (see docs/import.md): Maintainer and Uploaders become
+//! the package's maintainers, team addresses become groups, the QA group means orphaned.
+//! Several indexes (a mirror's components, the security archive) merge into one set of
+//! sources; where a package appears more than once, the higher version wins.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,8 +79,63 @@ struct Source {
     people: Vec<Address>,
 }
 
-/// Parses every stanza; returns the sources (highest version per package) or every problem.
-fn read(text: &str, rules: &NameRules) -> Result<BTreeMap<PackageName, Source>, Vec<InputError>> {
+/// The source packages of one or more indexes, the highest version of each.
+#[derive(Default)]
+pub struct Sources(BTreeMap<PackageName, Source>);
+
+impl Sources {
+    /// Adds `other`'s packages; where both hold one, the higher version stays.
+    pub fn merge(&mut self, other: Sources) {
+        for (name, src) in other.0 {
+            self.offer(name, src);
+        }
+    }
+
+    fn offer(&mut self, name: PackageName, src: Source) {
+        let newer = self
+            .0
+            .get(&name)
+            .is_none_or(|old| src.version > old.version);
+        if newer {
+            self.0.insert(name, src);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What a file that is not a `Sources` index at all looks like: its first line is no
+/// `Field: value` (an HTML error page served with status 200, a directory listing, a tarball).
+fn not_an_index(text: &str) -> Option<InputError> {
+    let (i, first) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))?;
+    let looks_like_field = first
+        .split_once(':')
+        .is_some_and(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace));
+    (!looks_like_field).then(|| InputError {
+        line: i + 1,
+        message: format!(
+            "this is not a Debian Sources index: it starts with `{}`; give a `Sources`, \
+             `Sources.gz` or `Sources.xz` file or URL",
+            first.chars().take(60).collect::<String>()
+        ),
+    })
+}
+
+/// Parses every stanza of one index; returns its sources (highest version per package) or
+/// every problem.
+pub fn read(text: &str, rules: &NameRules) -> Result<Sources, Vec<InputError>> {
+    if let Some(e) = not_an_index(text) {
+        return Err(vec![e]);
+    }
     let (stanzas, syntax) = deb822::parse(text);
     let mut errors: Vec<InputError> = syntax
         .into_iter()
@@ -87,7 +144,7 @@ fn read(text: &str, rules: &NameRules) -> Result<BTreeMap<PackageName, Source>, 
             message: e.message,
         })
         .collect();
-    let mut out: BTreeMap<PackageName, Source> = BTreeMap::new();
+    let mut out = Sources::default();
     for s in &stanzas {
         let mut err = |line, message: String| errors.push(InputError { line, message });
         let Some(pkg) = s.get("Package") else {
@@ -140,17 +197,20 @@ fn read(text: &str, rules: &NameRules) -> Result<BTreeMap<PackageName, Source>, 
                 }
             }
         }
-        let newer = out.get(&name).is_none_or(|old| version > old.version);
-        if newer {
-            out.insert(
-                name.clone(),
-                Source {
-                    name,
-                    version,
-                    people,
-                },
-            );
-        }
+        out.offer(
+            name.clone(),
+            Source {
+                name,
+                version,
+                people,
+            },
+        );
+    }
+    if errors.is_empty() && out.is_empty() {
+        errors.push(InputError {
+            line: 1,
+            message: "the index holds no package; give a `Sources` index with stanzas".into(),
+        });
     }
     if errors.is_empty() {
         Ok(out)
@@ -160,13 +220,9 @@ fn read(text: &str, rules: &NameRules) -> Result<BTreeMap<PackageName, Source>, 
     }
 }
 
-/// Plans the import of `text` (a `Sources` index) on top of the existing `registry`.
-pub fn plan(
-    text: &str,
-    rules: &NameRules,
-    registry: &mut Registry,
-) -> Result<Plan, Vec<InputError>> {
-    let sources = read(text, rules)?;
+/// Plans the import of `sources` on top of the existing `registry`.
+pub fn plan(sources: Sources, rules: &NameRules, registry: &mut Registry) -> Plan {
+    let sources = sources.0;
 
     // Every address, keyed by lowercase email; the first spelling seen is the canonical one.
     let mut seen: BTreeMap<String, (Address, BTreeSet<String>)> = BTreeMap::new();
@@ -283,7 +339,7 @@ pub fn plan(
         }
         plan.packages.insert(src.name, list);
     }
-    Ok(plan)
+    plan
 }
 
 #[cfg(test)]
@@ -310,10 +366,14 @@ Maintainer: Other One <other@example.org>
 Uploaders: \"Doe, Jane\" <jane@example.org>
 ";
 
+    fn plan_of(text: &str) -> Result<Plan, Vec<InputError>> {
+        let rules = NameRules::default();
+        Ok(plan(read(text, &rules)?, &rules, &mut Registry::default()))
+    }
+
     #[test]
     fn teams_orphans_and_versions() {
-        let mut reg = Registry::default();
-        let plan = plan(SAMPLE, &NameRules::default(), &mut reg).unwrap();
+        let plan = plan_of(SAMPLE).unwrap();
         let get = |p: &str| {
             let k = PackageName::parse(p, &NameRules::default()).unwrap();
             crate::model::Db::maintainer_field(&plan.packages[&k])
@@ -333,7 +393,39 @@ Uploaders: \"Doe, Jane\" <jane@example.org>
     #[test]
     fn malformed_stanzas_name_their_lines() {
         let bad = "Package: a\nVersion: 1\nMaintainer: nobody-here\n\nPackage: b\nMaintainer: B <b@c.d>\n";
-        let errs = plan(bad, &NameRules::default(), &mut Registry::default()).unwrap_err();
+        let errs = plan_of(bad).unwrap_err();
         assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 5]);
+        let errs = plan_of("Version: 1\nMaintainer: A <a@b.c>\n").unwrap_err();
+        assert!(errs[0].message.contains("no Package field"), "{errs:?}");
+    }
+
+    #[test]
+    fn html_is_not_an_index() {
+        let page = "\n<!DOCTYPE html>\n<html><body>Not Found</body></html>\n";
+        let errs = plan_of(page).unwrap_err();
+        assert_eq!(errs.len(), 1, "one clear message, not one per line");
+        assert_eq!(errs[0].line, 2);
+        assert!(
+            errs[0].message.contains("not a Debian Sources index"),
+            "{errs:?}"
+        );
+        let errs = plan_of("# only a comment\n").unwrap_err();
+        assert!(errs[0].message.contains("holds no package"), "{errs:?}");
+    }
+
+    #[test]
+    fn merged_indexes_keep_the_higher_version() {
+        let rules = NameRules::default();
+        let mut all = read(SAMPLE, &rules).unwrap();
+        let security = "Package: 2vcard\nVersion: 0.6-4+deb12u1\nMaintainer: S <s@example.org>\n\n\
+                        Package: foo\nVersion: 1.0-2\nMaintainer: Old <old@example.org>\n";
+        all.merge(read(security, &rules).unwrap());
+        let plan = plan(all, &rules, &mut Registry::default());
+        let get = |p: &str| {
+            let k = PackageName::parse(p, &rules).unwrap();
+            crate::model::Db::maintainer_field(&plan.packages[&k])
+        };
+        assert_eq!(get("2vcard"), "s", "the security update is newer");
+        assert_eq!(get("foo"), "other-one,doe-jane", "1.0-10 beats 1.0-2");
     }
 }

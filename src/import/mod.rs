@@ -5,6 +5,7 @@
 mod address;
 mod deb822;
 pub mod debian;
+pub mod sync;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -52,10 +53,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The files to write, in path order.
-    pub fn changes(&self) -> Vec<Change> {
-        let mut out =
-            Vec::with_capacity(self.people.len() + self.groups.len() + self.packages.len());
+    /// The people and group records to write, in path order. They are new ones only: the
+    /// registry reuses existing records. Packages are compared with the records in [`sync`].
+    pub fn new_records(&self) -> Vec<Change> {
+        let mut out = Vec::with_capacity(self.people.len() + self.groups.len());
         for (login, p) in &self.people {
             out.push(Change {
                 path: login.record_path(),
@@ -79,23 +80,7 @@ impl Plan {
                 ),
             });
         }
-        for (name, m) in &self.packages {
-            out.push(Change {
-                path: name.record_path(),
-                content: Some(crate::record::package_toml(m).into_bytes()),
-            });
-        }
         out
-    }
-
-    /// A one-line summary for the commit message.
-    pub fn summary(&self) -> String {
-        format!(
-            "{} packages, {} new people, {} new groups",
-            self.packages.len(),
-            self.people.len(),
-            self.groups.len()
-        )
     }
 }
 

@@ -1,4 +1,4 @@
-//! Bytes to typed records: one file at a time, with every per-file rule of DESIGN §3 (mode,
+//! Bytes to typed records: one file at a time, with every per-file rule of docs/validation.md (mode,
 //! size, UTF-8, TOML, schema, names, path, duplicates within a list). Cross-file rules are in
 //! [`crate::validate`].
 

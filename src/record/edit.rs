@@ -30,12 +30,62 @@ impl Editor {
         self
     }
 
-    /// Appends a string to a list unless it is there.
+    /// Makes a list hold exactly `values`, in that order, moving as little as it can: when
+    /// the items that stay are already in order, the others are removed and the new ones
+    /// appended, so every kept item keeps its comments. Otherwise the list is rewritten.
+    pub fn replace_list(&mut self, key: &str, values: &[String]) -> &mut Self {
+        let current: Vec<String> = self
+            .array(key)
+            .iter()
+            .filter_map(|v| v.as_str().map(ToOwned::to_owned))
+            .collect();
+        let kept: Vec<&String> = current.iter().filter(|c| values.contains(c)).collect();
+        if !values.iter().take(kept.len()).eq(kept.iter().copied()) {
+            return self.set_list(key, values);
+        }
+        for gone in current.iter().filter(|c| !values.contains(c)) {
+            self.remove(key, gone);
+        }
+        for new in &values[kept.len()..] {
+            self.push(key, new);
+        }
+        self
+    }
+
+    /// Appends a string to a list unless it is there. In a list written one item per line, the
+    /// new item goes on a line of its own, indented like the one before it, after any comment
+    /// that ends that line.
     pub fn push(&mut self, key: &str, value: &str) -> &mut Self {
         let arr = self.array(key);
-        if !arr.iter().any(|v| v.as_str() == Some(value)) {
-            arr.push(value);
+        if arr.iter().any(|v| v.as_str() == Some(value)) {
+            return self;
         }
+        let last_prefix = arr
+            .iter()
+            .last()
+            .and_then(|v| v.decor().prefix())
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .to_owned();
+        arr.push(value);
+        let Some(nl) = last_prefix.rfind('\n') else {
+            return self;
+        };
+        let indent = &last_prefix[nl + 1..];
+        let trailing = arr.trailing().as_str().unwrap_or("").to_owned();
+        let (prefix, rest) = match trailing.rfind('\n') {
+            Some(n) => (
+                format!("{}{indent}", &trailing[..=n]),
+                format!("\n{}", &trailing[n + 1..]),
+            ),
+            None => (format!("{trailing}\n{indent}"), String::new()),
+        };
+        let n = arr.len();
+        arr.get_mut(n - 1)
+            .expect("just pushed")
+            .decor_mut()
+            .set_prefix(prefix);
+        arr.set_trailing(rest);
         self
     }
 
@@ -105,6 +155,16 @@ mod tests {
             .push("maintainers", "carol")
             .finish();
         assert_eq!(out, "maintainers = [\"carol\"]\n");
+        let out = Editor::parse("m = [\n  \"a\"]\n")
+            .unwrap()
+            .push("m", "b")
+            .finish();
+        assert_eq!(out, "m = [\n  \"a\",\n  \"b\"]\n");
+        let out = Editor::parse("m = [\"a\"] # x\n")
+            .unwrap()
+            .push("m", "b")
+            .finish();
+        assert_eq!(out, "m = [\"a\", \"b\"] # x\n");
         let out = Editor::parse("m = [\"bob\", \"carol\"]\n")
             .unwrap()
             .remove("m", "bob")
@@ -116,5 +176,29 @@ mod tests {
         let text = "m = [\"a\", # c1\n \"b\", # c2\n \"c\"]\n";
         let out = Editor::parse(text).unwrap().remove("m", "b").finish();
         assert_eq!(out, "m = [\"a\", # c1\n \"c\"]\n");
+    }
+
+    #[test]
+    fn replacing_a_list_keeps_the_comments_of_what_stays() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let text = "m = [\n  \"a\", # lead\n  \"b\",\n]\n";
+        let out = Editor::parse(text)
+            .unwrap()
+            .replace_list("m", &list(&["a", "c"]))
+            .finish();
+        assert_eq!(out, "m = [\n  \"a\", # lead\n  \"c\",\n]\n");
+        // A new order cannot keep positions: the list is rewritten with the values asked for.
+        let out = Editor::parse(text)
+            .unwrap()
+            .replace_list("m", &list(&["b", "a"]))
+            .finish();
+        let doc: toml_edit::DocumentMut = out.parse().unwrap();
+        let got: Vec<&str> = doc["m"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(got, ["b", "a"]);
     }
 }

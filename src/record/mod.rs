@@ -1,4 +1,4 @@
-//! The record formats of DESIGN §2 as parsed from TOML: raw values with their spans, before
+//! The record formats of docs/records.md as parsed from TOML: raw values with their spans, before
 //! names are checked against the rules and before any cross-file fact is known.
 
 mod edit;

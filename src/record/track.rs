@@ -1,4 +1,4 @@
-//! The track record of DESIGN §8: one bug to get fixed in stable or oldstable.
+//! The track record of docs/records.md: one bug to get fixed in stable or oldstable.
 
 use serde::Deserialize;
 use toml::Spanned;

@@ -1,4 +1,4 @@
-//! `maintdb render`: every path of DESIGN §6 for one commit, as a pure function of it.
+//! `maintdb render`: every path of docs/outputs.md for one commit, as a pure function of it.
 //! Nothing here reads the clock or the machine: the same commit gives the same bytes.
 
 pub mod html;

@@ -15,7 +15,7 @@ pub use worktree::WorktreeSource;
 /// The directory every record lives under, relative to the repository root.
 pub const ROOT: &str = "maintainers";
 
-/// Records larger than this are refused unread (DESIGN §3).
+/// Records larger than this are refused unread (docs/validation.md).
 pub const MAX_FILE_SIZE: u64 = 64 * 1024;
 
 /// A file's mode, as git sees it.

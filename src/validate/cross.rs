@@ -1,4 +1,4 @@
-//! The cross-file rules of DESIGN §3, one function per kind of record. They ask a [`Facts`]
+//! The cross-file rules of docs/validation.md, one function per kind of record. They ask a [`Facts`]
 //! about the other records, so the same rules run over a whole loaded tree (`check`) or over
 //! lookups into a pushed tree (the hook, which only loads what a push changed).
 

@@ -1,5 +1,5 @@
 //! The validator behind `maintdb check`: loads every file of a source, applies the cross-file
-//! rules of DESIGN §3, and returns the database together with the report.
+//! rules of docs/validation.md, and returns the database together with the report.
 
 mod cross;
 pub mod delta;

@@ -10,8 +10,14 @@ fn empty_repo() -> tempfile::TempDir {
     tmp
 }
 
+fn data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
 fn corpus() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/debian-bookworm-main.sources")
+    data("debian-bookworm-main.sources.xz")
 }
 
 fn get(repo: &Path, pkg: &str) -> String {
@@ -65,6 +71,23 @@ fn full_debian_corpus() {
         person,
         "name = \"Ryan Finnie\"\nemail = \"ryan@finnie.org\"\n"
     );
+
+    // The same inputs again: a sync with nothing to do makes no commit, and says so.
+    let (code, out, err) =
+        run(maintdb(repo.path()).args(["import", "debian-sources", corpus().to_str().unwrap()]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out,
+        "import: 0 added, 0 changed, 0 removed, 34289 unchanged; nothing to commit\n"
+    );
+    assert_eq!(
+        git_ok(repo.path(), &["rev-list", "--count", "HEAD"]).trim(),
+        "1"
+    );
+    // The import's objects were packed, as git does after writing many.
+    let loose = git_ok(repo.path(), &["count-objects"]);
+    let count: usize = loose.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(count < 1000, "{loose}");
 }
 
 #[test]
@@ -147,7 +170,7 @@ fn text_list_into_existing_data() {
     let msg = git_ok(repo.path(), &["log", "-1", "--format=%an <%ae>%n%s"]);
     assert_eq!(
         msg,
-        "Test Committer <committer@example.org>\nimport: 4 packages, 1 new people, 0 new groups from list.txt\n"
+        "Test Committer <committer@example.org>\nimport: 4 added, 0 changed, 0 removed, 0 unchanged; 1 new people, 0 new groups\n"
     );
 }
 

@@ -3,8 +3,11 @@
 mod browser;
 mod check;
 mod cli;
+mod fetch;
 mod hook;
+mod httpd;
 mod import;
+mod import_sync;
 mod render;
 mod support;
 mod write;

@@ -17,4 +17,5 @@ pub mod policy;
 pub mod record;
 pub mod render;
 pub mod source;
+pub mod track;
 pub mod validate;

@@ -49,12 +49,13 @@ pub struct Group {
 #[derive(Debug, Clone)]
 pub struct Track {
     pub bug: u64,
-    /// `Some("stable-12.5")` once archived after that point release.
+    /// `Some("12.5")` once archived after that point release.
     pub archive: Option<String>,
     pub package: String,
     pub package_span: Range<usize>,
     pub suites: Vec<String>,
     pub suite_spans: Vec<Range<usize>>,
+    pub cves: Vec<String>,
     pub bts: Option<BtsInfo>,
     pub progress: Vec<(String, SuiteProgress)>,
     pub file: FileId,

@@ -127,8 +127,8 @@ codes! {
         "A person marked `inactive = true` still maintains packages.",
         "Hand the packages over (maintdb drop / set), or mark the person active.";
     BadTrackName = "bad-track-name", Error,
-        "A track file is not named after a bug number, or an archive folder is not <suite>-<version>.",
-        "Name tracks tracks/<bug>.toml or tracks/archive/<suite>-<version>/<bug>.toml.";
+        "A track file is not named after a bug number, or an archive folder is not a point release X.Y.",
+        "Name tracks tracks/<bug>.toml, or tracks/archive/<X.Y>/<bug>.toml for the point release that shipped them.";
     UnknownPackage = "unknown-package", Error,
         "A track names a package that has no file in packages/.",
         "Correct the package name, or add the package.";
@@ -138,6 +138,18 @@ codes! {
     UnknownTrackState = "unknown-track-state", Error,
         "A track's state is not one of the known states.",
         "Use new, fixed-unstable, notified, requested, uploaded, accepted, released or ignored.";
+    BadPuBug = "bad-pu-bug", Error,
+        "A track's pu_bug is not a positive bug number.",
+        "Write the number of the release team's pu/opu request bug, e.g. pu_bug = 1070001, or remove the field.";
+    BadVersion = "bad-version", Error,
+        "A version in a track is not a valid Debian version.",
+        "Write the version as the archive has it, e.g. 1.2-2+deb12u1.";
+    BadPointRelease = "bad-point-release", Error,
+        "A point release number (released_in, or a version in suites.toml) is not of the form X.Y.",
+        "Write it as the release team numbers it, e.g. 12.9.";
+    InconsistentTrack = "inconsistent-track", Error,
+        "A track's state disagrees with its fields (e.g. released without released_in).",
+        "Add the missing field, or set the state that the fields describe; maintdb track sync writes consistent records.";
 }
 
 impl std::fmt::Display for Code {

@@ -3,7 +3,7 @@
 //! single file is written.
 
 mod address;
-mod deb822;
+pub mod deb822;
 pub mod debian;
 pub mod sync;
 pub mod text;

@@ -2,6 +2,7 @@
 //! size, UTF-8, TOML, schema, names, path, duplicates within a list). Cross-file rules are in
 //! [`crate::validate`].
 
+mod track;
 mod typed;
 
 use std::ops::Range;
@@ -13,7 +14,8 @@ use crate::model::{Group, Package, Person, Track};
 use crate::names::{GroupName, Login, NameError, NameRules, PackageName};
 use crate::record::{RawConfig, RawGroup, RawPackage, RawPerson, RawPolicy, RawSuites, RawTrack};
 use crate::source::{Content, MAX_FILE_SIZE, Mode, ROOT};
-use typed::{group, package, person, track};
+use track::track;
+use typed::{group, package, person};
 
 /// What a path under `maintainers/` should hold, judged by the path alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,15 +235,14 @@ fn key_from_path(
             Err(e) => bad(Code::BadPackageName, e),
         },
         Kind::Track { bug, archive } => {
-            let archive_ok = archive.as_deref().is_none_or(|a| {
-                a.split_once('-')
-                    .is_some_and(|(s, v)| !s.is_empty() && !v.is_empty())
-            });
+            let archive_ok = archive
+                .as_deref()
+                .is_none_or(crate::record::is_point_release);
             if bug.parse::<u64>().is_err() || !archive_ok {
                 problems.push(problem(
                     Code::BadTrackName,
                     None,
-                    format!("{path} is not named tracks/<bug number>.toml or tracks/archive/<suite>-<version>/<bug number>.toml"),
+                    format!("{path} is not named tracks/<bug number>.toml or tracks/archive/<X.Y>/<bug number>.toml"),
                 ));
             }
             None
@@ -286,7 +287,21 @@ fn parse_record(
     match kind {
         Kind::Config => parse::<RawConfig>(text, problems).map(Record::Config),
         Kind::Policy => parse::<RawPolicy>(text, problems).map(Record::Policy),
-        Kind::Suites => parse::<RawSuites>(text, problems).map(Record::Suites),
+        Kind::Suites => parse::<RawSuites>(text, problems).map(|suites| {
+            for (name, s) in &suites {
+                if !crate::record::is_point_release(&s.version) {
+                    problems.push(problem(
+                        Code::BadPointRelease,
+                        None,
+                        format!(
+                            "[{name}] version `{}` is not a point release X.Y",
+                            s.version
+                        ),
+                    ));
+                }
+            }
+            Record::Suites(suites)
+        }),
         Kind::Person(_) => {
             let raw: RawPerson = parse(text, problems)?;
             let person = person(raw, problems);
@@ -335,10 +350,10 @@ mod tests {
         );
         assert_eq!(classify("maintainers/people/x.txt"), Kind::Unexpected);
         assert_eq!(
-            classify("maintainers/tracks/archive/stable-12.5/1.toml"),
+            classify("maintainers/tracks/archive/12.5/1.toml"),
             Kind::Track {
                 bug: "1".into(),
-                archive: Some("stable-12.5".into())
+                archive: Some("12.5".into())
             }
         );
         assert_eq!(classify("maintainers/README"), Kind::Unexpected);

@@ -1,14 +1,14 @@
-//! Raw records to typed ones: addresses, names inside lists, duplicates within a list, track
-//! states. The path's own name was checked by the caller.
+//! Raw records to typed ones: addresses, names inside lists, duplicates within a list. The
+//! path's own name was checked by the caller; tracks have their own module.
 
 use std::collections::HashSet;
 use std::ops::Range;
 
 use super::{Problem, problem};
 use crate::diag::Code;
-use crate::model::{Group, Package, Person, Track};
+use crate::model::{Group, Package, Person};
 use crate::names::{Login, Maintainer, NameError, NameRules};
-use crate::record::{RawGroup, RawPackage, RawPerson, RawTrack, TRACK_STATES, TRACK_SUITES};
+use crate::record::{RawGroup, RawPackage, RawPerson};
 
 fn check_email(email: &str, span: Range<usize>, problems: &mut Vec<Problem>) {
     let ok = email.split_once('@').is_some_and(|(l, d)| {
@@ -134,47 +134,6 @@ pub(super) fn package(raw: RawPackage, rules: &NameRules, problems: &mut Vec<Pro
     Package {
         maintainers,
         spans,
-        file: crate::diag::FileId(0),
-    }
-}
-
-pub(super) fn track(
-    bug: u64,
-    archive: Option<String>,
-    raw: RawTrack,
-    problems: &mut Vec<Problem>,
-) -> Track {
-    for s in &raw.suites {
-        if !TRACK_SUITES.contains(&s.get_ref().as_str()) {
-            problems.push(problem(
-                Code::UnknownSuite,
-                Some(s.span()),
-                format!("a track follows stable or oldstable, not `{}`", s.get_ref()),
-            ));
-        }
-    }
-    for (_, p) in raw.progress() {
-        if !TRACK_STATES.contains(&p.state.get_ref().as_str()) {
-            problems.push(problem(
-                Code::UnknownTrackState,
-                Some(p.state.span()),
-                format!("unknown state `{}`", p.state.get_ref()),
-            ));
-        }
-    }
-    let progress = raw
-        .progress()
-        .map(|(n, p)| (n.to_owned(), p.clone()))
-        .collect();
-    Track {
-        bug,
-        archive,
-        package: raw.package.get_ref().clone(),
-        package_span: raw.package.span(),
-        suites: raw.suites.iter().map(|s| s.get_ref().clone()).collect(),
-        suite_spans: raw.suites.iter().map(|s| s.span()).collect(),
-        bts: raw.bts,
-        progress,
         file: crate::diag::FileId(0),
     }
 }

@@ -12,7 +12,10 @@ pub use emit::{group as group_toml, package as package_toml, person as person_to
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use track::{BtsInfo, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES};
+pub use track::{
+    BtsInfo, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, is_point_release,
+    next_point_release, spanless,
+};
 
 /// `packages/<c>/<name>.toml`.
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
-//! The track record of docs/records.md: one bug to get fixed in stable or oldstable.
+//! The track record (docs/records.md): one bug to get fixed in stable or oldstable. The same
+//! types are read by the validator (with spans) and written back by the tracker commands.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::value::Datetime;
 
@@ -19,17 +20,24 @@ pub const TRACK_STATES: &[&str] = &[
 /// The suites a track can follow: the two a point release serves.
 pub const TRACK_SUITES: &[&str] = &["stable", "oldstable"];
 
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
 /// `tracks/<bug>.toml`, with one progress table per followed suite.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrack {
     pub package: Spanned<String>,
     pub suites: Vec<Spanned<String>>,
-    #[serde(default)]
+    /// The CVEs the bug is about, from the security tracker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cves: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bts: Option<BtsInfo>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stable: Option<SuiteProgress>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldstable: Option<SuiteProgress>,
 }
 
@@ -40,37 +48,149 @@ impl RawTrack {
             .into_iter()
             .filter_map(|(n, p)| p.as_ref().map(|p| (n, p)))
     }
+
+    /// The progress table of `suite`, if it is one a track can follow.
+    pub fn progress_mut(&mut self, suite: &str) -> Option<&mut Option<SuiteProgress>> {
+        match suite {
+            "stable" => Some(&mut self.stable),
+            "oldstable" => Some(&mut self.oldstable),
+            _ => None,
+        }
+    }
 }
 
-/// What sync learned from the BTS; written by sync, never by hand.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What the bug tracker says of the bug; written by `track sync`, never by hand.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BtsInfo {
     #[serde(default)]
     pub subject: String,
     #[serde(default)]
     pub severity: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Who closed it, `Name <address>`; empty while open.
     #[serde(default)]
-    pub done: bool,
-    #[serde(default)]
+    pub done: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed_versions: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mergedwith: Vec<u64>,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub archived: bool,
+    /// The report's Message-ID, for threading mail.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub msgid: String,
 }
 
 /// Progress of one bug in one suite.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuiteProgress {
     pub state: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notified: Option<Datetime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_msgid: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prods: Vec<Datetime>,
-    #[serde(default)]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub released_in: Option<String>,
+    /// The release team's pu/opu request bug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pu_bug: Option<Spanned<i64>>,
+    /// The fixed version for this suite, once uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Spanned<String>>,
+    /// The point release that shipped it, `X.Y`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_in: Option<Spanned<String>>,
+    /// Why, when the state is `ignored`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl SuiteProgress {
+    /// A fresh progress table in `state`.
+    pub fn new(state: &str) -> SuiteProgress {
+        SuiteProgress {
+            state: spanless(state.to_owned()),
+            notified: None,
+            notify_msgid: None,
+            prods: Vec::new(),
+            pu_bug: None,
+            version: None,
+            released_in: None,
+            reason: None,
+        }
+    }
+
+    pub fn state(&self) -> &str {
+        self.state.get_ref()
+    }
+
+    pub fn set_state(&mut self, state: &str) {
+        self.state = spanless(state.to_owned());
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_ref().map(|v| v.get_ref().as_str())
+    }
+}
+
+/// A value made by the program rather than read from a file.
+pub fn spanless<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+
+/// Whether `s` is a point release number, `X.Y` (`12.9`, `11.11`).
+pub fn is_point_release(s: &str) -> bool {
+    s.split_once('.').is_some_and(|(a, b)| {
+        [a, b]
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|c| c.is_ascii_digit()))
+    })
+}
+
+/// The point release after `s`: `12.8` → `12.9`, `11.11` → `11.12`.
+pub fn next_point_release(s: &str) -> Option<String> {
+    let (major, minor) = s.split_once('.')?;
+    let minor: u32 = minor.parse().ok()?;
+    is_point_release(s).then(|| format!("{major}.{}", minor + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_releases() {
+        assert!(is_point_release("12.9") && is_point_release("11.11"));
+        assert!(!is_point_release("12") && !is_point_release("stable-12.7"));
+        assert!(!is_point_release("12.") && !is_point_release("a.b"));
+        assert_eq!(next_point_release("12.8").as_deref(), Some("12.9"));
+        assert_eq!(next_point_release("11.11").as_deref(), Some("11.12"));
+    }
+
+    #[test]
+    fn written_and_read_back() {
+        let mut t = RawTrack {
+            package: spanless("zlib".into()),
+            suites: vec![spanless("stable".into())],
+            cves: vec!["CVE-2026-0001".into()],
+            bts: Some(BtsInfo {
+                subject: "zlib: CVE".into(),
+                done: "Jane <jane@example.org>".into(),
+                ..BtsInfo::default()
+            }),
+            stable: Some(SuiteProgress::new("requested")),
+            oldstable: None,
+        };
+        t.stable.as_mut().unwrap().pu_bug = Some(spanless(1070001));
+        let text = toml::to_string(&t).unwrap();
+        assert!(text.starts_with("package = \"zlib\"\n"), "{text}");
+        let back: RawTrack = toml::from_str(&text).unwrap();
+        assert_eq!(back.stable.unwrap().pu_bug.unwrap().into_inner(), 1070001);
+        assert_eq!(back.bts, t.bts);
+    }
 }

@@ -12,6 +12,8 @@ mod package;
 mod person;
 mod render;
 mod take;
+mod track;
+mod track_list;
 mod who;
 mod write;
 
@@ -76,6 +78,8 @@ enum Command {
     Explain(explain::Args),
     /// Git hooks: the server's pre-receive check, and installing hooks.
     Hook(hook::Args),
+    /// Track bugs to fix in stable and oldstable point releases.
+    Track(track::Args),
 }
 
 /// Where a command reads records: the working tree, or a revision.
@@ -170,6 +174,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Log(a) => log::run(cli, a, out),
         Command::Explain(a) => explain::run(a, out),
         Command::Hook(a) => hook::run(a, out),
+        Command::Track(a) => track::run(cli, a, out),
     }
 }
 

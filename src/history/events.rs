@@ -128,11 +128,11 @@ pub struct Meta {
     pub id: gix::ObjectId,
     pub tree: gix::ObjectId,
     pub parent: Option<gix::ObjectId>,
-    author: String,
-    email: String,
-    time: i64,
-    offset: i32,
-    subject: String,
+    pub author: String,
+    pub email: String,
+    pub time: i64,
+    pub offset: i32,
+    pub subject: String,
 }
 
 impl Meta {

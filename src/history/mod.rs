@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use events::{Event, Kind};
+pub use events::{Event, Kind, Meta};
 
 use crate::source::SourceError;
 

@@ -125,6 +125,16 @@ impl Editor {
         self
     }
 
+    /// Sets `key` inside the table `table` (made if missing), keeping the rest as written.
+    pub fn set_in_table(&mut self, table: &str, key: &str, value: &str) -> &mut Self {
+        let item = &mut self.doc[table];
+        if !item.is_table_like() {
+            *item = toml_edit::table();
+        }
+        item[key] = toml_edit::value(value);
+        self
+    }
+
     pub fn set_bool(&mut self, key: &str, value: bool) -> &mut Self {
         self.doc[key] = toml_edit::value(value);
         self

@@ -3,6 +3,10 @@
 
 pub mod archive;
 pub mod bts;
+pub mod ops;
+pub mod records;
 pub mod security;
 pub mod soap;
 pub mod sync;
+pub mod timeline;
+pub mod world;

@@ -86,6 +86,8 @@ impl Request {
 /// Everything observed in one sync, shared by all tracks.
 #[derive(Debug, Default)]
 pub struct World {
+    /// The tracked bugs the BTS was asked about.
+    pub asked: std::collections::BTreeSet<u64>,
     pub statuses: BTreeMap<u64, BugStatus>,
     pub requests: Vec<Request>,
     pub queue: Vec<Upload>,
@@ -110,7 +112,8 @@ fn bare_version(v: &str) -> &str {
     v.rsplit_once('/').map_or(v, |(_, v)| v)
 }
 
-fn bts_info(s: &BugStatus) -> BtsInfo {
+/// The `[bts]` table of a track, from what the BTS says.
+pub fn bts_info(s: &BugStatus) -> BtsInfo {
     BtsInfo {
         subject: s.subject.clone(),
         severity: s.severity.clone(),
@@ -235,7 +238,7 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
         return out;
     };
     let package = track.package.get_ref().clone();
-    if !status.source.is_empty() && !status.source.iter().any(|s| *s == package) {
+    if !status.source.is_empty() && !status.source.contains(&package) {
         out.warnings.push(format!(
             "bug {bug} is now filed against {}, not {package}; the track keeps {package}",
             status.source.join(", ")
@@ -288,3 +291,7 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
     }
     out
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod tests;

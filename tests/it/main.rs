@@ -9,5 +9,7 @@ mod httpd;
 mod import;
 mod import_sync;
 mod render;
+mod replay;
 mod support;
+mod track;
 mod write;

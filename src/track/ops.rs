@@ -1,0 +1,315 @@
+//! The tracker commands' plans: which track files change, and the commit message that lists
+//! every change. Each reads the tracks of `HEAD` and passes the same gate as any push.
+
+use std::collections::BTreeSet;
+
+use crate::commit::Change;
+use crate::edit::{Plan, Session};
+use crate::gate::{Finding, blob_at};
+use crate::names::PackageName;
+use crate::record::{BtsInfo, Editor, RawTrack, SuiteProgress, spanless};
+
+use super::archive::Versions;
+use super::bts::BugStatus;
+use super::records::{Tracks, active_path, archive_path, suites_at, to_text, tracks_at};
+use super::security::Candidate;
+use super::sync::{Suite, World, step};
+
+fn refuse(code: &str, message: impl Into<String>, help: impl Into<String>) -> Finding {
+    Finding {
+        path: None,
+        code: code.to_owned(),
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+fn tracks(s: &Session) -> Tracks {
+    tracks_at(s.repo(), s.base.root)
+}
+
+fn suites(s: &Session) -> Vec<Suite> {
+    suites_at(s.repo(), s.base.root, &s.base.rules)
+}
+
+fn package_exists(s: &Session, name: &str) -> bool {
+    PackageName::parse(name, &s.base.rules)
+        .ok()
+        .and_then(|p| blob_at(s.repo(), s.base.root, &p.record_path()))
+        .is_some()
+}
+
+fn write(bug: u64, track: &RawTrack) -> Change {
+    Change {
+        path: active_path(bug),
+        content: Some(to_text(track).into_bytes()),
+    }
+}
+
+fn edit(changes: Vec<Change>, subject: String, body: &[String]) -> Plan {
+    let message = if body.is_empty() {
+        subject
+    } else {
+        format!("{subject}\n\n{}\n", body.join("\n"))
+    };
+    Plan::Edit { changes, message }
+}
+
+/// What `track add` and `track candidates --add` start a track from.
+pub struct NewTrack {
+    pub bug: u64,
+    pub package: String,
+    pub suites: Vec<String>,
+    pub cves: Vec<String>,
+    pub bts: Option<BtsInfo>,
+}
+
+impl NewTrack {
+    /// A track of `bug` from what the BTS says of it: the package is the bug's source.
+    pub fn from_status(status: &BugStatus, suites: Vec<String>) -> NewTrack {
+        NewTrack {
+            bug: status.bug,
+            package: status
+                .source
+                .first()
+                .cloned()
+                .unwrap_or_else(|| status.package.clone()),
+            suites,
+            cves: Vec::new(),
+            bts: Some(super::sync::bts_info(status)),
+        }
+    }
+
+    pub fn from_candidate(c: &Candidate) -> NewTrack {
+        NewTrack {
+            bug: c.bug,
+            package: c.package.clone(),
+            suites: c.suites.clone(),
+            cves: c.cves.iter().cloned().collect(),
+            bts: None,
+        }
+    }
+}
+
+/// Starts tracks; bugs tracked already are left as they are. A bug of a package with no
+/// record is refused, or skipped with `skip_unknown` (the security tracker knows every
+/// package of Debian; a distribution's records may hold fewer).
+pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Vec<Finding>> {
+    let existing = tracks(s);
+    let defined = suites(s);
+    let mut refusals = Vec::new();
+    let mut changes = Vec::new();
+    let mut added = Vec::new();
+    for n in new {
+        if existing.knows(n.bug) || added.contains(&n.bug) {
+            continue;
+        }
+        if !package_exists(s, &n.package) {
+            if skip_unknown {
+                continue;
+            }
+            refusals.push(refuse(
+                "unknown-package",
+                format!(
+                    "bug {} is about package `{}`, which has no record",
+                    n.bug, n.package
+                ),
+                "add the package first (maintdb new), or track a bug of a known package",
+            ));
+            continue;
+        }
+        for suite in &n.suites {
+            if !defined.iter().any(|d| &d.name == suite) {
+                refusals.push(refuse(
+                    "unknown-suite",
+                    format!("suite `{suite}` is not defined in suites.toml"),
+                    "use stable or oldstable, as suites.toml defines them",
+                ));
+            }
+        }
+        let mut track = RawTrack {
+            package: spanless(n.package.clone()),
+            suites: n.suites.iter().map(|x| spanless(x.clone())).collect(),
+            cves: n.cves.clone(),
+            bts: n.bts.clone(),
+            stable: None,
+            oldstable: None,
+        };
+        for suite in &n.suites {
+            if let Some(slot) = track.progress_mut(suite) {
+                *slot = Some(SuiteProgress::new("new"));
+            }
+        }
+        changes.push(write(n.bug, &track));
+        added.push(n.bug);
+    }
+    if !refusals.is_empty() {
+        return Err(refusals);
+    }
+    if added.is_empty() {
+        return Ok(Plan::Unchanged("every bug is tracked already".into()));
+    }
+    let list: Vec<String> = added.iter().map(|b| format!("#{b}")).collect();
+    Ok(edit(changes, format!("track: add {}", list.join(" ")), &[]))
+}
+
+/// Marks a suite of a track as not to be fixed, with the reason.
+pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, Vec<Finding>> {
+    let mut all = tracks(s);
+    let Some(track) = all.active.get_mut(&bug) else {
+        return Err(vec![refuse(
+            "unknown-track",
+            format!("bug {bug} is not tracked"),
+            "track it first with maintdb track add",
+        )]);
+    };
+    if !track.suites.iter().any(|x| x.get_ref() == suite) {
+        return Err(vec![refuse(
+            "unknown-suite",
+            format!("the track of bug {bug} does not follow {suite}"),
+            "name a suite the track follows",
+        )]);
+    }
+    let slot = track
+        .progress_mut(suite)
+        .expect("a followed suite is stable or oldstable");
+    let p = slot.get_or_insert_with(|| SuiteProgress::new("new"));
+    if p.state() == "ignored" && p.reason.as_deref() == Some(reason) {
+        return Ok(Plan::Unchanged(format!(
+            "bug {bug} is ignored in {suite} already"
+        )));
+    }
+    let before = p.state().to_owned();
+    p.set_state("ignored");
+    p.reason = Some(reason.to_owned());
+    let line = format!("{bug} {suite}: {before} -> ignored ({reason})");
+    Ok(edit(
+        vec![write(bug, track)],
+        format!("track: ignore #{bug} in {suite}"),
+        &[line],
+    ))
+}
+
+/// What a sync run found, beside the plan.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    pub transitions: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Brings every active track that was asked about up to date with `world`.
+pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan, Vec<Finding>> {
+    *report = SyncReport::default();
+    let mut all = tracks(s);
+    let defined = suites(s);
+    let mut changes = Vec::new();
+    for (bug, track) in all.active.iter_mut() {
+        // A track added since the BTS was asked waits for the next run.
+        if !world.asked.contains(bug) {
+            continue;
+        }
+        let before = to_text(track);
+        let step = step(*bug, track, &defined, world);
+        report.transitions.extend(step.transitions);
+        report.warnings.extend(step.warnings);
+        if to_text(track) != before {
+            changes.push(write(*bug, track));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(Plan::Unchanged("every track is up to date".into()));
+    }
+    let subject = match report.transitions.len() {
+        0 => "track sync: bug data refreshed".to_owned(),
+        1 => "track sync: 1 transition".to_owned(),
+        n => format!("track sync: {n} transitions"),
+    };
+    Ok(edit(changes, subject, &report.transitions))
+}
+
+/// After point release `version` of `suite`: marks what shipped, archives finished tracks and
+/// moves `suites.toml` on.
+pub fn release(
+    s: &Session,
+    suite: &str,
+    version: &str,
+    shipped: &Versions,
+) -> Result<Plan, Vec<Finding>> {
+    let all = tracks(s);
+    let mut lines = Vec::new();
+    let mut changes = Vec::new();
+    for (bug, track) in &all.active {
+        let mut track = track.clone();
+        let package = track.package.get_ref().clone();
+        if let Some(Some(p)) = track.progress_mut(suite)
+            && !matches!(p.state(), "released" | "ignored")
+            && let Some(v) = p.version().map(ToOwned::to_owned)
+            && shipped.has(&package, &v)
+        {
+            lines.push(format!(
+                "{bug} {suite}: {} -> released ({v} in {version})",
+                p.state()
+            ));
+            p.set_state("released");
+            p.released_in = Some(spanless(version.to_owned()));
+        }
+        let finished = track.suites.iter().all(|x| {
+            track
+                .progress()
+                .find(|(n, _)| *n == x.get_ref())
+                .is_some_and(|(_, p)| matches!(p.state(), "released" | "ignored"))
+        });
+        if finished {
+            lines.push(format!("{bug}: archived under {version}"));
+            changes.push(Change {
+                path: active_path(*bug),
+                content: None,
+            });
+            changes.push(Change {
+                path: archive_path(version, *bug),
+                content: Some(to_text(&track).into_bytes()),
+            });
+        } else if to_text(&track) != to_text(&all.active[bug]) {
+            changes.push(write(*bug, &track));
+        }
+    }
+    let suites_path = "maintainers/suites.toml";
+    let text = blob_at(s.repo(), s.base.root, suites_path)
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    let mut editor = Editor::parse(&text).map_err(|e| {
+        vec![refuse(
+            "toml-syntax",
+            format!("{suites_path} does not parse: {e}"),
+            "fix suites.toml first",
+        )]
+    })?;
+    let updated = editor.set_in_table(suite, "version", version).finish();
+    if updated != text {
+        changes.push(Change {
+            path: suites_path.to_owned(),
+            content: Some(updated.into_bytes()),
+        });
+        lines.push(format!("suites.toml: {suite} is now {version}"));
+    }
+    if changes.is_empty() {
+        return Ok(Plan::Unchanged(format!(
+            "{suite} {version} is recorded already"
+        )));
+    }
+    Ok(edit(
+        changes,
+        format!("track: point release {version} of {suite}"),
+        &lines,
+    ))
+}
+
+/// The bugs already tracked, for `track candidates`.
+pub fn tracked(repo: &gix::Repository, root: Option<gix::ObjectId>) -> BTreeSet<u64> {
+    tracks_at(repo, root).bugs()
+}
+
+/// Bug → the suites it should follow by default: those `suites.toml` defines.
+pub fn default_suites(s: &Session) -> Vec<String> {
+    suites(s).into_iter().map(|x| x.name).collect()
+}

@@ -1,0 +1,234 @@
+//! The state machine against hand-made observations, one rule per test.
+
+use super::*;
+
+fn suites() -> Vec<Suite> {
+    vec![
+        Suite {
+            name: "stable".into(),
+            codename: "bookworm".into(),
+            version: "12.8".into(),
+        },
+        Suite {
+            name: "oldstable".into(),
+            codename: "bullseye".into(),
+            version: "11.11".into(),
+        },
+    ]
+}
+
+fn track(states: &[(&str, &str)]) -> RawTrack {
+    let mut t = RawTrack {
+        package: spanless("foo".into()),
+        suites: states
+            .iter()
+            .map(|(s, _)| spanless((*s).to_owned()))
+            .collect(),
+        cves: Vec::new(),
+        bts: None,
+        stable: None,
+        oldstable: None,
+    };
+    for (s, state) in states {
+        *t.progress_mut(s).unwrap() = Some(SuiteProgress::new(state));
+    }
+    t
+}
+
+fn status(done: &str, fixed: &[&str]) -> BugStatus {
+    BugStatus {
+        bug: 100,
+        package: "foo".into(),
+        source: vec!["foo".into()],
+        subject: "foo: CVE-2026-1".into(),
+        done: done.into(),
+        fixed_versions: fixed.iter().map(|s| (*s).to_owned()).collect(),
+        ..BugStatus::default()
+    }
+}
+
+fn world(s: BugStatus) -> World {
+    let mut w = World::default();
+    let mut stable = Versions::default();
+    stable.insert("foo", "1.2-1");
+    w.released.insert("bookworm".into(), stable);
+    w.statuses.insert(100, s);
+    w
+}
+
+fn state(t: &RawTrack, suite: &str) -> String {
+    t.progress()
+        .find(|(n, _)| *n == suite)
+        .map(|(_, p)| p.state().to_owned())
+        .unwrap()
+}
+
+#[test]
+fn fixed_in_unstable_needs_done_and_a_version_off_the_branch() {
+    let mut t = track(&[("stable", "new")]);
+    let out = step(
+        100,
+        &mut t,
+        &suites(),
+        &world(status("Jane <j@x>", &["foo/1.2-3"])),
+    );
+    assert_eq!(state(&t, "stable"), "fixed-unstable");
+    assert_eq!(
+        out.transitions,
+        ["100 stable: new -> fixed-unstable (fixed in foo/1.2-3)"]
+    );
+    assert_eq!(t.bts.as_ref().unwrap().done, "Jane <j@x>");
+
+    for (done, fixed) in [
+        ("Jane <j@x>", &[][..]),                // done with no fixed version
+        ("", &["foo/1.2-3"][..]),               // open, yet with a fixed version
+        ("Jane <j@x>", &["foo/1.2-1+deb12u1"]), // fixed only on stable's own branch
+        ("Jane <j@x>", &["1.2-1"]),             // the version stable holds
+    ] {
+        let mut t = track(&[("stable", "new")]);
+        let out = step(100, &mut t, &suites(), &world(status(done, fixed)));
+        assert_eq!(state(&t, "stable"), "new", "{done:?} {fixed:?}");
+        assert!(out.transitions.is_empty());
+    }
+}
+
+fn request(bug: u64, codename: &str, pending: bool) -> BugStatus {
+    BugStatus {
+        bug,
+        package: "release.debian.org".into(),
+        source: vec!["release.debian.org".into()],
+        subject: format!("{codename}-pu: package foo/1.2-1+deb12u1"),
+        tags: [codename, if pending { "pending" } else { "confirmed" }]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        affects: vec!["src:foo".into()],
+        ..BugStatus::default()
+    }
+}
+
+#[test]
+fn requests_and_pending_uploads() {
+    let codenames = ["bookworm", "bullseye"];
+    let mut w = world(status("Jane <j@x>", &["foo/1.2-3"]));
+    w.requests =
+        vec![Request::from_status(&request(1070001, "bookworm", false), &codenames).unwrap()];
+    let mut t = track(&[("stable", "notified"), ("oldstable", "new")]);
+    let out = step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "requested");
+    assert_eq!(
+        t.stable
+            .as_ref()
+            .unwrap()
+            .pu_bug
+            .as_ref()
+            .unwrap()
+            .get_ref(),
+        &1070001
+    );
+    assert_eq!(
+        out.transitions[0],
+        "100 stable: notified -> requested (pu #1070001)"
+    );
+    // The bookworm request is not oldstable's.
+    assert_eq!(state(&t, "oldstable"), "fixed-unstable");
+
+    w.requests =
+        vec![Request::from_status(&request(1070001, "bookworm", true), &codenames).unwrap()];
+    step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "uploaded");
+    assert_eq!(t.stable.as_ref().unwrap().version(), Some("1.2-1+deb12u1"));
+
+    // No distribution tag: not a request for any suite.
+    let mut untagged = request(1070002, "bookworm", false);
+    untagged.tags.clear();
+    assert!(Request::from_status(&untagged, &codenames).is_none());
+    // The package from `affects` when the subject does not say.
+    let mut terse = request(1070003, "bullseye", false);
+    terse.subject = "bullseye-pu: security fix".into();
+    assert_eq!(
+        Request::from_status(&terse, &codenames).unwrap().package,
+        "foo"
+    );
+}
+
+#[test]
+fn queue_then_proposed_updates_then_release() {
+    let mut w = world(status("Jane <j@x>", &["foo/1.2-3"]));
+    w.queue = vec![Upload {
+        source: "foo".into(),
+        versions: vec!["1.2-1+deb12u1".into()],
+        distribution: "bookworm".into(),
+        queue: "stable-new".into(),
+        closes: vec![100],
+    }];
+    let mut t = track(&[("stable", "fixed-unstable")]);
+    step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "uploaded");
+    assert_eq!(t.stable.as_ref().unwrap().version(), Some("1.2-1+deb12u1"));
+
+    w.queue.clear();
+    let mut pu = Versions::default();
+    pu.insert("foo", "1.2-1+deb12u1");
+    w.proposed.insert("bookworm".into(), pu);
+    let out = step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "accepted");
+    assert_eq!(
+        out.transitions,
+        ["100 stable: uploaded -> accepted (1.2-1+deb12u1 in bookworm-proposed-updates)"]
+    );
+
+    w.released
+        .get_mut("bookworm")
+        .unwrap()
+        .insert("foo", "1.2-1+deb12u1");
+    step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "released");
+    let p = t.stable.as_ref().unwrap();
+    assert_eq!(p.released_in.as_ref().unwrap().get_ref(), "12.9");
+}
+
+#[test]
+fn never_backwards_and_ignored_is_left_alone() {
+    let w = world(status("Jane <j@x>", &["foo/1.2-3"]));
+    let mut t = track(&[("stable", "accepted"), ("oldstable", "ignored")]);
+    let out = step(100, &mut t, &suites(), &w);
+    assert_eq!(state(&t, "stable"), "accepted");
+    assert_eq!(state(&t, "oldstable"), "ignored");
+    assert!(out.transitions.is_empty());
+}
+
+#[test]
+fn a_reopened_bug_goes_back_to_new() {
+    let mut t = track(&[("stable", "notified"), ("oldstable", "ignored")]);
+    step(
+        100,
+        &mut t,
+        &suites(),
+        &world(status("Jane <j@x>", &["foo/1.2-3"])),
+    );
+    let out = step(100, &mut t, &suites(), &world(status("", &["foo/1.2-3"])));
+    assert_eq!(state(&t, "stable"), "new");
+    assert_eq!(state(&t, "oldstable"), "ignored");
+    assert_eq!(out.transitions, ["100 stable: notified -> new (reopened)"]);
+}
+
+#[test]
+fn unknown_and_reassigned_bugs_warn() {
+    let mut t = track(&[("stable", "new")]);
+    let out = step(999, &mut t, &suites(), &World::default());
+    assert!(
+        out.warnings[0].contains("unknown to the BTS"),
+        "{:?}",
+        out.warnings
+    );
+    let mut s = status("", &[]);
+    s.source = vec!["bar".into()];
+    let out = step(100, &mut t, &suites(), &world(s));
+    assert!(
+        out.warnings[0].contains("now filed against bar"),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(t.package.get_ref(), "foo", "kept");
+}

@@ -1,0 +1,139 @@
+//! Each track's timeline, read from the first-parent history: every change of a suite's state,
+//! with the commit, its date and its author. Commits that leave `tracks/` alone cost one tree
+//! lookup; only the track files a commit changed are read. An archived track keeps its
+//! content, so moving it under `archive/` is no event.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::history::Meta;
+use crate::record::RawTrack;
+use crate::source::SourceError;
+
+use super::records::TRACKS_DIR;
+
+/// One change of state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub suite: String,
+    /// "" when the suite first appears.
+    pub from: String,
+    pub to: String,
+    pub commit: String,
+    pub author: String,
+    /// Author time, seconds since the epoch (UTC).
+    pub time: i64,
+}
+
+impl Change {
+    /// `2026-11-02 10:00 UTC`.
+    pub fn date(&self) -> String {
+        let iso = gix::date::Time {
+            seconds: self.time,
+            offset: 0,
+        }
+        .format_or_unix(gix::date::time::format::ISO8601);
+        format!("{} UTC", iso.get(..16).unwrap_or(&iso))
+    }
+}
+
+fn tracks_tree(repo: &gix::Repository, root: gix::ObjectId) -> Option<gix::ObjectId> {
+    let tree = repo.find_tree(root).ok()?;
+    let entry = tree.lookup_entry_by_path(TRACKS_DIR).ok()??;
+    entry.mode().is_tree().then(|| entry.object_id())
+}
+
+/// Bug → blob of its record, active or archived.
+fn files(repo: &gix::Repository, tree: gix::ObjectId) -> HashMap<u64, gix::ObjectId> {
+    let mut out = HashMap::new();
+    let visit = |tree: gix::ObjectId, depth: usize, out: &mut HashMap<u64, gix::ObjectId>| {
+        let Ok(t) = repo.find_tree(tree) else {
+            return Vec::new();
+        };
+        let mut subtrees = Vec::new();
+        for e in t.iter().flatten() {
+            let name = e.filename().to_string();
+            if e.mode().is_tree() && depth < 2 && (depth == 1 || name == "archive") {
+                subtrees.push(e.oid().to_owned());
+            } else if let Some(bug) = name.strip_suffix(".toml").and_then(|b| b.parse().ok()) {
+                out.insert(bug, e.oid().to_owned());
+            }
+        }
+        subtrees
+    };
+    let mut level = vec![tree];
+    for depth in 0..3 {
+        let mut next = Vec::new();
+        for t in level {
+            next.extend(visit(t, depth, &mut out));
+        }
+        level = next;
+    }
+    out
+}
+
+fn states(repo: &gix::Repository, blob: gix::ObjectId) -> Vec<(String, String)> {
+    let Some(track) = repo
+        .find_blob(blob)
+        .ok()
+        .and_then(|b| std::str::from_utf8(&b.data).ok().map(ToOwned::to_owned))
+        .and_then(|t| toml::from_str::<RawTrack>(&t).ok())
+    else {
+        return Vec::new();
+    };
+    track
+        .progress()
+        .map(|(s, p)| (s.to_owned(), p.state().to_owned()))
+        .collect()
+}
+
+/// Every track's changes of state up to `tip`, oldest first.
+pub fn read(
+    repo: &gix::Repository,
+    tip: gix::ObjectId,
+) -> Result<BTreeMap<u64, Vec<Change>>, SourceError> {
+    let mut chain = Vec::new();
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        let meta = Meta::read(repo, id)?;
+        next = meta.parent;
+        chain.push(meta);
+    }
+    let mut out: BTreeMap<u64, Vec<Change>> = BTreeMap::new();
+    let mut last_tree = None;
+    let mut known: HashMap<u64, (gix::ObjectId, Vec<(String, String)>)> = HashMap::new();
+    for meta in chain.iter().rev() {
+        let tree = tracks_tree(repo, meta.tree);
+        if tree == last_tree {
+            continue;
+        }
+        last_tree = tree;
+        let now = tree.map(|t| files(repo, t)).unwrap_or_default();
+        for (bug, blob) in &now {
+            let before = known.get(bug);
+            if before.is_some_and(|(b, _)| b == blob) {
+                continue;
+            }
+            let after = states(repo, *blob);
+            let old = before.map(|(_, s)| s.as_slice()).unwrap_or(&[]);
+            for (suite, state) in &after {
+                let from = old
+                    .iter()
+                    .find(|(s, _)| s == suite)
+                    .map_or("", |(_, st)| st.as_str());
+                if from != state {
+                    out.entry(*bug).or_default().push(Change {
+                        suite: suite.clone(),
+                        from: from.to_owned(),
+                        to: state.clone(),
+                        commit: meta.id.to_string(),
+                        author: format!("{} <{}>", meta.author, meta.email),
+                        time: meta.time,
+                    });
+                }
+            }
+            known.insert(*bug, (*blob, after));
+        }
+        known.retain(|bug, _| now.contains_key(bug));
+    }
+    Ok(out)
+}

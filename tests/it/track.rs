@@ -1,0 +1,705 @@
+//! The tracker against a replay of the BTS, the mirror and the archive on 127.0.0.1: a track
+//! walked through every state, a point release, and every way a source can fail.
+
+use std::path::Path;
+
+use crate::replay::{Bug, Replay, World};
+use crate::support::{Clone, Server, git_ok, maintdb, run};
+
+const BUG: u64 = 660650;
+const PU: u64 = 1070001;
+const FIX: &str = "1:1.2.13.dfsg-1+deb12u1";
+
+fn world() -> World {
+    let mut w = World::default();
+    w.bugs.insert(
+        BUG,
+        Bug::new(BUG, "zlib", "zlib: CVE-2026-0001: heap overflow in inflate"),
+    );
+    w.usertags = vec![("pu".into(), vec![]), ("opu".into(), vec![])];
+    for (dist, stanzas) in [
+        (
+            "bookworm",
+            vec![("zlib", "1:1.2.13.dfsg-1"), ("curl", "7.88.1-10+deb12u15")],
+        ),
+        ("bookworm-proposed-updates", vec![]),
+        ("bullseye", vec![("zlib", "1:1.2.11.dfsg-2+deb11u2")]),
+        ("bullseye-proposed-updates", vec![]),
+    ] {
+        w.sources.insert(
+            dist.into(),
+            stanzas
+                .into_iter()
+                .map(|(p, v)| (p.to_owned(), v.to_owned()))
+                .collect(),
+        );
+    }
+    w
+}
+
+/// `maintdb ARGS` in the clone as the tracker dave.
+fn md(c: &Clone, args: &[&str]) -> (i32, String, String) {
+    run(maintdb(&c.dir)
+        .env("MAINTDB_USER", "dave")
+        .env("MAINTDB_PUSHER", "dave")
+        .args(args))
+}
+
+fn sync(c: &Clone, r: &Replay, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["track".to_owned(), "sync".to_owned()];
+    args.extend(r.sync_args());
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    md(c, &args)
+}
+
+fn head(dir: &Path) -> String {
+    git_ok(dir, &["rev-parse", "HEAD"])
+}
+
+fn last_message(dir: &Path) -> String {
+    git_ok(dir, &["log", "-1", "--format=%an <%ae>%n%B"])
+}
+
+fn track_file(c: &Clone, bug: u64) -> String {
+    std::fs::read_to_string(c.dir.join(format!("maintainers/tracks/{bug}.toml"))).unwrap()
+}
+
+fn state(c: &Clone, bug: u64, suite: &str) -> String {
+    let (code, out, err) = md(c, &["track", "list", "--suite", suite]);
+    assert_eq!(code, 0, "{err}");
+    out.lines()
+        .find(|l| l.starts_with(&format!("{bug} ")))
+        .map(|l| l.split(' ').nth(3).unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+fn add(c: &Clone, r: &Replay, bug: u64, suites: &[&str]) {
+    let url = r.httpd.url("/bts");
+    let bug = bug.to_string();
+    let mut args = vec!["track", "add", bug.as_str(), "--bts", url.as_str()];
+    for s in suites {
+        args.extend(["--suite", s]);
+    }
+    let (code, out, err) = md(c, &args);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_track_walks_through_every_state() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable"]);
+    assert_eq!(
+        last_message(&c.dir),
+        format!("Dave <dave@example.org>\ntrack: add #{BUG}\n")
+    );
+    let text = track_file(&c, BUG);
+    assert!(
+        text.starts_with("package = \"zlib\"\nsuites = [\"stable\"]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("subject = \"zlib: CVE-2026-0001: heap overflow in inflate\""),
+        "{text}"
+    );
+    assert_eq!(state(&c, BUG, "stable"), "new");
+    // From here on every run pushes, as from cron; the server's hook checks each commit.
+    let (ok, err) = c.push("dave");
+    assert!(ok, "{err}");
+
+    // Nothing new: no commit.
+    let before = head(&c.dir);
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("nothing changed"), "{out}");
+    assert_eq!(head(&c.dir), before);
+
+    // 1. Closed in unstable.
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.done = "Mark Brown <broonie@debian.org>".into();
+        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        b.found = vec!["zlib/1:1.2.13.dfsg-1".into()];
+    });
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "fixed-unstable");
+    assert_eq!(
+        last_message(&c.dir),
+        format!(
+            "Dave <dave@example.org>\ntrack sync: 1 transition\n\n\
+             {BUG} stable: new -> fixed-unstable (fixed in zlib/1:1.3.dfsg-1)\n\n"
+        )
+    );
+
+    // 2. The release team's request, filed against release.debian.org.
+    r.set(|w| {
+        let mut pu = Bug::new(
+            PU,
+            "release.debian.org",
+            &format!("bookworm-pu: package zlib/{FIX}"),
+        );
+        pu.tags = vec!["bookworm".into(), "confirmed".into()];
+        pu.affects = "src:zlib".into();
+        pu.source = "release.debian.org".into();
+        w.bugs.insert(PU, pu);
+        w.usertags = vec![("pu".into(), vec![PU]), ("opu".into(), vec![])];
+    });
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "requested");
+    assert!(track_file(&c, BUG).contains(&format!("pu_bug = {PU}")));
+    assert!(
+        last_message(&c.dir).contains(&format!(
+            "{BUG} stable: fixed-unstable -> requested (pu #{PU})"
+        )),
+        "{}",
+        last_message(&c.dir)
+    );
+
+    // 3. Uploaded: in the proposed-updates queue, closing the bug.
+    r.set(|w| {
+        w.new822 = format!(
+            "Source: zlib\nVersion: {FIX}\nDistribution: bookworm\nQueue: stable-new\n\
+             Closes: {BUG}\n\nSource: other\nVersion: 1.0-1\nDistribution: unstable\nQueue: new\n"
+        );
+    });
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "uploaded");
+    assert!(track_file(&c, BUG).contains(&format!("version = \"{FIX}\"")));
+
+    // 4. Accepted into proposed-updates.
+    r.set(|w| {
+        w.new822.clear();
+        w.sources
+            .get_mut("bookworm-proposed-updates")
+            .unwrap()
+            .push(("zlib".into(), FIX.into()));
+    });
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "accepted");
+
+    // 5. Released: the suite holds it.
+    r.set(|w| {
+        w.sources.get_mut("bookworm").unwrap()[0].1 = FIX.into();
+    });
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pushed"), "{out}");
+    assert_eq!(state(&c, BUG, "stable"), "released");
+    assert!(track_file(&c, BUG).contains("released_in = \"12.9\""));
+    assert_eq!(git_ok(&s.bare, &["rev-parse", "main"]), head(&c.dir));
+
+    let (code, out, _) = md(&c, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = md(&c, &["track", "show", &BUG.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let timeline: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "timeline:")
+        .skip(1)
+        .collect();
+    let steps: Vec<String> = timeline
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .skip(3)
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "stable: (added) -> new",
+            "stable: new -> fixed-unstable",
+            "stable: fixed-unstable -> requested",
+            "stable: requested -> uploaded",
+            "stable: uploaded -> accepted",
+            "stable: accepted -> released",
+        ],
+        "{out}"
+    );
+    assert!(
+        timeline[0].starts_with("  2026-11-01 12:00 UTC stable:"),
+        "{out}"
+    );
+    assert!(timeline[0].ends_with("Dave <dave@example.org>"), "{out}");
+
+    // Every sync asked the BTS once for the tracks, once for the usertags, once for requests.
+    let w = r.world.lock().unwrap();
+    assert!(w.asked.iter().all(|a| a.len() <= 500));
+    assert!(w.seen.iter().any(|s| s == "get_usertag"));
+}
+
+#[test]
+fn a_reopened_bug_goes_back_to_new_and_the_commit_says_so() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.done = "Mark Brown <broonie@debian.org>".into();
+        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+    });
+    add(&c, &r, BUG, &["stable", "oldstable"]);
+    sync(&c, &r, &[]);
+    assert_eq!(state(&c, BUG, "oldstable"), "fixed-unstable");
+    let (code, _, _) = md(
+        &c,
+        &[
+            "track",
+            "ignore",
+            &BUG.to_string(),
+            "--suite",
+            "oldstable",
+            "--reason",
+            "not worth it",
+        ],
+    );
+    assert_eq!(code, 0);
+    r.set(|w| w.bugs.get_mut(&BUG).unwrap().done.clear());
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "new");
+    assert_eq!(
+        state(&c, BUG, "oldstable"),
+        "ignored",
+        "ignored is never touched"
+    );
+    assert!(
+        last_message(&c.dir).contains(&format!("{BUG} stable: fixed-unstable -> new (reopened)")),
+        "{}",
+        last_message(&c.dir)
+    );
+}
+
+#[test]
+fn a_point_release_archives_what_shipped() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    let mut curl = Bug::new(2000, "curl", "curl: CVE-2026-0002");
+    curl.done = "A <a@example.org>".into();
+    curl.fixed = vec!["curl/8.0-1".into()];
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.done = "Mark Brown <broonie@debian.org>".into();
+        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        w.bugs.insert(2000, curl);
+        w.sources
+            .get_mut("bookworm-proposed-updates")
+            .unwrap()
+            .extend([
+                ("zlib".into(), FIX.into()),
+                ("curl".into(), "7.88.1-10+deb12u16".into()),
+            ]);
+    });
+    add(&c, &r, BUG, &["stable"]);
+    add(&c, &r, 2000, &["stable", "oldstable"]);
+    sync(&c, &r, &[]);
+    assert_eq!(state(&c, BUG, "stable"), "accepted");
+    assert_eq!(state(&c, 2000, "stable"), "accepted");
+    // The point release ships both.
+    r.set(|w| {
+        w.sources.get_mut("bookworm").unwrap()[0].1 = FIX.into();
+        w.sources.get_mut("bookworm").unwrap()[1].1 = "7.88.1-10+deb12u16".into();
+    });
+    let n = git_ok(&c.dir, &["rev-list", "--count", "HEAD"]);
+    let mirror = r.httpd.url("/debian");
+    let (code, out, err) = md(&c, &["track", "release", "stable", "--mirror", &mirror]);
+    assert_eq!(code, 0, "{out}{err}");
+    let n2 = git_ok(&c.dir, &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        n2.trim().parse::<u32>().unwrap(),
+        n.trim().parse::<u32>().unwrap() + 1,
+        "one commit"
+    );
+    // zlib is finished everywhere it is followed: archived under the release.
+    assert!(
+        !c.dir
+            .join(format!("maintainers/tracks/{BUG}.toml"))
+            .exists()
+    );
+    let archived = std::fs::read_to_string(
+        c.dir
+            .join(format!("maintainers/tracks/archive/12.9/{BUG}.toml")),
+    )
+    .unwrap();
+    assert!(
+        archived.contains("state = \"released\"") && archived.contains("released_in = \"12.9\"")
+    );
+    // curl still waits in oldstable: released in stable, kept active.
+    let curl = track_file(&c, 2000);
+    assert!(curl.contains("released_in = \"12.9\""), "{curl}");
+    let suites = std::fs::read_to_string(c.dir.join("maintainers/suites.toml")).unwrap();
+    assert!(
+        suites.starts_with("# The suites point releases serve.\n"),
+        "{suites}"
+    );
+    assert!(suites.contains("version = \"12.9\"") && suites.contains("version = \"11.11\""));
+    let msg = last_message(&c.dir);
+    assert!(msg.contains("track: point release 12.9 of stable"), "{msg}");
+    assert!(
+        msg.contains(&format!("{BUG}: archived under 12.9")),
+        "{msg}"
+    );
+    let (code, out, _) = md(&c, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    // Nothing more to do for 12.9.
+    let (code, out, _) = md(
+        &c,
+        &[
+            "track",
+            "release",
+            "stable",
+            "--version",
+            "12.9",
+            "--mirror",
+            &mirror,
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing changed"), "{out}");
+}
+
+#[test]
+fn track_add_refuses_unknown_bugs_and_packages() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    r.set(|w| {
+        w.bugs
+            .insert(3000, Bug::new(3000, "nosuchpkg", "nosuchpkg: crash"));
+    });
+    let url = r.httpd.url("/bts");
+    let before = head(&c.dir);
+    let (code, _, err) = md(
+        &c,
+        &["track", "add", "999999", &BUG.to_string(), "--bts", &url],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unknown-bug: the BTS does not know bug 999999"),
+        "{err}"
+    );
+    let (code, _, err) = md(&c, &["track", "add", "3000", "--bts", &url]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unknown-package: bug 3000 is about package `nosuchpkg`"),
+        "{err}"
+    );
+    assert_eq!(head(&c.dir), before);
+    // Tracked already: a no-op.
+    add(&c, &r, BUG, &[]);
+    let after = head(&c.dir);
+    let (code, out, _) = md(&c, &["track", "add", &BUG.to_string(), "--bts", &url]);
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing changed"), "{out}");
+    assert_eq!(head(&c.dir), after);
+    // The default is every suite in suites.toml.
+    assert!(track_file(&c, BUG).contains("suites = [\"stable\", \"oldstable\"]"));
+}
+
+#[test]
+fn recorded_bts_traffic_replayed_as_is() {
+    // The real answer for two bugs, served byte for byte.
+    let recorded = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/debbugs-soap/get_status-290501+770490-two-bugs.response.xml"),
+    )
+    .unwrap();
+    let server = crate::httpd::Httpd::start(move |_| crate::httpd::Reply::Full {
+        status: 200,
+        content_type: "text/xml; charset=utf-8",
+        body: recorded.clone(),
+    });
+    let s = Server::with(
+        "tracker",
+        &[(
+            "packages/i/iceweasel.toml".into(),
+            "maintainers = [\"alice\"]\n".into(),
+        )],
+    );
+    let c = s.clone("dave");
+    let (code, out, err) = md(
+        &c,
+        &[
+            "track",
+            "add",
+            "770490",
+            "--suite",
+            "stable",
+            "--bts",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let text = track_file(&c, 770490);
+    assert!(text.contains("package = \"iceweasel\""), "{text}");
+    assert!(text.contains("mergedwith = [770499]"), "{text}");
+    assert!(
+        text.contains("msgid = \"<20141121174159.9107.88618.reportbug@lustschutzbunker>\""),
+        "{text}"
+    );
+}
+
+fn fails_cleanly(c: &Clone, r: &Replay, needle: &str) {
+    let before = head(&c.dir);
+    let (code, out, err) = sync(c, r, &["--timeout", "1"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(err.contains("nothing was committed"), "{err}");
+    assert_eq!(head(&c.dir), before);
+    assert_eq!(git_ok(&c.dir, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn every_failing_source_commits_nothing() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable"]);
+    r.set(|w| w.bugs.get_mut(&BUG).unwrap().done = "X <x@example.org>".into());
+    r.set(|w| w.bugs.get_mut(&BUG).unwrap().fixed = vec!["zlib/1:1.3-1".into()]);
+
+    let bts = r.httpd.url("/bts");
+    r.set(|w| {
+        w.status_body = Some(
+            "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+             <soap:Body><soap:Fault><faultcode>soap:Server</faultcode>\
+             <faultstring>Application failed during request deserialization</faultstring>\
+             </soap:Fault></soap:Body></soap:Envelope>"
+                .into(),
+        )
+    });
+    fails_cleanly(&c, &r, &format!("the BTS at {bts}: get_status"));
+    let (_, _, err) = sync(&c, &r, &["--timeout", "1"]);
+    assert!(
+        err.contains("Application failed during request deserialization"),
+        "{err}"
+    );
+
+    r.set(|w| w.status_body = Some("<soap:Envelope><soap:Body><unclosed></soap:Body>".into()));
+    fails_cleanly(&c, &r, "not well-formed XML");
+
+    r.set(|w| {
+        w.status_body = Some(
+            "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"x\"><soap:Body/></soap:Envelope>"
+                .into(),
+        )
+    });
+    fails_cleanly(&c, &r, "has no get_statusResponse element");
+
+    // A truncated Sources.xz from the mirror.
+    r.set(|w| {
+        w.status_body = None;
+        w.sources.insert(
+            "bookworm-proposed-updates".into(),
+            vec![("zlib".into(), "1".into()); 500],
+        );
+    });
+    let good = r.world.lock().unwrap().sources.clone();
+    let cut = {
+        let text: String = (0..2000)
+            .map(|i| format!("Package: p{i}\nVersion: 1\n\n"))
+            .collect();
+        let packed = crate::replay::xz(&text);
+        packed[..packed.len() / 2].to_vec()
+    };
+    let truncating = crate::httpd::Httpd::start(move |req| {
+        if req.path.contains("bookworm/main") {
+            crate::httpd::Reply::ok(cut.clone())
+        } else {
+            crate::httpd::Reply::status(404)
+        }
+    });
+    let before = head(&c.dir);
+    let mirror = truncating.url("/debian");
+    let (code, _, err) = md(
+        &c,
+        &[
+            "track",
+            "sync",
+            "--bts",
+            &bts,
+            "--mirror",
+            &mirror,
+            "--ftp-master",
+            &r.httpd.url("/ftp-master"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{mirror}/dists/bookworm/main/source/Sources.xz: the xz data is damaged"
+        )),
+        "{err}"
+    );
+    assert_eq!(head(&c.dir), before);
+    r.set(|w| w.sources = good);
+
+    // HTTP 500 once, then the answer: retried, and the run succeeds.
+    r.set(|w| w.fail_next = 1);
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "fixed-unstable");
+    let w = r.world.lock().unwrap();
+    assert!(
+        w.seen
+            .windows(2)
+            .any(|p| p[0] == "get_status" && p[1] == "get_status"),
+        "a retry"
+    );
+}
+
+#[test]
+fn a_stalled_bts_times_out() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable"]);
+    let stalled = crate::httpd::Httpd::start(|_| {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        crate::httpd::Reply::status(500)
+    });
+    let url = stalled.url("/bts");
+    let before = head(&c.dir);
+    let started = std::time::Instant::now();
+    let (code, _, err) = md(
+        &c,
+        &[
+            "track",
+            "sync",
+            "--timeout",
+            "1",
+            "--bts",
+            &url,
+            "--mirror",
+            &r.httpd.url("/debian"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "the BTS at {url} cannot be reached after 4 attempts"
+        )),
+        "{err}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 25,
+        "bounded by the timeout and the retries"
+    );
+    assert_eq!(head(&c.dir), before);
+}
+
+#[test]
+fn a_reassigned_bug_is_a_warning_and_an_unreadable_answer_is_kept() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable"]);
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.package = "zlib1g".into();
+        b.source = "minizip".into();
+    });
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "warning: bug {BUG} is now filed against minizip, not zlib; the track keeps zlib"
+        )),
+        "{err}"
+    );
+    assert!(track_file(&c, BUG).starts_with("package = \"zlib\""));
+
+    // An answer that names the bug but carries none of its fields: kept as it is, with a word.
+    let before = track_file(&c, BUG);
+    r.set(|w| {
+        w.status_body = Some(format!(
+            "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"x\"><soap:Body>\
+             <get_statusResponse xmlns=\"Debbugs/SOAP\"><s-gensym3><item>\
+             <key xsi:type=\"xsd:int\">{BUG}</key></item></s-gensym3></get_statusResponse>\
+             </soap:Body></soap:Envelope>"
+        ))
+    });
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "bug {BUG} is unknown to the BTS; the track is kept"
+        )),
+        "{err}"
+    );
+    assert_eq!(track_file(&c, BUG), before);
+}
+
+#[test]
+fn candidates_from_the_security_tracker() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    let json = r#"{"zlib": {"CVE-2026-0001": {"debianbug": 660650, "scope": "local", "releases": {
+        "bookworm": {"status": "open", "repositories": {"bookworm": "1:1.2.13.dfsg-1"}, "urgency": "low**", "nodsa": "Minor issue", "nodsa_reason": ""},
+        "bullseye": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "0"},
+        "sid": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "1:1.3-1"}}}},
+      "unknownpkg": {"CVE-2026-0009": {"debianbug": 5, "releases": {
+        "bookworm": {"status": "open", "nodsa": "Minor issue"}, "sid": {"status": "resolved"}}}}}"#;
+    r.set(|w| w.security_json = json.into());
+    let url = r.httpd.url("/security/json");
+    let (code, out, err) = md(&c, &["track", "candidates", "--security-tracker", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "5 unknownpkg stable CVE-2026-0009\n660650 zlib stable CVE-2026-0001\n"
+    );
+    let (code, out, err) = md(
+        &c,
+        &["track", "candidates", "--security-tracker", &url, "--add"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let text = track_file(&c, BUG);
+    assert!(text.contains("cves = [\"CVE-2026-0001\"]"), "{text}");
+    assert!(
+        !c.dir.join("maintainers/tracks/5.toml").exists(),
+        "no record for unknownpkg"
+    );
+    // Tracked now: no longer a candidate.
+    let (_, out, _) = md(&c, &["track", "candidates", "--security-tracker", &url]);
+    assert!(!out.contains("660650"), "{out}");
+
+    r.set(|w| w.security_json = "<html>Service Unavailable</html>".into());
+    let before = head(&c.dir);
+    let (code, _, err) = md(
+        &c,
+        &["track", "candidates", "--security-tracker", &url, "--add"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("{url}: not the security tracker's JSON")),
+        "{err}"
+    );
+    assert_eq!(head(&c.dir), before);
+}
+
+#[test]
+fn a_hand_edited_inconsistent_track_is_named_by_check() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    c.write(
+        "tracks/42.toml",
+        "package = \"zlib\"\nsuites = [\"stable\"]\n\n[stable]\nstate = \"released\"\nversion = \"1.0-1\"\n",
+    );
+    let (code, out, _) = md(&c, &["check"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("maintainers/tracks/42.toml:5:9: error[inconsistent-track]: [stable] is `released` but has no `released_in`"),
+        "{out}"
+    );
+}

@@ -51,6 +51,12 @@ pub fn render_rev(
         return Ok(EXIT_DATA);
     }
     let history = crate::history::read(&repo, commit, use_cache)?;
+    // Timelines cost a walk of the history: only when there is a track to show.
+    let timelines = if db.tracks.is_empty() {
+        Default::default()
+    } else {
+        crate::track::timeline::read(&local, commit)?
+    };
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template("rendering {bar:40} {pos}/{len} files")
@@ -64,6 +70,7 @@ pub fn render_rev(
         db: &db,
         history: &history,
         commit: &id,
+        timelines: &timelines,
     };
     let label = commit.to_hex_with_len(12).to_string();
     let generation = publish::publish(out_dir, &label, |dir| {

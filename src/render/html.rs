@@ -28,6 +28,7 @@ pub struct PackagePage<'a> {
     pub page: Page<'a>,
     pub row: &'a PackageRow,
     pub bug: Option<String>,
+    pub tracks: Vec<&'a super::tracker::TrackView>,
 }
 
 #[derive(Template)]
@@ -71,28 +72,4 @@ pub struct EventRow {
 pub struct ChangelogPage<'a> {
     pub page: Page<'a>,
     pub events: Vec<EventRow>,
-}
-
-/// One tracked bug, ready to show.
-pub struct TrackRow {
-    pub bug: u64,
-    pub package: String,
-    pub subject: String,
-    pub suites: String,
-    pub states: String,
-    pub archive: String,
-}
-
-#[derive(Template)]
-#[template(path = "tracker_index.html")]
-pub struct TrackerIndex<'a> {
-    pub page: Page<'a>,
-    pub tracks: Vec<TrackRow>,
-}
-
-#[derive(Template)]
-#[template(path = "tracker_bug.html")]
-pub struct TrackerBug<'a> {
-    pub page: Page<'a>,
-    pub track: &'a TrackRow,
 }

@@ -5,6 +5,7 @@ pub mod html;
 pub mod publish;
 pub mod rss;
 pub mod text;
+pub mod tracker;
 pub mod view;
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::history::CommitEvents;
 use crate::model::Db;
-use html::{EventRow, Page, TrackRow};
+use html::{EventRow, Page};
 use view::View;
 
 /// The newest this many events are shown on `changelog.html`.
@@ -45,6 +46,8 @@ pub struct Input<'a> {
     pub history: &'a [CommitEvents],
     /// The rendered commit's id.
     pub commit: &'a str,
+    /// Each track's changes of state, from the same history.
+    pub timelines: &'a std::collections::BTreeMap<u64, Vec<crate::track::timeline::Change>>,
 }
 
 struct Out<'a> {
@@ -69,32 +72,6 @@ impl Out<'_> {
     }
 }
 
-fn tracks(db: &Db) -> Vec<TrackRow> {
-    let mut rows: Vec<TrackRow> = db
-        .tracks
-        .iter()
-        .map(|t| TrackRow {
-            bug: t.bug,
-            package: t.package.clone(),
-            subject: t
-                .bts
-                .as_ref()
-                .map(|b| b.subject.clone())
-                .unwrap_or_default(),
-            suites: t.suites.join(", "),
-            states: t
-                .progress
-                .iter()
-                .map(|(s, p)| format!("{s}: {}", p.state.get_ref()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            archive: t.archive.clone().unwrap_or_default(),
-        })
-        .collect();
-    rows.sort_by_key(|t| (t.bug, t.archive.clone()));
-    rows
-}
-
 fn events(history: &[CommitEvents]) -> Vec<EventRow> {
     history
         .iter()
@@ -116,10 +93,11 @@ fn events(history: &[CommitEvents]) -> Vec<EventRow> {
 }
 
 /// How many files a render writes, for the progress bar.
-pub fn file_count(view: &View, db: &Db) -> u64 {
-    let fixed = 15 + view.shards().len();
-    (fixed + 2 * (view.packages.len() + view.people.len() + view.groups.len()) + db.tracks.len())
-        as u64
+pub fn file_count(view: &View, tracks: &[tracker::TrackView]) -> u64 {
+    let fixed = 13 + view.shards().len();
+    (fixed
+        + 2 * (view.packages.len() + view.people.len() + view.groups.len())
+        + tracker::file_count(tracks)) as u64
 }
 
 /// Writes every output file into `dir`, which must exist and be empty.
@@ -129,7 +107,13 @@ pub fn render_into(
     progress: &indicatif::ProgressBar,
 ) -> Result<(), RenderError> {
     let view = View::new(input.db);
-    progress.set_length(file_count(&view, input.db));
+    let tracks = tracker::views(input.db, input.timelines);
+    progress.set_length(file_count(&view, &tracks));
+    let mut tracks_of: std::collections::HashMap<&str, Vec<&tracker::TrackView>> =
+        std::collections::HashMap::new();
+    for t in &tracks {
+        tracks_of.entry(t.package.as_str()).or_default().push(t);
+    }
     let out = Out { dir, progress };
     for sub in ["packages", "people", "groups", "tracker"] {
         let p = dir.join(sub);
@@ -193,6 +177,10 @@ pub fn render_into(
                 page: page(row.name.clone(), "../"),
                 row,
                 bug: view.bug_link(&row.name),
+                tracks: tracks_of
+                    .get(row.name.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
             },
         )
     })?;
@@ -272,23 +260,7 @@ pub fn render_into(
     })?;
     out.write("changelog.rss", &feed)?;
 
-    let rows = tracks(input.db);
-    for t in &rows {
-        out.page(
-            &format!("tracker/{}.html", t.bug),
-            &html::TrackerBug {
-                page: page(format!("Bug #{}", t.bug), "../"),
-                track: t,
-            },
-        )?;
-    }
-    out.page(
-        "tracker/index.html",
-        &html::TrackerIndex {
-            page: page("Tracked bugs".into(), "../"),
-            tracks: rows,
-        },
-    )?;
+    tracker::write(&out, &page, &tracks, input.commit)?;
     progress.finish_and_clear();
     Ok(())
 }

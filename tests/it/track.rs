@@ -231,6 +231,40 @@ fn a_track_walks_through_every_state() {
     );
     assert!(timeline[0].ends_with("Dave <dave@example.org>"), "{out}");
 
+    // The pages show where the bug stands, with its history.
+    let site = tempfile::tempdir().unwrap();
+    let out_dir = site.path().join("site");
+    let (code, out, err) = md(&c, &["render", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let read = |rel: &str| std::fs::read_to_string(out_dir.join(rel)).unwrap();
+    assert_eq!(
+        read("tracker/released.txt"),
+        format!("{BUG} zlib stable {FIX}\n")
+    );
+    assert_eq!(read("tracker/new.txt"), "");
+    let index = read("tracker/index.html");
+    assert!(
+        index.contains("<td><a href=\"released.html\">released</a></td><td>1</td>"),
+        "{index}"
+    );
+    assert!(index.contains("href=\"archive/12.9.html\""), "{index}");
+    let page = read(&format!("tracker/{BUG}.html"));
+    assert!(
+        page.contains(&format!("href=\"https://bugs.debian.org/{PU}\"")),
+        "{page}"
+    );
+    assert!(page.contains("uploaded → accepted"), "{page}");
+    assert_eq!(
+        page.matches("<td><code>").count(),
+        6,
+        "six steps in the timeline: {page}"
+    );
+    assert!(read("tracker/archive/12.9.html").contains(&format!("#{BUG}")));
+    assert!(read("packages/zlib.html").contains(&format!("tracker/{BUG}.html")));
+    let json: serde_json::Value = serde_json::from_str(&read("tracker.json")).unwrap();
+    assert_eq!(json["tracks"][0]["suites"][0]["state"], "released");
+    assert_eq!(json["tracks"][0]["timeline"].as_array().unwrap().len(), 6);
+
     // Every sync asked the BTS once for the tracks, once for the usertags, once for requests.
     let w = r.world.lock().unwrap();
     assert!(w.asked.iter().all(|a| a.len() <= 500));

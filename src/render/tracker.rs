@@ -1,0 +1,283 @@
+//! The tracker's pages and lists: an index by suite and state, one list per state (text and
+//! HTML), one page per bug with its timeline, one page per point release, and `tracker.json`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::html::Page;
+use super::{Out, RenderError};
+use crate::model::Db;
+use crate::record::{TRACK_STATES, TRACK_SUITES};
+use crate::track::timeline::Change;
+
+/// Where a bug number links to.
+pub const BUG_LINK: &str = "https://bugs.debian.org/";
+
+/// One suite of one track.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteRow {
+    pub suite: String,
+    pub state: String,
+    pub version: Option<String>,
+    pub pu_bug: Option<i64>,
+    pub released_in: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One step of a timeline, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub date: String,
+    pub suite: String,
+    pub from: String,
+    pub to: String,
+    pub commit: String,
+    pub author: String,
+}
+
+/// One tracked bug, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackView {
+    pub bug: u64,
+    pub package: String,
+    pub subject: String,
+    pub done: String,
+    pub fixed_versions: Vec<String>,
+    pub cves: Vec<String>,
+    pub suites: Vec<SuiteRow>,
+    /// The point release it is archived under.
+    pub archive: Option<String>,
+    pub timeline: Vec<Step>,
+}
+
+/// Every track of `db`, by bug, with its timeline.
+pub fn views(db: &Db, timelines: &BTreeMap<u64, Vec<Change>>) -> Vec<TrackView> {
+    let mut out: Vec<TrackView> = db
+        .tracks
+        .iter()
+        .map(|t| TrackView {
+            bug: t.bug,
+            package: t.package.clone(),
+            subject: t
+                .bts
+                .as_ref()
+                .map(|b| b.subject.clone())
+                .unwrap_or_default(),
+            done: t.bts.as_ref().map(|b| b.done.clone()).unwrap_or_default(),
+            fixed_versions: t
+                .bts
+                .as_ref()
+                .map(|b| b.fixed_versions.clone())
+                .unwrap_or_default(),
+            cves: t.cves.clone(),
+            suites: t
+                .suites
+                .iter()
+                .map(|s| {
+                    let p = t.progress.iter().find(|(n, _)| n == s).map(|(_, p)| p);
+                    SuiteRow {
+                        suite: s.clone(),
+                        state: p.map_or("new", |p| p.state()).to_owned(),
+                        version: p.and_then(|p| p.version()).map(ToOwned::to_owned),
+                        pu_bug: p.and_then(|p| p.pu_bug.as_ref()).map(|b| *b.get_ref()),
+                        released_in: p
+                            .and_then(|p| p.released_in.as_ref())
+                            .map(|r| r.get_ref().clone()),
+                        reason: p.and_then(|p| p.reason.clone()),
+                    }
+                })
+                .collect(),
+            archive: t.archive.clone(),
+            timeline: timelines
+                .get(&t.bug)
+                .into_iter()
+                .flatten()
+                .map(|c| Step {
+                    date: c.date(),
+                    suite: c.suite.clone(),
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                    commit: c.commit[..c.commit.len().min(10)].to_owned(),
+                    author: c.author.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    out.sort_by_key(|t| t.bug);
+    out
+}
+
+/// One line of a list: a track's suite.
+pub struct Line<'a> {
+    pub track: &'a TrackView,
+    pub suite: &'a SuiteRow,
+}
+
+/// A suite's tracks in one state.
+pub struct Group<'a> {
+    pub state: &'static str,
+    pub lines: Vec<Line<'a>>,
+}
+
+/// The index: per suite, per state (every state, in order, with its count).
+pub struct SuiteGroups<'a> {
+    pub suite: &'static str,
+    pub states: Vec<Group<'a>>,
+}
+
+fn lines<'a>(views: &'a [TrackView], keep: impl Fn(&SuiteRow) -> bool) -> Vec<Line<'a>> {
+    views
+        .iter()
+        .flat_map(|t| t.suites.iter().map(move |s| Line { track: t, suite: s }))
+        .filter(|l| keep(l.suite))
+        .collect()
+}
+
+/// `bug package suite version` lines.
+fn text(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {} {}\n",
+                l.track.bug,
+                l.track.package,
+                l.suite.suite,
+                l.suite.version.as_deref().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+mod pages {
+    use super::{Group, Line, SuiteGroups, TrackView};
+    use crate::render::html::Page;
+    use askama::Template;
+
+    #[derive(Template)]
+    #[template(path = "tracker/index.html")]
+    pub struct Index<'a> {
+        pub page: Page<'a>,
+        pub suites: Vec<SuiteGroups<'a>>,
+        pub releases: Vec<String>,
+        pub total: usize,
+    }
+
+    #[derive(Template)]
+    #[template(path = "tracker/list.html")]
+    pub struct List<'a> {
+        pub page: Page<'a>,
+        pub groups: Vec<Group<'a>>,
+    }
+
+    #[derive(Template)]
+    #[template(path = "tracker/bug.html")]
+    pub struct Bug<'a> {
+        pub page: Page<'a>,
+        pub track: &'a TrackView,
+        pub bug_link: &'a str,
+    }
+
+    impl Line<'_> {
+        pub fn version(&self) -> &str {
+            self.suite.version.as_deref().unwrap_or("")
+        }
+    }
+}
+
+/// Writes everything under `tracker/` and `tracker.json`.
+pub(super) fn write<'a>(
+    out: &Out<'_>,
+    page: &dyn Fn(String, &'static str) -> Page<'a>,
+    views: &[TrackView],
+    commit: &str,
+) -> Result<(), RenderError> {
+    let dir = out.dir.join("tracker/archive");
+    std::fs::create_dir_all(&dir).map_err(|source| RenderError::Io { path: dir, source })?;
+    let active: Vec<TrackView> = views
+        .iter()
+        .filter(|t| t.archive.is_none())
+        .cloned()
+        .collect();
+    let suites = TRACK_SUITES
+        .iter()
+        .map(|suite| SuiteGroups {
+            suite,
+            states: TRACK_STATES
+                .iter()
+                .map(|state| Group {
+                    state,
+                    lines: lines(&active, |s| s.suite == *suite && s.state == *state),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut releases: Vec<String> = views
+        .iter()
+        .flat_map(|t| t.suites.iter().filter_map(|s| s.released_in.clone()))
+        .collect();
+    releases.sort_by_key(|r| {
+        let (a, b) = r.split_once('.').unwrap_or((r, "0"));
+        (a.parse::<u32>().unwrap_or(0), b.parse::<u32>().unwrap_or(0))
+    });
+    releases.dedup();
+    out.page(
+        "tracker/index.html",
+        &pages::Index {
+            page: page("Tracked bugs".into(), "../"),
+            suites,
+            releases: releases.clone(),
+            total: active.len(),
+        },
+    )?;
+    for state in TRACK_STATES {
+        let found = lines(&active, |s| s.state == *state);
+        out.write(&format!("tracker/{state}.txt"), text(&found).as_bytes())?;
+        out.page(
+            &format!("tracker/{state}.html"),
+            &pages::List {
+                page: page(format!("Tracked bugs: {state}"), "../"),
+                groups: vec![Group {
+                    state,
+                    lines: found,
+                }],
+            },
+        )?;
+    }
+    for release in &releases {
+        let shipped = lines(views, |s| s.released_in.as_deref() == Some(release));
+        out.page(
+            &format!("tracker/archive/{release}.html"),
+            &pages::List {
+                page: page(format!("Shipped in {release}"), "../../"),
+                groups: vec![Group {
+                    state: "released",
+                    lines: shipped,
+                }],
+            },
+        )?;
+    }
+    for t in views {
+        out.page(
+            &format!("tracker/{}.html", t.bug),
+            &pages::Bug {
+                page: page(format!("Bug #{}", t.bug), "../"),
+                track: t,
+                bug_link: BUG_LINK,
+            },
+        )?;
+    }
+    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+        "commit": commit,
+        "tracks": views,
+    }))
+    .expect("tracks serialize");
+    json.push(b'\n');
+    out.write("tracker.json", &json)
+}
+
+/// How many files [`write`] makes.
+pub fn file_count(views: &[TrackView]) -> usize {
+    2 + 2 * TRACK_STATES.len() + views.len() + views.len().min(50)
+}

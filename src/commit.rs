@@ -76,10 +76,13 @@ pub struct Writer {
 impl Writer {
     /// Opens the clone at (or above) `dir`.
     pub fn open(dir: &Path) -> Result<Self, CommitError> {
-        let repo = gix::discover(dir).map_err(|source| CommitError::Open {
+        let mut repo = gix::discover(dir).map_err(|source| CommitError::Open {
             path: dir.to_owned(),
             source,
         })?;
+        // The gate looks records up by path, each lookup walking from the root: keep the
+        // inflated trees, so a change of thousands of files does not inflate them each time.
+        repo.object_cache_size_if_unset(8 * 1024 * 1024);
         let workdir = repo
             .workdir()
             .ok_or_else(|| CommitError::Bare {

@@ -101,7 +101,14 @@ pub fn finish(
         outcome,
         pushed,
         out,
-        |out, id, message| writeln!(out, "{message}\ncommitted {}", id.to_hex_with_len(12)),
+        |out, id, message| {
+            writeln!(
+                out,
+                "{}\ncommitted {}",
+                message.trim_end(),
+                id.to_hex_with_len(12)
+            )
+        },
         |out, why| writeln!(out, "nothing changed: {why}"),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::gate::{blob_at, record_at};
+use crate::gate::record_at;
 use crate::load::Record;
 use crate::names::NameRules;
 use crate::record::{RawSuites, RawTrack, TRACK_SUITES};
@@ -86,8 +86,11 @@ pub fn tracks_at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Tracks 
             continue;
         }
         let Some(bug) = bug_of(&name) else { continue };
-        let Some(text) =
-            blob_at(repo, root, &active_path(bug)).and_then(|b| String::from_utf8(b).ok())
+        // Read by the entry's id: a lookup by path would read the tracks tree again per file.
+        let Some(text) = repo
+            .find_blob(entry.oid())
+            .ok()
+            .and_then(|b| String::from_utf8(b.data.clone()).ok())
         else {
             continue;
         };

@@ -14,6 +14,7 @@ use crate::gate::Finding;
 use crate::track::bts::{self, Bts};
 use crate::track::ops::{self, NewTrack, SyncReport};
 use crate::track::records::{suites_at, tracks_at};
+use crate::track::sync::Suite;
 use crate::track::world::{self, Endpoints};
 
 /// Where Debian's services are, unless told otherwise.
@@ -116,23 +117,35 @@ enum What {
     Show { bug: u64 },
 }
 
-/// The clone's HEAD, for reading before any change is planned.
-fn head(dir: &Path) -> anyhow::Result<Writer> {
-    Ok(Writer::open(dir)?)
+/// The clone's HEAD, read before any change is planned: its suites and settings.
+struct Head {
+    writer: Writer,
+    root: Option<gix::ObjectId>,
+    suites: Vec<Suite>,
+    bts_url: Option<String>,
 }
 
-fn bts_url(w: &Writer, r: &Remote) -> String {
-    r.bts.clone().unwrap_or_else(|| {
-        let root = w.head().map(|_| w.base_tree());
-        let (config, _) = crate::validate::config(crate::gate::blob_at(
-            w.repo(),
-            root,
-            "maintainers/config.toml",
-        ));
-        config
-            .bts_url
-            .unwrap_or_else(|| bts::DEFAULT_URL.to_owned())
+fn head(dir: &Path) -> anyhow::Result<Head> {
+    let writer = Writer::open(dir)?;
+    let root = writer.head().map(|_| writer.base_tree());
+    let base = crate::gate::Base::at(writer.repo(), root)?;
+    let suites = suites_at(writer.repo(), root, &base.rules);
+    Ok(Head {
+        root,
+        suites,
+        bts_url: base.config.bts_url.clone(),
+        writer,
     })
+}
+
+impl Head {
+    /// `--bts`, else config.toml's `bts_url`, else Debian's.
+    fn bts_url(&self, r: &Remote) -> String {
+        r.bts
+            .clone()
+            .or_else(|| self.bts_url.clone())
+            .unwrap_or_else(|| bts::DEFAULT_URL.to_owned())
+    }
 }
 
 /// A source failed: say which and why (with the causes), and that nothing was written.
@@ -151,8 +164,10 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             remote,
             opts,
         } => {
-            let w = head(&dir)?;
-            let bts = Bts::new(&bts_url(&w, remote), Duration::from_secs(remote.timeout))?;
+            let bts = Bts::new(
+                &head(&dir)?.bts_url(remote),
+                Duration::from_secs(remote.timeout),
+            )?;
             let statuses = match bts.get_status(bugs) {
                 Ok(s) => s,
                 Err(e) => return fail(e),
@@ -201,27 +216,32 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             dry_run,
             opts,
         } => {
-            let w = head(&dir)?;
-            let root = w.head().map(|_| w.base_tree());
-            let bugs: BTreeSet<u64> = tracks_at(w.repo(), root).active.keys().copied().collect();
-            let rules = crate::gate::Base::at(w.repo(), root)?.rules;
-            let suites = suites_at(w.repo(), root, &rules);
+            let h = head(&dir)?;
+            let bugs: BTreeSet<u64> = tracks_at(h.writer.repo(), h.root)
+                .active
+                .keys()
+                .copied()
+                .collect();
             let at = Endpoints {
-                bts: bts_url(&w, remote),
+                bts: h.bts_url(remote),
                 mirror: mirror.clone(),
                 queue: format!("{}/new.822", ftp_master.trim_end_matches('/')),
                 timeout: Duration::from_secs(remote.timeout),
             };
-            let world = match world::gather(&bugs, &suites, &at) {
+            let world = match world::gather(&bugs, &h.suites, &at) {
                 Ok(w) => w,
                 Err(e) => return fail(e),
             };
             let report = std::cell::RefCell::new(SyncReport::default());
             let code = if *dry_run {
+                // Planned as a real run (the same gate), then nothing is committed.
                 let outcome = crate::edit::run(&dir, opts.as_.as_deref(), |s| {
                     ops::sync(s, &world, &mut report.borrow_mut())
                         .map(|_| Plan::Unchanged("dry run, nothing committed".into()))
                 })?;
+                for t in &report.borrow().transitions {
+                    writeln!(out, "{t}")?;
+                }
                 super::write::tell(
                     outcome,
                     crate::edit::push::Pushed::Nothing,
@@ -237,13 +257,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
                     out,
                 )?
             };
-            let report = report.into_inner();
-            for t in &report.transitions {
-                if *dry_run {
-                    writeln!(out, "{t}")?;
-                }
-            }
-            for w in &report.warnings {
+            for w in &report.borrow().warnings {
                 eprintln!("warning: {w}");
             }
             Ok(code)
@@ -261,13 +275,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             timeout,
             opts,
         } => {
-            let w = head(&dir)?;
-            let root = w.head().map(|_| w.base_tree());
-            let rules = crate::gate::Base::at(w.repo(), root)?.rules;
-            let Some(s) = suites_at(w.repo(), root, &rules)
-                .into_iter()
-                .find(|s| &s.name == suite)
-            else {
+            let Some(s) = head(&dir)?.suites.into_iter().find(|s| &s.name == suite) else {
                 eprintln!("error: suite `{suite}` is not defined in suites.toml");
                 return Ok(EXIT_TOOL);
             };
@@ -317,14 +325,13 @@ fn candidates(
     opts: &Opts,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let w = head(dir)?;
-    let root = w.head().map(|_| w.base_tree());
-    let rules = crate::gate::Base::at(w.repo(), root)?.rules;
-    let suites: Vec<(String, String)> = suites_at(w.repo(), root, &rules)
-        .into_iter()
-        .map(|s| (s.name, s.codename))
+    let h = head(dir)?;
+    let suites: Vec<(String, String)> = h
+        .suites
+        .iter()
+        .map(|s| (s.name.clone(), s.codename.clone()))
         .collect();
-    let tracked = ops::tracked(w.repo(), root);
+    let tracked = ops::tracked(h.writer.repo(), h.root);
     let fetch_opts = crate::fetch::Options {
         connect_timeout: Duration::from_secs(timeout),
         read_timeout: Duration::from_secs(timeout),

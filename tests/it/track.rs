@@ -737,3 +737,47 @@ fn a_hand_edited_inconsistent_track_is_named_by_check() {
         "{out}"
     );
 }
+
+#[test]
+fn the_bts_answering_for_other_bugs_is_ignored() {
+    // The recorded answer holds 290501 and 770490; only 770490 is asked for.
+    let recorded = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/debbugs-soap/get_status-290501+770490-two-bugs.response.xml"),
+    )
+    .unwrap();
+    let server = crate::httpd::Httpd::start(move |_| crate::httpd::Reply::ok(recorded.clone()));
+    let bts =
+        maintdb::track::bts::Bts::new(&server.url("/"), std::time::Duration::from_secs(5)).unwrap();
+    let got = bts.get_status(&[770490]).unwrap();
+    assert_eq!(got.keys().copied().collect::<Vec<_>>(), [770490]);
+}
+
+#[test]
+fn dry_run_and_json_list() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable"]);
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.done = "Mark Brown <broonie@debian.org>".into();
+        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+    });
+    let before = head(&c.dir);
+    let (code, out, err) = sync(&c, &r, &["--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{BUG} stable: new -> fixed-unstable (fixed in zlib/1:1.3.dfsg-1)\ndry run, nothing committed\n"
+        )
+    );
+    assert_eq!(head(&c.dir), before);
+    assert_eq!(git_ok(&c.dir, &["status", "--porcelain"]), "");
+    let (code, out, _) = md(&c, &["track", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["bug"], BUG);
+    assert_eq!(rows[0]["state"], "new");
+}

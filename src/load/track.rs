@@ -29,6 +29,7 @@ fn needs(p: &SuiteProgress) -> Vec<(&'static str, bool)> {
     };
     if state == "notified" {
         out.push(("notified", p.notified.is_some()));
+        out.push(("notify_msgid", p.notify_msgid.is_some()));
     }
     if state == "requested" {
         out.push(("pu_bug", p.pu_bug.is_some()));

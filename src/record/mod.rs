@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use track::{
-    BtsInfo, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, is_point_release,
+    BtsInfo, Intent, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, is_point_release,
     next_point_release, spanless,
 };
 
@@ -71,6 +71,49 @@ pub struct RawConfig {
     /// Identity used for the build system's commits.
     #[serde(default)]
     pub buildsystem: Option<RawIdentity>,
+    /// How the tracker mails the BTS and maintainers.
+    #[serde(default)]
+    pub mail: Option<RawMail>,
+}
+
+/// `[mail]` of `config.toml`. SMTP credentials never live here: they come from the
+/// environment (`MAINTDB_SMTP_USER`, `MAINTDB_SMTP_PASSWORD`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    /// `Name <address>` the tracker's mails come from.
+    pub from: String,
+    /// Notifications go to `<bug>@bts_domain`.
+    #[serde(default = "default_bts_domain")]
+    pub bts_domain: String,
+    /// Where `unarchive` requests go.
+    #[serde(default = "default_control")]
+    pub control: String,
+    /// At most this many mails to the BTS in any rolling hour.
+    #[serde(default = "default_max_per_hour")]
+    pub max_per_hour: u32,
+    /// `smtp://host:port` or `smtps://host:port`.
+    #[serde(default = "default_smtp")]
+    pub smtp: String,
+    /// A prod within this many days of the last mail needs `--force`.
+    #[serde(default = "default_prod_interval")]
+    pub prod_interval_days: u32,
+}
+
+fn default_bts_domain() -> String {
+    "bugs.debian.org".into()
+}
+fn default_control() -> String {
+    "control@bugs.debian.org".into()
+}
+fn default_max_per_hour() -> u32 {
+    10
+}
+fn default_smtp() -> String {
+    "smtp://localhost:25".into()
+}
+fn default_prod_interval() -> u32 {
+    14
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

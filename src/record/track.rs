@@ -39,6 +39,26 @@ pub struct RawTrack {
     pub stable: Option<SuiteProgress>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldstable: Option<SuiteProgress>,
+    /// When the BTS's control address was asked to unarchive the bug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unarchive_requested: Option<Datetime>,
+    /// Mails about to be sent: each is recorded (and pushed) before it goes out, and removed
+    /// once its fate is known. One still here when a run starts may or may not have gone out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<Intent>,
+}
+
+/// A mail the tracker set out to send.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intent {
+    /// `notify`, `prod` or `unarchive`.
+    pub step: String,
+    /// The suite it is about (none for `unarchive`, which is about the bug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    pub msgid: String,
+    pub since: Datetime,
 }
 
 impl RawTrack {
@@ -185,6 +205,8 @@ mod tests {
             }),
             stable: Some(SuiteProgress::new("requested")),
             oldstable: None,
+            unarchive_requested: None,
+            outbox: Vec::new(),
         };
         t.stable.as_mut().unwrap().pu_bug = Some(spanless(1070001));
         let text = toml::to_string(&t).unwrap();

@@ -134,6 +134,8 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
             bts: n.bts.clone(),
             stable: None,
             oldstable: None,
+            unarchive_requested: None,
+            outbox: Vec::new(),
         };
         for suite in &n.suites {
             if let Some(slot) = track.progress_mut(suite) {

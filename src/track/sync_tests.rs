@@ -28,6 +28,8 @@ fn track(states: &[(&str, &str)]) -> RawTrack {
         bts: None,
         stable: None,
         oldstable: None,
+        unarchive_requested: None,
+        outbox: Vec::new(),
     };
     for (s, state) in states {
         *t.progress_mut(s).unwrap() = Some(SuiteProgress::new(state));

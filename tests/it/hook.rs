@@ -69,7 +69,7 @@ fn accepted_pushes() {
     let c = s.clone("dave");
     c.write(
         "tracks/1.toml",
-        "package = \"orphan\"\nsuites = [\"stable\"]\n\n[stable]\nstate = \"notified\"\nnotified = 2026-11-02T10:00:00Z\n",
+        "package = \"orphan\"\nsuites = [\"stable\"]\n\n[stable]\nstate = \"notified\"\nnotified = 2026-11-02T10:00:00Z\nnotify_msgid = \"<m@x>\"\n",
     )
     .commit("dave: 1 notified");
     accepted(&s, &c, "dave");

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod bts;
+pub mod mail;
 pub mod ops;
 pub mod records;
 pub mod security;

@@ -14,6 +14,7 @@ mod render;
 mod take;
 mod track;
 mod track_list;
+mod track_mail;
 mod who;
 mod write;
 

@@ -115,6 +115,12 @@ enum What {
     },
     /// Print a track and its timeline from git history.
     Show { bug: u64 },
+    /// Mail the maintainers of bugs fixed in unstable (unarchiving them first), throttled.
+    Notify(super::track_mail::NotifyArgs),
+    /// Remind the maintainers, in the notification's thread.
+    Prod(super::track_mail::ProdArgs),
+    /// What waits for the tracker: mails in doubt, and notified bugs with no progress.
+    Todo(super::track_mail::TodoArgs),
 }
 
 /// The clone's HEAD, read before any change is planned: its suites and settings.
@@ -314,6 +320,9 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             format,
         } => super::track_list::list(cli, state.as_deref(), suite.as_deref(), *format, out),
         What::Show { bug } => super::track_list::show(cli, *bug, out),
+        What::Notify(a) => super::track_mail::notify(&dir, a, out),
+        What::Prod(a) => super::track_mail::prod(&dir, a, out),
+        What::Todo(a) => super::track_mail::todo(&dir, a, out),
     }
 }
 

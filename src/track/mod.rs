@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod bts;
 pub mod mail;
+pub mod notify;
 pub mod ops;
 pub mod records;
 pub mod security;

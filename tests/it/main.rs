@@ -8,6 +8,7 @@ mod hook;
 mod httpd;
 mod import;
 mod import_sync;
+mod mail;
 mod render;
 mod replay;
 mod support;

@@ -5,15 +5,16 @@ use toml::value::Datetime;
 
 /// Seconds since the epoch of a record's datetime; a bare date is midnight UTC.
 pub fn seconds(d: &Datetime) -> Option<i64> {
-    gix::date::parse(&d.to_string(), None).ok().map(|t| t.seconds)
+    gix::date::parse(&d.to_string(), None)
+        .ok()
+        .map(|t| t.seconds)
 }
 
 /// The datetime a record stores for `seconds` (UTC, to the second).
 pub fn datetime(seconds: i64) -> Datetime {
     let iso = gix::date::Time { seconds, offset: 0 }
         .format_or_unix(gix::date::time::format::ISO8601_STRICT);
-    iso.parse()
-        .expect("gix formats RFC 3339, which TOML reads")
+    iso.parse().expect("gix formats RFC 3339, which TOML reads")
 }
 
 /// Now: `MAINTDB_NOW` if set, else the system clock.

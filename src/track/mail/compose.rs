@@ -145,7 +145,10 @@ mod tests {
             msgid: "<maintdb.1.stable.notify@example.org>".into(),
             from: "Tracker <tracker@example.org>".into(),
             to: "1@bugs.debian.org".into(),
-            cc: vec![mailbox_text("Evil\r\nBcc: victim@example.org", "m@example.org")],
+            cc: vec![mailbox_text(
+                "Evil\r\nBcc: victim@example.org",
+                "m@example.org",
+            )],
             subject: "Re: zlib: crash\r\nBcc: victim@example.org".into(),
             in_reply_to: Some("<report@example.org>".into()),
             references: vec!["<report@example.org>".into()],
@@ -156,9 +159,18 @@ mod tests {
     #[test]
     fn headers_thread_and_never_inject() {
         let text = String::from_utf8(mail().message().unwrap().formatted()).unwrap();
-        assert!(text.contains("Message-ID: <maintdb.1.stable.notify@example.org>\r\n"), "{text}");
-        assert!(text.contains("In-Reply-To: <report@example.org>\r\n"), "{text}");
-        assert!(text.contains("References: <report@example.org>\r\n"), "{text}");
+        assert!(
+            text.contains("Message-ID: <maintdb.1.stable.notify@example.org>\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("In-Reply-To: <report@example.org>\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("References: <report@example.org>\r\n"),
+            "{text}"
+        );
         assert!(text.contains("X-Debbugs-No-Ack: yes\r\n"), "{text}");
         assert!(text.contains("User-Agent: maintdb/"), "{text}");
         assert!(!text.contains("\r\nBcc:"), "no header smuggled in: {text}");
@@ -177,6 +189,9 @@ mod tests {
         let mut m = mail();
         m.cc = vec!["not an address".into()];
         let e = m.message().unwrap_err();
-        assert!(e.to_string().contains("the Cc address `not an address`"), "{e}");
+        assert!(
+            e.to_string().contains("the Cc address `not an address`"),
+            "{e}"
+        );
     }
 }

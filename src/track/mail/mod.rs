@@ -53,6 +53,9 @@ mod tests {
             Step::Prod(2).msgid(1, Some("oldstable"), "x"),
             "<maintdb.1.oldstable.prod2@x>"
         );
-        assert_eq!(Step::Unarchive.msgid(1, None, "x"), "<maintdb.1.unarchive@x>");
+        assert_eq!(
+            Step::Unarchive.msgid(1, None, "x"),
+            "<maintdb.1.unarchive@x>"
+        );
     }
 }

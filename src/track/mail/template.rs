@@ -124,7 +124,10 @@ pub fn substitute(file: &str, text: &str, vars: &Vars) -> Result<String, Templat
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
-        let line = text[..text.len() - rest.len() + start].matches('\n').count() + 1;
+        let line = text[..text.len() - rest.len() + start]
+            .matches('\n')
+            .count()
+            + 1;
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or_else(|| TemplateError::Unclosed {
@@ -154,7 +157,11 @@ fn one_final_newline(mut s: String) -> String {
 }
 
 /// The body of `step`: from the site's template when it has one, else the shipped one.
-pub fn render(step: Step, vars: &Vars, site: Option<(&str, &str)>) -> Result<String, TemplateError> {
+pub fn render(
+    step: Step,
+    vars: &Vars,
+    site: Option<(&str, &str)>,
+) -> Result<String, TemplateError> {
     if let Some((file, text)) = site {
         return substitute(file, text, vars).map(one_final_newline);
     }
@@ -201,7 +208,11 @@ mod tests {
     fn bad_site_templates_name_file_and_line() {
         let e = substitute("t.txt", "a\n{{ bug }} {{ nope }}\n", &vars()).unwrap_err();
         assert!(matches!(e, TemplateError::Unknown { line: 2, .. }), "{e}");
-        assert!(e.to_string().starts_with("t.txt:2: `{{ nope }}` is not a mail variable"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("t.txt:2: `{{ nope }}` is not a mail variable"),
+            "{e}"
+        );
         let e = substitute("t.txt", "a {{ bug", &vars()).unwrap_err();
         assert_eq!(e.to_string(), "t.txt:1: `{{` is not closed by `}}`");
     }

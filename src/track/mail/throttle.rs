@@ -21,7 +21,10 @@ pub fn mail_times<'a>(tracks: impl Iterator<Item = &'a RawTrack>) -> Vec<i64> {
 
 /// How many more mails may go out at `now`.
 pub fn room(times: &[i64], now: i64, max_per_hour: u32) -> usize {
-    let recent = times.iter().filter(|t| **t > now - 3600 && **t <= now).count();
+    let recent = times
+        .iter()
+        .filter(|t| **t > now - 3600 && **t <= now)
+        .count();
     (max_per_hour as usize).saturating_sub(recent)
 }
 
@@ -33,7 +36,11 @@ mod tests {
     fn a_rolling_hour() {
         let now = 10_000;
         assert_eq!(room(&[], now, 10), 10);
-        assert_eq!(room(&[now, now - 3599, now - 3600], now, 10), 8, "3600 s ago is out");
+        assert_eq!(
+            room(&[now, now - 3599, now - 3600], now, 10),
+            8,
+            "3600 s ago is out"
+        );
         assert_eq!(room(&[now; 12], now, 10), 0);
         assert_eq!(room(&[now + 5], now, 10), 10, "the future does not count");
     }

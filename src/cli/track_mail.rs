@@ -1,0 +1,357 @@
+//! `maintdb track notify`, `track prod` and `track todo`: the tracker's mail, sent at most
+//! once (see `crate::track::notify` for the order that guarantees it).
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::write::{Opts, settle, tell};
+use super::{EXIT_DATA, EXIT_OK, EXIT_TOOL};
+use crate::edit::Outcome;
+use crate::edit::push::Pushed;
+use crate::track::mail::clock::{self, seconds};
+use crate::track::mail::compose::Composed;
+use crate::track::mail::transport::{Fate, Transport};
+use crate::track::notify::{self, Report, Settings};
+use crate::track::records::tracks_at;
+
+#[derive(clap::Args, Clone)]
+pub struct Via {
+    /// Send through this SMTP server (`smtp://host:port`, `smtps://host:port`).
+    #[arg(long, value_name = "URL", group = "via")]
+    smtp: Option<String>,
+    /// Send with the local `sendmail`.
+    #[arg(long, group = "via")]
+    sendmail: bool,
+    /// Write the mails into this Maildir instead of sending them.
+    #[arg(long, value_name = "DIR", group = "via")]
+    outbox: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct NotifyArgs {
+    /// Print the mails that are due, and send and commit nothing.
+    #[arg(long, conflicts_with = "push")]
+    dry_run: bool,
+    /// Send again the mail in doubt of this bug (with --suite; without, its unarchive request).
+    #[arg(long, value_name = "BUG", conflicts_with = "mark_sent")]
+    resend: Option<u64>,
+    /// Record the mail in doubt of this bug as sent, without sending it.
+    #[arg(long, value_name = "BUG")]
+    mark_sent: Option<u64>,
+    /// The suite of the mail in doubt.
+    #[arg(long)]
+    suite: Option<String>,
+    #[command(flatten)]
+    via: Via,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(clap::Args)]
+pub struct ProdArgs {
+    bug: u64,
+    #[arg(long)]
+    suite: Option<String>,
+    /// A sentence for the maintainers, added to the reminder.
+    #[arg(long)]
+    note: Option<String>,
+    /// Prod even within the interval since the last mail.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    via: Via,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(clap::Args)]
+pub struct TodoArgs {
+    /// Tracks whose last mail is older than this many days (default: the prod interval).
+    #[arg(long)]
+    days: Option<u32>,
+}
+
+/// The settings of HEAD's `[mail]`, and now.
+fn settings(dir: &Path) -> anyhow::Result<Settings> {
+    let w = crate::commit::Writer::open(dir)?;
+    let root = w.head().map(|_| w.base_tree());
+    let base = crate::gate::Base::at(w.repo(), root)?;
+    let Some(mail) = base.config.mail.clone() else {
+        anyhow::bail!(
+            "maintainers/config.toml has no [mail] table; add one with at least `from` (see docs/tracking.md)"
+        );
+    };
+    Ok(Settings {
+        mail,
+        base_url: base.config.base_url.clone().unwrap_or_default(),
+        now: clock::now().map_err(anyhow::Error::msg)?,
+    })
+}
+
+fn transport(via: &Via, set: &Settings) -> Transport {
+    if let Some(dir) = &via.outbox {
+        Transport::Outbox(dir.clone())
+    } else if via.sendmail {
+        Transport::Sendmail
+    } else {
+        Transport::Smtp(via.smtp.clone().unwrap_or_else(|| set.mail.smtp.clone()))
+    }
+}
+
+/// Commits the intents, and only once they landed, sends and records.
+fn send_planned(
+    dir: &Path,
+    opts: &Opts,
+    set: &Settings,
+    via: &Transport,
+    plan: impl Fn(
+        &crate::edit::Session,
+        &mut Vec<Composed>,
+    ) -> Result<crate::edit::Plan, Vec<crate::gate::Finding>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<(i32, Vec<(Composed, Fate)>)> {
+    let chosen = RefCell::new(Vec::new());
+    let (outcome, pushed) = settle(dir, opts.push, || {
+        Ok(crate::edit::run(dir, opts.as_.as_deref(), |s| {
+            plan(s, &mut chosen.borrow_mut())
+        })?)
+    })?;
+    let landed =
+        matches!(outcome, Outcome::Committed { .. }) && !matches!(pushed, Pushed::Refused(_));
+    if !landed {
+        let code = tell(
+            outcome,
+            pushed,
+            out,
+            |_, _, _| Ok(()),
+            |out, why| writeln!(out, "{why}"),
+        )?;
+        return Ok((code, Vec::new()));
+    }
+    let mails = chosen.into_inner();
+    let results: Vec<(Composed, Fate)> = mails
+        .into_iter()
+        .map(|m| {
+            let fate = via.send(&m);
+            (m, fate)
+        })
+        .collect();
+    let code = record(dir, opts, set, &results, out)?;
+    Ok((code, results))
+}
+
+fn record(
+    dir: &Path,
+    opts: &Opts,
+    set: &Settings,
+    results: &[(Composed, Fate)],
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let (outcome, pushed) = settle(dir, opts.push, || {
+        Ok(crate::edit::run(dir, opts.as_.as_deref(), |s| {
+            notify::record(s, results, set.now)
+        })?)
+    })?;
+    tell(
+        outcome,
+        pushed,
+        out,
+        |out, _, message| {
+            let body: Vec<&str> = message.lines().skip(2).collect();
+            for l in body {
+                writeln!(out, "{l}")?;
+            }
+            Ok(())
+        },
+        |_, _| Ok(()),
+    )
+}
+
+fn summary(
+    results: &[(Composed, Fate)],
+    report: &Report,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let count = |f: fn(&Fate) -> bool| results.iter().filter(|(_, x)| f(x)).count();
+    let sent = count(|f| *f == Fate::Sent);
+    let refused = count(|f| matches!(f, Fate::Refused(_)));
+    let unknown = count(|f| matches!(f, Fate::Unknown(_)));
+    let mut line = format!("sent {sent}, deferred {}", report.deferred);
+    if refused > 0 {
+        line.push_str(&format!(", refused {refused} (tried again next run)"));
+    }
+    if unknown + report.in_doubt.len() > 0 {
+        line.push_str(&format!(
+            ", in doubt {} (see maintdb track todo)",
+            unknown + report.in_doubt.len()
+        ));
+    }
+    writeln!(out, "{line}")?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(if refused + unknown > 0 {
+        EXIT_DATA
+    } else {
+        EXIT_OK
+    })
+}
+
+pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let set = match settings(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(EXIT_TOOL);
+        }
+    };
+    let via = transport(&a.via, &set);
+    if let Some(bug) = a.resend.or(a.mark_sent) {
+        let resend = a.resend.is_some();
+        let suite = a.suite.clone();
+        let chosen = RefCell::new(None);
+        let outcome = crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
+            *chosen.borrow_mut() = Some(notify::in_doubt(s, &set, bug, suite.as_deref())?);
+            Ok(crate::edit::Plan::Unchanged(String::new()))
+        })?;
+        let Some(mail) = chosen.into_inner() else {
+            return tell(
+                outcome,
+                Pushed::Nothing,
+                out,
+                |_, _, _| Ok(()),
+                |_, _| Ok(()),
+            );
+        };
+        let fate = if resend { via.send(&mail) } else { Fate::Sent };
+        let results = vec![(mail, fate)];
+        record(dir, &a.opts, &set, &results, out)?;
+        return Ok(summary(&results, &Report::default(), out)?);
+    }
+    let report = RefCell::new(Report::default());
+    if a.dry_run {
+        let mails = RefCell::new(Vec::new());
+        crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
+            notify::notify_intents(s, &set, &mut mails.borrow_mut(), &mut report.borrow_mut())
+                .map(|_| crate::edit::Plan::Unchanged(String::new()))
+        })?;
+        for m in mails.borrow().iter() {
+            writeln!(
+                out,
+                "{} {} to {} cc {}: {}",
+                m.step.name(),
+                m.msgid,
+                m.to,
+                m.cc.join(", "),
+                m.subject
+            )?;
+        }
+        writeln!(
+            out,
+            "dry run: {} due, {} deferred; nothing sent",
+            mails.borrow().len(),
+            report.borrow().deferred
+        )?;
+        return Ok(EXIT_OK);
+    }
+    let (code, results) = send_planned(
+        dir,
+        &a.opts,
+        &set,
+        &via,
+        |s, chosen| notify::notify_intents(s, &set, chosen, &mut report.borrow_mut()),
+        out,
+    )?;
+    let report = report.into_inner();
+    let summary_code = summary(&results, &report, out)?;
+    Ok(code.max(summary_code))
+}
+
+pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let set = match settings(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(EXIT_TOOL);
+        }
+    };
+    let via = transport(&a.via, &set);
+    let note = a.note.clone().unwrap_or_default();
+    let (code, results) = send_planned(
+        dir,
+        &a.opts,
+        &set,
+        &via,
+        |s, chosen| notify::prod_intent(s, &set, a.bug, a.suite.as_deref(), &note, a.force, chosen),
+        out,
+    )?;
+    if results.is_empty() {
+        return Ok(code);
+    }
+    Ok(code.max(summary(&results, &Report::default(), out)?))
+}
+
+pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let w = crate::commit::Writer::open(dir)?;
+    let root = w.head().map(|_| w.base_tree());
+    let base = crate::gate::Base::at(w.repo(), root)?;
+    let now = clock::now().map_err(anyhow::Error::msg)?;
+    let days = a
+        .days
+        .or(base.config.mail.as_ref().map(|m| m.prod_interval_days))
+        .unwrap_or(14);
+    let tracks = tracks_at(w.repo(), root).active;
+    let mut doubt = Vec::new();
+    let mut waiting = Vec::new();
+    for (bug, t) in &tracks {
+        for i in &t.outbox {
+            let suite = i
+                .suite
+                .as_deref()
+                .map(|s| format!(" --suite {s}"))
+                .unwrap_or_default();
+            doubt.push(format!(
+                "{bug} {} {} {} since {}: maintdb track notify --resend {bug}{suite}, or --mark-sent {bug}{suite} if it went out",
+                i.suite.as_deref().unwrap_or("-"),
+                i.step,
+                i.msgid,
+                i.since
+            ));
+        }
+        for (suite, p) in t.progress() {
+            if p.state() != "notified" {
+                continue;
+            }
+            let last = p
+                .prods
+                .iter()
+                .chain(p.notified.iter())
+                .filter_map(seconds)
+                .max();
+            if let Some(last) = last.filter(|l| now - l > i64::from(days) * 86_400) {
+                waiting.push(format!(
+                    "{bug} {} {suite}: last mail {} days ago, no progress: maintdb track prod {bug} --suite {suite}",
+                    t.package.get_ref(),
+                    (now - last) / 86_400
+                ));
+            }
+        }
+    }
+    if !doubt.is_empty() {
+        writeln!(out, "mails in doubt (they may or may not have gone out):")?;
+        for l in &doubt {
+            writeln!(out, "  {l}")?;
+        }
+    }
+    if !waiting.is_empty() {
+        writeln!(out, "waiting more than {days} days:")?;
+        for l in &waiting {
+            writeln!(out, "  {l}")?;
+        }
+    }
+    if doubt.is_empty() && waiting.is_empty() {
+        writeln!(out, "nothing to do")?;
+    }
+    Ok(EXIT_OK)
+}

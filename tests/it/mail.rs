@@ -1,0 +1,564 @@
+//! Tracker mail through a real SMTP server on 127.0.0.1 (aiosmtpd, delivering into a Maildir):
+//! the notification and its headers, unarchiving first, prods, the throttle over three runs,
+//! refusals, and kill -9 at each step of a send. Without aiosmtpd (`apt-get install
+//! python3-aiosmtpd`) the SMTP tests say so and skip; `.ci/run` installs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Clone, Server, git_ok, maintdb, run};
+
+const CONFIG: &str = "distribution = \"Test\"\nbase_url = \"https://maintdb.example.org/\"\n\n\
+[mail]\nfrom = \"Point release tracker <tracker@example.org>\"\nbts_domain = \"bugs.example.org\"\n\
+control = \"control@bugs.example.org\"\nmax_per_hour = 10\n";
+
+/// A track of `package` whose stable suite is fixed in unstable.
+fn track(bug: u64, package: &str, archived: bool) -> String {
+    format!(
+        "package = \"{package}\"\nsuites = [\"stable\"]\n\n[bts]\nsubject = \"{package}: CVE-2026-{bug}\"\n\
+         severity = \"important\"\ndone = \"Fixer <f@example.org>\"\nfixed_versions = [\"{package}/2.0-1\"]\n\
+         archived = {archived}\nmsgid = \"<report-{bug}@example.org>\"\n\n[stable]\nstate = \"fixed-unstable\"\n"
+    )
+}
+
+/// The tracker fixture with `[mail]` configured and the given tracks.
+fn server(tracks: &[(u64, &str, bool)]) -> Server {
+    let mut extra = vec![("config.toml".to_owned(), CONFIG.to_owned())];
+    for (bug, pkg, archived) in tracks {
+        extra.push((format!("tracks/{bug}.toml"), track(*bug, pkg, *archived)));
+    }
+    extra.push((
+        "groups/zlib-team.toml".into(),
+        "description = \"Zlib team\"\nmembers = [\"broonie\"]\n".into(),
+    ));
+    extra.push((
+        "packages/c/curl.toml".into(),
+        "maintainers = [\"alice\", \"%zlib-team\"]\n".into(),
+    ));
+    Server::with("tracker", &extra)
+}
+
+fn md(c: &Clone, now: &str, args: &[&str]) -> (i32, String, String) {
+    run(maintdb(&c.dir)
+        .env("MAINTDB_USER", "dave")
+        .env("MAINTDB_PUSHER", "dave")
+        .env("MAINTDB_NOW", now)
+        .args(args))
+}
+
+const T0: &str = "2026-11-02T10:00:00Z";
+
+fn have_aiosmtpd() -> bool {
+    let ok = Command::new("/usr/bin/python3")
+        .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipping an SMTP test: aiosmtpd is not installed (apt-get install python3-aiosmtpd)"
+        );
+    }
+    ok
+}
+
+/// aiosmtpd on 127.0.0.1, with its Maildir and a log of the steps it saw.
+struct Sink {
+    child: Child,
+    _tmp: tempfile::TempDir,
+    pub maildir: PathBuf,
+    log: PathBuf,
+    pub url: String,
+}
+
+impl Sink {
+    fn start(extra: &[&str]) -> Sink {
+        let tmp = tempfile::tempdir().unwrap();
+        let port = crate::httpd::closed_port();
+        let maildir = tmp.path().join("Maildir");
+        let log = tmp.path().join("log");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/sink.py");
+        let child = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&maildir)
+            .arg(&log)
+            .args(extra)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let sink = Sink {
+            child,
+            _tmp: tmp,
+            maildir,
+            log,
+            url: format!("smtp://127.0.0.1:{port}"),
+        };
+        sink.wait_for("READY");
+        sink
+    }
+
+    fn events(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_for(&self, event: &str) {
+        let start = Instant::now();
+        while !self.events().lines().any(|l| l.starts_with(event)) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no {event} in {}",
+                self.events()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The delivered mails, as text.
+    fn mails(&self) -> Vec<String> {
+        let new = self.maildir.join("new");
+        let mut out: Vec<String> = std::fs::read_dir(&new)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn file(c: &Clone, rel: &str) -> String {
+    std::fs::read_to_string(c.dir.join("maintainers").join(rel)).unwrap()
+}
+
+fn head(c: &Clone) -> String {
+    git_ok(&c.dir, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn a_notification_in_the_bugs_thread() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false), (2000, "curl", false)]);
+    let c = s.clone("dave");
+    let sink = Sink::start(&[]);
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url, "--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("sent 2, deferred 0\n"), "{out}");
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 2);
+    let zlib = mails
+        .iter()
+        .find(|m| m.contains("660650@bugs.example.org"))
+        .unwrap();
+    for header in [
+        "Message-ID: <maintdb.660650.stable.notify@example.org>",
+        "In-Reply-To: <report-660650@example.org>",
+        "References: <report-660650@example.org>",
+        "X-Debbugs-No-Ack: yes",
+        "Subject: Re: zlib: CVE-2026-660650",
+        "To: 660650@bugs.example.org",
+        "Cc: \"Mark Brown\" <broonie@example.org>",
+    ] {
+        assert!(zlib.contains(header), "{header} in\n{zlib}");
+    }
+    assert!(
+        zlib.contains("https://maintdb.example.org/tracker/660650.html"),
+        "{zlib}"
+    );
+    assert!(
+        zlib.contains("https://maintdb.example.org/process/index.html"),
+        "{zlib}"
+    );
+    // curl's maintainers: a person and a group without an address (a warning names it).
+    let curl = mails
+        .iter()
+        .find(|m| m.contains("2000@bugs.example.org"))
+        .unwrap();
+    assert!(curl.contains("alice@example.org"), "{curl}");
+    assert!(
+        err.contains("warning: %zlib-team, a maintainer of curl, has no email address"),
+        "{err}"
+    );
+
+    let t = file(&c, "tracks/660650.toml");
+    assert!(t.contains("state = \"notified\""), "{t}");
+    assert!(
+        t.contains("notify_msgid = \"<maintdb.660650.stable.notify@example.org>\""),
+        "{t}"
+    );
+    assert!(!t.contains("[[outbox]]"), "{t}");
+    // Intent, then record: two commits, both on the server.
+    let log = git_ok(&c.dir, &["log", "-2", "--format=%s"]);
+    assert_eq!(
+        log,
+        "track mail: 2 sent\ntrack mail: about to send 2 mails\n"
+    );
+    assert_eq!(git_ok(&s.bare, &["rev-parse", "main"]), head(&c));
+    let (code, out, _) = run(maintdb(&c.dir).arg("check"));
+    assert_eq!(code, 0, "{out}");
+
+    // Nothing is due any more: no mail, no commit.
+    let before = head(&c);
+    let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("no mail is due") && out.ends_with("sent 0, deferred 0\n"),
+        "{out}"
+    );
+    assert_eq!(head(&c), before);
+    assert_eq!(sink.mails().len(), 2);
+}
+
+#[test]
+fn an_archived_bug_is_unarchived_first() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", true)]);
+    let c = s.clone("dave");
+    let sink = Sink::start(&[]);
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].contains("To: control@bugs.example.org"),
+        "{}",
+        mails[0]
+    );
+    assert!(mails[0].contains("unarchive 660650"), "{}", mails[0]);
+    assert!(file(&c, "tracks/660650.toml").contains("unarchive_requested = "));
+    // Still archived: the notification waits.
+    let (_, out, _) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert!(out.contains("no mail is due"), "{out}");
+    assert_eq!(sink.mails().len(), 1);
+    // Once sync has seen it unarchived, the notification goes.
+    let t = file(&c, "tracks/660650.toml").replace("archived = true\n", "");
+    c.write("tracks/660650.toml", &t).commit("sync: unarchived");
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(sink.mails().len(), 2);
+}
+
+#[test]
+fn prods_follow_the_notification_and_wait_their_turn() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    let sink = Sink::start(&[]);
+    let (code, _, err) = md(&c, T0, &["track", "prod", "660650", "--smtp", &sink.url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not-notified: bug 660650 was never notified"),
+        "{err}"
+    );
+    md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    let (code, _, err) = md(
+        &c,
+        "2026-11-10T10:00:00Z",
+        &["track", "prod", "660650", "--smtp", &sink.url],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("prod-too-soon: the last mail about bug 660650 in stable is 8 days old"),
+        "{err}"
+    );
+    let (code, out, err) = md(
+        &c,
+        "2026-11-17T10:00:00Z",
+        &[
+            "track",
+            "prod",
+            "660650",
+            "--note",
+            "Any news?",
+            "--smtp",
+            &sink.url,
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let mails = sink.mails();
+    let prod = mails.iter().find(|m| m.contains("prod1")).unwrap();
+    assert!(
+        prod.contains("In-Reply-To: <maintdb.660650.stable.notify@example.org>"),
+        "{prod}"
+    );
+    assert!(prod.contains("Any news?"), "{prod}");
+    assert!(file(&c, "tracks/660650.toml").contains("prods = [2026-11-17T10:00:00+00:00]"));
+    // --force prods again at once; todo lists it once its interval has passed.
+    let (code, _, err) = md(
+        &c,
+        "2026-11-17T11:00:00Z",
+        &["track", "prod", "660650", "--force", "--smtp", &sink.url],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sink.mails().len(), 3);
+    let (_, out, _) = md(&c, "2026-12-05T10:00:00Z", &["track", "todo"]);
+    assert!(
+        out.contains("660650 zlib stable: last mail 17 days ago, no progress"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_throttle_spreads_thirty_mails_over_three_hours() {
+    let bugs: Vec<(u64, String)> = (1..=30).map(|i| (5000 + i, format!("pkg{i}"))).collect();
+    let mut extra = vec![("config.toml".to_owned(), CONFIG.to_owned())];
+    for (bug, pkg) in &bugs {
+        extra.push((
+            format!("packages/p/{pkg}.toml"),
+            "maintainers = [\"alice\"]\n".into(),
+        ));
+        extra.push((format!("tracks/{bug}.toml"), track(*bug, pkg, false)));
+    }
+    let s = Server::with("tracker", &extra);
+    let c = s.clone("dave");
+    let outbox = tempfile::tempdir().unwrap();
+    let dir = outbox.path().join("Maildir");
+    let dir = dir.to_str().unwrap();
+    let count = || std::fs::read_dir(outbox.path().join("Maildir/new")).map_or(0, |d| d.count());
+    for (now, sent, deferred, total) in [
+        ("2026-11-02T10:00:00Z", 10, 20, 10),
+        ("2026-11-02T10:30:00Z", 0, 20, 10),
+        ("2026-11-02T11:00:01Z", 10, 10, 20),
+        ("2026-11-02T12:00:02Z", 10, 0, 30),
+    ] {
+        let (code, out, err) = md(&c, now, &["track", "notify", "--outbox", dir]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.ends_with(&format!("sent {sent}, deferred {deferred}\n")),
+            "{now}: {out}"
+        );
+        assert_eq!(count(), total, "{now}");
+    }
+}
+
+/// Starts `notify` through `sink`, waits for `event` (and the intent commit), and kills it.
+fn kill_at(c: &Clone, sink: &Sink, event: &str) {
+    let before = head(c);
+    let mut child = maintdb(&c.dir)
+        .env("MAINTDB_USER", "dave")
+        .env("MAINTDB_NOW", T0)
+        .args(["track", "notify", "--smtp", &sink.url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    sink.wait_for(event);
+    assert_ne!(
+        head(c),
+        before,
+        "the intent is committed before anything is sent"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
+    assert_eq!(sink.mails().len(), delivered);
+    let (_, todo, _) = md(c, T0, &["track", "todo"]);
+    assert!(todo.contains("mails in doubt"), "{todo}");
+    assert!(
+        todo.contains("660650 stable notify <maintdb.660650.stable.notify@example.org>"),
+        "{todo}"
+    );
+    // No run sends it again by itself.
+    let (code, out, _) = md(c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("in doubt 1"), "{out}");
+    assert_eq!(sink.mails().len(), delivered);
+}
+
+#[test]
+fn killed_before_sending_is_in_doubt_until_resent() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    {
+        let stalling = Sink::start(&["--delay-ehlo", "30"]);
+        kill_at(&c, &stalling, "EHLO");
+        after_the_kill(&c, &stalling, 0);
+    }
+    let sink = Sink::start(&[]);
+    let (code, out, err) = md(
+        &c,
+        T0,
+        &[
+            "track", "notify", "--resend", "660650", "--suite", "stable", "--smtp", &sink.url,
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(sink.mails().len(), 1);
+    assert!(file(&c, "tracks/660650.toml").contains("state = \"notified\""));
+    let (_, todo, _) = md(&c, T0, &["track", "todo"]);
+    assert_eq!(todo, "nothing to do\n");
+}
+
+#[test]
+fn killed_mid_conversation_is_in_doubt() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    let sink = Sink::start(&["--delay-rcpt", "30"]);
+    kill_at(&c, &sink, "RCPT");
+    after_the_kill(&c, &sink, 0);
+}
+
+#[test]
+fn killed_after_acceptance_is_marked_sent_never_sent_twice() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    let sink = Sink::start(&["--delay-after-delivery", "30"]);
+    kill_at(&c, &sink, "DELIVERED");
+    after_the_kill(&c, &sink, 1);
+    let (code, out, err) = md(
+        &c,
+        T0,
+        &[
+            "track",
+            "notify",
+            "--mark-sent",
+            "660650",
+            "--suite",
+            "stable",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(sink.mails().len(), 1, "marked, not sent again");
+    let t = file(&c, "tracks/660650.toml");
+    assert!(
+        t.contains("state = \"notified\"") && !t.contains("[[outbox]]"),
+        "{t}"
+    );
+}
+
+#[test]
+fn refusals_are_retried_by_the_next_run() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    // Nobody listening.
+    let closed = format!("smtp://127.0.0.1:{}", crate::httpd::closed_port());
+    let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &closed]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("refused 1 (tried again next run)"), "{out}");
+    for args in [
+        &["--rcpt-code", "451"][..],
+        &["--rcpt-code", "550"],
+        &["--data-code", "451"],
+    ] {
+        let sink = Sink::start(args);
+        let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+        assert_eq!(code, 1, "{args:?}: {out}");
+        assert!(out.contains("refused 1"), "{args:?}: {out}");
+        assert!(sink.mails().is_empty());
+    }
+    let t = file(&c, "tracks/660650.toml");
+    assert!(
+        t.contains("state = \"fixed-unstable\"") && !t.contains("[[outbox]]"),
+        "{t}"
+    );
+    // A connection dropped in DATA: the fate is unknown, so it waits for a person.
+    let dropping = Sink::start(&["--drop-in-data"]);
+    let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &dropping.url]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("in doubt 1"), "{out}");
+    // A working server: the mail still waits for a person, and goes once resent.
+    let sink = Sink::start(&[]);
+    md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert!(sink.mails().is_empty());
+    md(
+        &c,
+        T0,
+        &[
+            "track", "notify", "--resend", "660650", "--suite", "stable", "--smtp", &sink.url,
+        ],
+    );
+    assert_eq!(sink.mails().len(), 1);
+}
+
+#[test]
+fn a_template_that_fails_stops_the_run_before_sending() {
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    std::fs::create_dir_all(c.dir.join("templates/mail")).unwrap();
+    std::fs::write(
+        c.dir.join("templates/mail/notify.txt"),
+        "Hello {{ maintainer }},\n",
+    )
+    .unwrap();
+    git_ok(&c.dir, &["add", "-A"]);
+    git_ok(&c.dir, &["commit", "-q", "-m", "site template"]);
+    let before = head(&c);
+    let outbox = tempfile::tempdir().unwrap();
+    let (code, _, err) = md(
+        &c,
+        T0,
+        &[
+            "track",
+            "notify",
+            "--outbox",
+            outbox.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "mail-template: templates/mail/notify.txt:1: `{{ maintainer }}` is not a mail variable"
+        ),
+        "{err}"
+    );
+    assert_eq!(head(&c), before, "nothing committed");
+    assert!(!outbox.path().join("new").exists(), "nothing sent");
+    // A site template that renders is used.
+    std::fs::write(
+        c.dir.join("templates/mail/notify.txt"),
+        "Dear {{ package }} maintainers,\n",
+    )
+    .unwrap();
+    git_ok(&c.dir, &["commit", "-q", "-am", "fixed"]);
+    let (code, out, err) = md(
+        &c,
+        T0,
+        &[
+            "track",
+            "notify",
+            "--outbox",
+            outbox.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let mail = std::fs::read_dir(outbox.path().join("new"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(mail.path())
+            .unwrap()
+            .contains("Dear zlib maintainers,")
+    );
+}

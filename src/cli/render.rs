@@ -71,6 +71,7 @@ pub fn render_rev(
         history: &history,
         commit: &id,
         timelines: &timelines,
+        process: &process_docs(&local, commit),
     };
     let label = commit.to_hex_with_len(12).to_string();
     let generation = publish::publish(out_dir, &label, |dir| {
@@ -95,4 +96,31 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         !args.no_cache,
         out,
     )
+}
+
+/// `docs/process/*.md` of the commit, by file name.
+fn process_docs(repo: &gix::Repository, commit: gix::ObjectId) -> Vec<render::process::Doc> {
+    let Some(tree) = repo
+        .find_commit(commit)
+        .ok()
+        .and_then(|c| c.tree().ok())
+        .and_then(|t| t.lookup_entry_by_path("docs/process").ok().flatten())
+        .and_then(|e| e.object().ok())
+        .map(|o| o.into_tree())
+    else {
+        return Vec::new();
+    };
+    let mut docs: Vec<render::process::Doc> = tree
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.filename().to_string();
+            let stem = name.strip_suffix(".md")?.to_owned();
+            let blob = repo.find_blob(e.oid()).ok()?;
+            let markdown = String::from_utf8(blob.data.clone()).ok()?;
+            Some(render::process::Doc { stem, markdown })
+        })
+        .collect();
+    docs.sort_by(|a, b| a.stem.cmp(&b.stem));
+    docs
 }

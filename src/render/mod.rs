@@ -2,6 +2,7 @@
 //! Nothing here reads the clock or the machine: the same commit gives the same bytes.
 
 pub mod html;
+pub mod process;
 pub mod publish;
 pub mod rss;
 pub mod text;
@@ -48,6 +49,8 @@ pub struct Input<'a> {
     pub commit: &'a str,
     /// Each track's changes of state, from the same history.
     pub timelines: &'a std::collections::BTreeMap<u64, Vec<crate::track::timeline::Change>>,
+    /// The process documentation of the commit (`docs/process/*.md`).
+    pub process: &'a [process::Doc],
 }
 
 struct Out<'a> {
@@ -94,7 +97,7 @@ fn events(history: &[CommitEvents]) -> Vec<EventRow> {
 
 /// How many files a render writes, for the progress bar.
 pub fn file_count(view: &View, tracks: &[tracker::TrackView]) -> u64 {
-    let fixed = 13 + view.shards().len();
+    let fixed = 14 + view.shards().len();
     (fixed
         + 2 * (view.packages.len() + view.people.len() + view.groups.len())
         + tracker::file_count(tracks)) as u64
@@ -261,6 +264,7 @@ pub fn render_into(
     out.write("changelog.rss", &feed)?;
 
     tracker::write(&out, &page, &tracks, input.commit)?;
+    process::write(&out, &page, input.process)?;
     progress.finish_and_clear();
     Ok(())
 }

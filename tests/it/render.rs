@@ -451,3 +451,40 @@ fn bug_links_follow_config() {
         "{group}"
     );
 }
+
+#[test]
+fn process_documentation_pages() {
+    let repo = crate::support::repo_from(&crate::support::fixtures().join("valid/base"));
+    let docs = repo.path().join("docs/process");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(
+        docs.join("index.md"),
+        "# How we work\n\nSee [the states](states.html).\n\n<script>alert(1)</script>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("states.md"),
+        "# States\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    )
+    .unwrap();
+    crate::support::git_ok(repo.path(), &["add", "-A"]);
+    crate::support::git_ok(repo.path(), &["commit", "-q", "-m", "docs"]);
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let (code, o, e) = crate::support::run(crate::support::maintdb(repo.path()).args([
+        "render",
+        "--out",
+        site.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{o}{e}");
+    let index = std::fs::read_to_string(site.join("process/index.html")).unwrap();
+    assert_eq!(index.matches("<h1>").count(), 1, "{index}");
+    assert!(index.contains("<h1>How we work</h1>"), "{index}");
+    assert!(
+        index.contains("<a href=\"states.html\">the states</a>"),
+        "{index}"
+    );
+    assert!(!index.contains("<script>"), "raw HTML is text: {index}");
+    let states = std::fs::read_to_string(site.join("process/states.html")).unwrap();
+    assert!(states.contains("<table>"), "{states}");
+}

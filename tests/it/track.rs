@@ -260,6 +260,8 @@ fn a_track_walks_through_every_state() {
         "six steps in the timeline: {page}"
     );
     assert!(read("tracker/archive/12.9.html").contains(&format!("#{BUG}")));
+    assert!(page.contains("href=\"../process/index.html\""), "{page}");
+    assert!(read("process/index.html").contains("No process documentation"));
     assert!(read("packages/zlib.html").contains(&format!("tracker/{BUG}.html")));
     let json: serde_json::Value = serde_json::from_str(&read("tracker.json")).unwrap();
     assert_eq!(json["tracks"][0]["suites"][0]["state"], "released");

@@ -1,0 +1,99 @@
+//! The process documentation: `docs/process/*.md` of the rendered commit, as pages under
+//! `process/`. Markdown comes from pushed data, so raw HTML in it is shown as text, never
+//! passed through.
+
+use askama::Template;
+use pulldown_cmark::{Event, Options, Parser};
+
+use super::html::Page;
+use super::{Out, RenderError};
+
+/// One document: its file stem and its Markdown.
+pub struct Doc {
+    pub stem: String,
+    pub markdown: String,
+}
+
+#[derive(Template)]
+#[template(path = "process.html")]
+struct ProcessPage<'a> {
+    page: Page<'a>,
+    body: String,
+    others: Vec<(String, String)>,
+}
+
+/// The first `# ` heading, else the file's stem.
+fn title(doc: &Doc) -> String {
+    doc.markdown
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .map_or_else(|| doc.stem.clone(), |t| t.trim().to_owned())
+}
+
+/// The Markdown below the title: the page shows the title itself.
+fn body(doc: &Doc) -> &str {
+    match doc.markdown.split_once('\n') {
+        Some((first, rest)) if first.starts_with("# ") => rest,
+        _ => &doc.markdown,
+    }
+}
+
+/// Markdown to HTML, with raw HTML turned into text.
+pub fn to_html(markdown: &str) -> String {
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+/// Writes `process/<stem>.html` for each document, and an index when none is `index.md`.
+pub(super) fn write<'a>(
+    out: &Out<'_>,
+    page: &dyn Fn(String, &'static str) -> Page<'a>,
+    docs: &[Doc],
+) -> Result<(), RenderError> {
+    let dir = out.dir.join("process");
+    std::fs::create_dir_all(&dir).map_err(|source| RenderError::Io { path: dir, source })?;
+    let all: Vec<(String, String)> = docs.iter().map(|d| (d.stem.clone(), title(d))).collect();
+    for d in docs {
+        out.page(
+            &format!("process/{}.html", d.stem),
+            &ProcessPage {
+                page: page(title(d), "../"),
+                body: to_html(body(d)),
+                others: all.clone(),
+            },
+        )?;
+    }
+    if !docs.iter().any(|d| d.stem == "index") {
+        out.page(
+            "process/index.html",
+            &ProcessPage {
+                page: page("Process".into(), "../"),
+                body: if docs.is_empty() {
+                    "<p class=\"muted\">No process documentation (docs/process/*.md) in this repository.</p>".into()
+                } else {
+                    String::new()
+                },
+                others: all,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_text() {
+        let html = to_html("# T\n\n<script>alert(1)</script>\n\na <b>b</b> [l](x.html)\n");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("<a href=\"x.html\">l</a>"), "{html}");
+    }
+}

@@ -6,6 +6,8 @@
 #               median CPU time of maintdb itself (user+sys: its own time, not the server's).
 #   candidates  `track candidates` on a generated security-tracker JSON of MB megabytes
 #               (default 60): median wall time and peak RSS.
+#   notify      `track notify --outbox` of DUE tracks (default 1,000) fixed in unstable: the
+#               intent commit, composing, writing the Maildir, and the record commit.
 # Every figure is the median of RUNS runs (default 5).
 # Usage: bench/track.sh   (N=2000 MB=60 WORK=dir)
 source "$(dirname "$0")/lib.sh"
@@ -45,3 +47,24 @@ echo "candidates on $(du -m "$json" | cut -f1) MB of JSON:"
 cand_ms=$(time_ms "$bin" --repo "$repo" track candidates --security-tracker "$json")
 printf 'candidates_ms %s\ncandidates_peak_MB %s\n' "$cand_ms" \
   "$(peak_mb "$bin" --repo "$repo" track candidates --security-tracker "$json")"
+
+due=${DUE:-1000}
+nrepo=$work/notify-$due
+if [ ! -d "$nrepo" ]; then
+  git init -q -b main "$nrepo"
+  "$tb" init "$nrepo" "$due" fixed-unstable
+  git -C "$nrepo" add -A && git -C "$nrepo" commit -q -m "due tracks"
+  git -C "$nrepo" config maintdb.login tracker
+fi
+nbase=$(git -C "$nrepo" rev-parse HEAD)
+notify_all=()
+for _ in $(seq "$runs"); do
+  git -C "$nrepo" reset -q --hard "$nbase"
+  rm -rf "$work/notify-outbox"
+  s=$(date +%s%N)
+  "$bin" --repo "$nrepo" track notify --outbox "$work/notify-outbox" >"$work/notify-out.txt"
+  e=$(date +%s%N)
+  notify_all+=($(((e - s) / 1000000)))
+done
+echo "notify of $due due tracks: $(tail -1 "$work/notify-out.txt"), $(ls "$work/notify-outbox/new" | wc -l) mails in the outbox"
+printf 'notify_ms %s\n' "$(printf '%s\n' "${notify_all[@]}" | median)"

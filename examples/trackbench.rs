@@ -3,7 +3,7 @@
 //! real shape and size.
 //!
 //! ```sh
-//! trackbench init DIR N              # N packages with one track each, committed in DIR
+//! trackbench init DIR N [STATE]      # N packages with one track each (state new, or STATE)
 //! trackbench run N -- CMD ARGS…      # serves N bugs, runs CMD ({bts} {mirror} {ftp} replaced),
 //!                                    # then prints the requests the command made
 //! trackbench security FILE MB        # writes a security-tracker JSON of about MB megabytes
@@ -21,14 +21,19 @@ use std::process::Command;
 
 use replay::{Bug, Replay, World};
 
-fn init(dir: &str, n: usize) -> std::io::Result<()> {
+fn init(dir: &str, n: usize, state: &str) -> std::io::Result<()> {
     let root = std::path::Path::new(dir).join("maintainers");
     let w = |rel: String, text: String| -> std::io::Result<()> {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().expect("a parent"))?;
         std::fs::write(p, text)
     };
-    w("config.toml".into(), "distribution = \"Bench\"\n".into())?;
+    w(
+        "config.toml".into(),
+        "distribution = \"Bench\"\nbase_url = \"https://maintdb.example.org/\"\n\n[mail]\n\
+         from = \"Tracker <tracker@example.org>\"\nmax_per_hour = 1000000\n"
+            .into(),
+    )?;
     w(
         "policy.toml".into(),
         "admins = [\"tracker\"]\ntrackers = [\"tracker\"]\n".into(),
@@ -50,7 +55,9 @@ fn init(dir: &str, n: usize) -> std::io::Result<()> {
         w(
             format!("tracks/{}.toml", 1_000_000 + i),
             format!(
-                "package = \"{pkg}\"\nsuites = [\"stable\", \"oldstable\"]\n\n[stable]\nstate = \"new\"\n\n[oldstable]\nstate = \"new\"\n"
+                "package = \"{pkg}\"\nsuites = [\"stable\", \"oldstable\"]\n\n[bts]\nsubject = \"{pkg}: CVE-2026-{i}\"\n\
+                 done = \"M <m@example.org>\"\nfixed_versions = [\"{pkg}/2.0-1\"]\nmsgid = \"<r{i}@example.org>\"\n\n\
+                 [stable]\nstate = \"{state}\"\n\n[oldstable]\nstate = \"new\"\n"
             ),
         )?;
     }
@@ -157,9 +164,13 @@ fn security(file: &str, mb: usize) -> std::io::Result<()> {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: trackbench init DIR N | run N -- CMD… | security FILE MB";
+    let usage = "usage: trackbench init DIR N [STATE] | run N -- CMD… | security FILE MB";
     match args.first().map(String::as_str) {
-        Some("init") if args.len() == 3 => init(&args[1], args[2].parse().expect("N")),
+        Some("init") if (3..=4).contains(&args.len()) => init(
+            &args[1],
+            args[2].parse().expect("N"),
+            args.get(3).map_or("new", String::as_str),
+        ),
         Some("run") if args.len() > 3 && args[2] == "--" => {
             let code = run(args[1].parse().expect("N"), &args[3..])?;
             std::process::exit(code)

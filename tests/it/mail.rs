@@ -331,6 +331,22 @@ fn the_throttle_spreads_thirty_mails_over_three_hours() {
     let dir = outbox.path().join("Maildir");
     let dir = dir.to_str().unwrap();
     let count = || std::fs::read_dir(outbox.path().join("Maildir/new")).map_or(0, |d| d.count());
+    let before = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    let (code, out, _) = md(
+        &c,
+        "2026-11-02T10:00:00Z",
+        &["track", "notify", "--dry-run"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("dry run: 10 due, 20 deferred; nothing sent\n"),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("notify <maintdb.5001.stable.notify@example.org> to 5001@bugs.example.org"),
+        "{out}"
+    );
+    assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), before);
     for (now, sent, deferred, total) in [
         ("2026-11-02T10:00:00Z", 10, 20, 10),
         ("2026-11-02T10:30:00Z", 0, 20, 10),
@@ -560,5 +576,45 @@ fn a_template_that_fails_stops_the_run_before_sending() {
         std::fs::read_to_string(mail.path())
             .unwrap()
             .contains("Dear zlib maintainers,")
+    );
+}
+
+#[test]
+fn the_local_sendmail_gets_the_mail() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = server(&[(660650, "zlib", false)]);
+    let c = s.clone("dave");
+    let bin = tempfile::tempdir().unwrap();
+    let spool = bin.path().join("spool");
+    let script = bin.path().join("sendmail");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{0}.args'\ncat > '{0}'\n",
+            spool.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let (code, out, err) = run(maintdb(&c.dir)
+        .env("MAINTDB_USER", "dave")
+        .env("MAINTDB_NOW", T0)
+        .env("PATH", path)
+        .args(["track", "notify", "--sendmail"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let mail = std::fs::read_to_string(&spool).unwrap();
+    assert!(
+        mail.contains("Message-ID: <maintdb.660650.stable.notify@example.org>"),
+        "{mail}"
+    );
+    let args = std::fs::read_to_string(spool.with_extension("args")).unwrap();
+    assert!(
+        args.contains("660650@bugs.example.org") && args.contains("broonie@example.org"),
+        "{args}"
     );
 }

@@ -5,10 +5,12 @@
 use askama::Template;
 use pulldown_cmark::{Event, Options, Parser};
 
+use super::RenderError;
 use super::html::Page;
-use super::{Out, RenderError};
+use super::site::{Rendered, html};
 
 /// One document: its file stem and its Markdown.
+#[derive(Debug, Clone)]
 pub struct Doc {
     pub stem: String,
     pub markdown: String,
@@ -49,40 +51,56 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
-/// Writes `process/<stem>.html` for each document, and an index when none is `index.md`.
-pub(super) fn write<'a>(
-    out: &Out<'_>,
+/// Every path under `process/`: one per document, and an index when none is `index.md`.
+pub fn paths(docs: &[Doc]) -> Vec<String> {
+    let mut out: Vec<String> = docs
+        .iter()
+        .map(|d| format!("process/{}.html", d.stem))
+        .collect();
+    if !docs.iter().any(|d| d.stem == "index") {
+        out.push("process/index.html".to_owned());
+    }
+    out
+}
+
+/// One path under `process/`, if it is one.
+pub(super) fn get<'a>(
+    path: &str,
     page: &dyn Fn(String, &'static str) -> Page<'a>,
     docs: &[Doc],
-) -> Result<(), RenderError> {
-    let dir = out.dir.join("process");
-    std::fs::create_dir_all(&dir).map_err(|source| RenderError::Io { path: dir, source })?;
+) -> Result<Option<Rendered>, RenderError> {
+    let Some(stem) = path
+        .strip_prefix("process/")
+        .and_then(|p| p.strip_suffix(".html"))
+    else {
+        return Ok(None);
+    };
     let all: Vec<(String, String)> = docs.iter().map(|d| (d.stem.clone(), title(d))).collect();
-    for d in docs {
-        out.page(
-            &format!("process/{}.html", d.stem),
+    if let Some(d) = docs.iter().find(|d| d.stem == stem) {
+        return html(
+            path,
             &ProcessPage {
                 page: page(title(d), "../"),
                 body: to_html(body(d)),
-                others: all.clone(),
-            },
-        )?;
-    }
-    if !docs.iter().any(|d| d.stem == "index") {
-        out.page(
-            "process/index.html",
-            &ProcessPage {
-                page: page("Process".into(), "../"),
-                body: if docs.is_empty() {
-                    "<p class=\"muted\">No process documentation (docs/process/*.md) in this repository.</p>".into()
-                } else {
-                    String::new()
-                },
                 others: all,
             },
-        )?;
+        );
     }
-    Ok(())
+    if stem != "index" {
+        return Ok(None);
+    }
+    html(
+        path,
+        &ProcessPage {
+            page: page("Process".into(), "../"),
+            body: if docs.is_empty() {
+                "<p class=\"muted\">No process documentation (docs/process/*.md) in this repository.</p>".into()
+            } else {
+                String::new()
+            },
+            others: all,
+        },
+    )
 }
 
 #[cfg(test)]

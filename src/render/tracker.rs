@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::RenderError;
 use super::html::Page;
-use super::{Out, RenderError};
+use super::site::{Kind, Rendered, html};
 use crate::model::Db;
 use crate::record::{TRACK_STATES, TRACK_SUITES};
 use crate::track::timeline::Change;
@@ -186,33 +187,8 @@ mod pages {
     }
 }
 
-/// Writes everything under `tracker/` and `tracker.json`.
-pub(super) fn write<'a>(
-    out: &Out<'_>,
-    page: &dyn Fn(String, &'static str) -> Page<'a>,
-    views: &[TrackView],
-    commit: &str,
-) -> Result<(), RenderError> {
-    let dir = out.dir.join("tracker/archive");
-    std::fs::create_dir_all(&dir).map_err(|source| RenderError::Io { path: dir, source })?;
-    let active: Vec<TrackView> = views
-        .iter()
-        .filter(|t| t.archive.is_none())
-        .cloned()
-        .collect();
-    let suites = TRACK_SUITES
-        .iter()
-        .map(|suite| SuiteGroups {
-            suite,
-            states: TRACK_STATES
-                .iter()
-                .map(|state| Group {
-                    state,
-                    lines: lines(&active, |s| s.suite == *suite && s.state == *state),
-                })
-                .collect(),
-        })
-        .collect();
+/// The point releases that shipped something, in numeric order.
+fn releases(views: &[TrackView]) -> Vec<String> {
     let mut releases: Vec<String> = views
         .iter()
         .flat_map(|t| t.suites.iter().filter_map(|s| s.released_in.clone()))
@@ -222,33 +198,87 @@ pub(super) fn write<'a>(
         (a.parse::<u32>().unwrap_or(0), b.parse::<u32>().unwrap_or(0))
     });
     releases.dedup();
-    out.page(
-        "tracker/index.html",
-        &pages::Index {
-            page: page("Tracked bugs".into(), "../"),
-            suites,
-            releases: releases.clone(),
-            total: active.len(),
-        },
-    )?;
+    releases
+}
+
+fn active(views: &[TrackView]) -> Vec<TrackView> {
+    views
+        .iter()
+        .filter(|t| t.archive.is_none())
+        .cloned()
+        .collect()
+}
+
+/// Every path under `tracker/`, and `tracker.json`.
+pub fn paths(views: &[TrackView]) -> Vec<String> {
+    let mut out = vec!["tracker/index.html".to_owned(), "tracker.json".to_owned()];
     for state in TRACK_STATES {
-        let found = lines(&active, |s| s.state == *state);
-        out.write(&format!("tracker/{state}.txt"), text(&found).as_bytes())?;
-        out.page(
-            &format!("tracker/{state}.html"),
-            &pages::List {
-                page: page(format!("Tracked bugs: {state}"), "../"),
-                groups: vec![Group {
-                    state,
-                    lines: found,
-                }],
-            },
-        )?;
+        out.push(format!("tracker/{state}.txt"));
+        out.push(format!("tracker/{state}.html"));
     }
-    for release in &releases {
+    out.extend(
+        releases(views)
+            .iter()
+            .map(|r| format!("tracker/archive/{r}.html")),
+    );
+    out.extend(views.iter().map(|t| format!("tracker/{}.html", t.bug)));
+    out
+}
+
+/// One path under `tracker/` (or `tracker.json`), if it is one.
+pub(super) fn get<'a>(
+    path: &str,
+    page: &dyn Fn(String, &'static str) -> Page<'a>,
+    views: &[TrackView],
+    commit: &str,
+) -> Result<Option<Rendered>, RenderError> {
+    if path == "tracker.json" {
+        let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+            "commit": commit,
+            "tracks": views,
+        }))
+        .expect("tracks serialize");
+        json.push(b'\n');
+        return Ok(Some(Rendered::new(Kind::Json, json)));
+    }
+    let Some(rest) = path.strip_prefix("tracker/") else {
+        return Ok(None);
+    };
+    if rest == "index.html" {
+        let active = active(views);
+        let suites = TRACK_SUITES
+            .iter()
+            .map(|suite| SuiteGroups {
+                suite,
+                states: TRACK_STATES
+                    .iter()
+                    .map(|state| Group {
+                        state,
+                        lines: lines(&active, |s| s.suite == *suite && s.state == *state),
+                    })
+                    .collect(),
+            })
+            .collect();
+        return html(
+            path,
+            &pages::Index {
+                page: page("Tracked bugs".into(), "../"),
+                suites,
+                releases: releases(views),
+                total: active.len(),
+            },
+        );
+    }
+    if let Some(release) = rest
+        .strip_prefix("archive/")
+        .and_then(|r| r.strip_suffix(".html"))
+    {
+        if !releases(views).iter().any(|r| r == release) {
+            return Ok(None);
+        }
         let shipped = lines(views, |s| s.released_in.as_deref() == Some(release));
-        out.page(
-            &format!("tracker/archive/{release}.html"),
+        return html(
+            path,
             &pages::List {
                 page: page(format!("Shipped in {release}"), "../../"),
                 groups: vec![Group {
@@ -256,28 +286,42 @@ pub(super) fn write<'a>(
                     lines: shipped,
                 }],
             },
-        )?;
+        );
     }
-    for t in views {
-        out.page(
-            &format!("tracker/{}.html", t.bug),
-            &pages::Bug {
-                page: page(format!("Bug #{}", t.bug), "../"),
-                track: t,
-                bug_link: BUG_LINK,
-            },
-        )?;
+    let (stem, ext) = rest.rsplit_once('.').unwrap_or((rest, ""));
+    if let Some(state) = TRACK_STATES.iter().find(|s| **s == stem) {
+        let active = active(views);
+        let found = lines(&active, |s| s.state == *state);
+        return match ext {
+            "txt" => Ok(Some(Rendered::new(Kind::Text, text(&found).into_bytes()))),
+            "html" => html(
+                path,
+                &pages::List {
+                    page: page(format!("Tracked bugs: {state}"), "../"),
+                    groups: vec![Group {
+                        state,
+                        lines: found,
+                    }],
+                },
+            ),
+            _ => Ok(None),
+        };
     }
-    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
-        "commit": commit,
-        "tracks": views,
-    }))
-    .expect("tracks serialize");
-    json.push(b'\n');
-    out.write("tracker.json", &json)
-}
-
-/// How many files [`write`] makes.
-pub fn file_count(views: &[TrackView]) -> usize {
-    2 + 2 * TRACK_STATES.len() + views.len() + views.len().min(50)
+    let Some(t) = stem
+        .parse::<u64>()
+        .ok()
+        .filter(|_| ext == "html")
+        .and_then(|bug| views.binary_search_by_key(&bug, |t| t.bug).ok())
+        .map(|i| &views[i])
+    else {
+        return Ok(None);
+    };
+    html(
+        path,
+        &pages::Bug {
+            page: page(format!("Bug #{}", t.bug), "../"),
+            track: t,
+            bug_link: BUG_LINK,
+        },
+    )
 }

@@ -1,0 +1,382 @@
+//! One commit's site, addressable by path: `render` writes every path it lists, `serve`
+//! answers one path at a time from the same code, so a page served and a page rendered are
+//! the same bytes. Building a `Site` computes the views once; each page is made on demand.
+
+use std::collections::HashMap;
+
+use askama::Template;
+
+use super::html::{self, EventRow, Page};
+use super::process::{self, Doc};
+use super::tracker::{self, TrackView};
+use super::view::{self, View};
+use super::{CHANGELOG_EVENTS, Input, RenderError, rss, text};
+use crate::history::CommitEvents;
+
+/// What a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Html,
+    Css,
+    Json,
+    Rss,
+}
+
+impl Kind {
+    /// The `Content-Type` of this kind.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Text => "text/plain; charset=utf-8",
+            Kind::Html => "text/html; charset=utf-8",
+            Kind::Css => "text/css; charset=utf-8",
+            Kind::Json => "application/json; charset=utf-8",
+            Kind::Rss => "application/rss+xml; charset=utf-8",
+        }
+    }
+}
+
+/// One rendered path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub kind: Kind,
+    pub bytes: Vec<u8>,
+}
+
+impl Rendered {
+    pub fn new(kind: Kind, bytes: Vec<u8>) -> Rendered {
+        Rendered { kind, bytes }
+    }
+
+    fn text(s: String) -> Option<Rendered> {
+        Some(Rendered::new(Kind::Text, s.into_bytes()))
+    }
+}
+
+/// Renders a page template.
+pub(super) fn html(path: &str, t: &impl Template) -> Result<Option<Rendered>, RenderError> {
+    let s = t.render().map_err(|source| RenderError::Template {
+        what: path.to_owned(),
+        source,
+    })?;
+    Ok(Some(Rendered::new(Kind::Html, s.into_bytes())))
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage<'a> {
+    page: Page<'a>,
+    packages: usize,
+    unmaintained: usize,
+    people: usize,
+    groups: usize,
+    tracks: usize,
+}
+
+/// Everything one commit renders to.
+pub struct Site {
+    commit: String,
+    link: String,
+    view: View,
+    history: Vec<CommitEvents>,
+    tracks: Vec<TrackView>,
+    tracks_of: HashMap<String, Vec<usize>>,
+    process: Vec<Doc>,
+}
+
+fn events(history: &[CommitEvents]) -> Vec<EventRow> {
+    history
+        .iter()
+        .flat_map(|c| {
+            let date = gix::date::Time {
+                seconds: c.time,
+                offset: c.offset,
+            }
+            .format_or_unix(gix::date::time::format::ISO8601);
+            c.events.iter().map(move |e| EventRow {
+                date: date.clone(),
+                sentence: e.sentence(),
+                author: c.author.clone(),
+                short: c.short().to_owned(),
+            })
+        })
+        .take(CHANGELOG_EVENTS)
+        .collect()
+}
+
+impl Site {
+    pub fn new(input: &Input<'_>) -> Site {
+        let tracks = tracker::views(input.db, input.timelines);
+        let mut tracks_of: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, t) in tracks.iter().enumerate() {
+            tracks_of.entry(t.package.clone()).or_default().push(i);
+        }
+        Site {
+            commit: input.commit.to_owned(),
+            link: input.db.config.base_url.clone().unwrap_or_default(),
+            view: View::new(input.db),
+            history: input.history.to_vec(),
+            tracks,
+            tracks_of,
+            process: input.process.to_vec(),
+        }
+    }
+
+    /// The commit this site is of.
+    pub fn commit(&self) -> &str {
+        &self.commit
+    }
+
+    /// The lists as data, for the few answers that are not files (`/<package>`).
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// Every path `render` writes.
+    pub fn paths(&self) -> Vec<String> {
+        let v = &self.view;
+        let mut out: Vec<String> = [
+            "index.html",
+            "style.css",
+            "packages.txt",
+            "maintdb.txt",
+            "unmaintained.txt",
+            "people.txt",
+            "changes.txt",
+            "packages.json",
+            "packages.html",
+            "people.html",
+            "people/nobody.txt",
+            "people/nobody.html",
+            "groups.html",
+            "changelog.html",
+            "changelog.rss",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        out.extend(v.shards().iter().map(|s| format!("packages_{s}.html")));
+        for r in &v.packages {
+            out.push(format!("packages/{}.txt", r.name));
+            out.push(format!("packages/{}.html", r.name));
+        }
+        for l in v.people.keys() {
+            out.push(format!("people/{l}.txt"));
+            out.push(format!("people/{l}.html"));
+        }
+        for g in v.groups.keys() {
+            out.push(format!("groups/{g}.txt"));
+            out.push(format!("groups/{g}.html"));
+        }
+        out.extend(tracker::paths(&self.tracks));
+        out.extend(process::paths(&self.process));
+        out
+    }
+
+    fn page(&self, title: String, root: &'static str) -> Page<'_> {
+        Page {
+            title,
+            distribution: &self.view.distribution,
+            root,
+            commit: &self.commit,
+        }
+    }
+
+    /// The bytes at `path`, or `None` when the site has no such path.
+    pub fn get(&self, path: &str) -> Result<Option<Rendered>, RenderError> {
+        let v = &self.view;
+        let page = |title: String, root: &'static str| self.page(title, root);
+        let out = match path {
+            "index.html" => html(
+                path,
+                &IndexPage {
+                    page: page(v.distribution.clone(), ""),
+                    packages: v.packages.len(),
+                    unmaintained: v.unmaintained.len(),
+                    people: v.people.len(),
+                    groups: v.groups.len(),
+                    tracks: self.tracks.iter().filter(|t| t.archive.is_none()).count(),
+                },
+            )?,
+            "style.css" => Some(Rendered::new(
+                Kind::Css,
+                include_bytes!("../../templates/style.css").to_vec(),
+            )),
+            "packages.txt" => Rendered::text(text::packages(v)),
+            "maintdb.txt" => Rendered::text(text::maintdb_txt(v)),
+            "unmaintained.txt" => Rendered::text(text::unmaintained(v)),
+            "people.txt" => Rendered::text(text::people(v)),
+            "changes.txt" => Rendered::text(text::changes(v, &self.history)),
+            "packages.json" => {
+                let mut json =
+                    serde_json::to_vec(&serde_json::json!({ "commit": self.commit, "view": v }))
+                        .expect("the view serializes");
+                json.push(b'\n');
+                Some(Rendered::new(Kind::Json, json))
+            }
+            "packages.html" => html(
+                path,
+                &html::PackagesPage {
+                    page: page("Packages".into(), ""),
+                    shards: v.shards().into_iter().collect(),
+                    rows: v.packages.iter().collect(),
+                },
+            )?,
+            "people.html" => html(
+                path,
+                &html::PeoplePage {
+                    page: page("People".into(), ""),
+                    people: v.people.values().collect(),
+                },
+            )?,
+            "people/nobody.txt" => Rendered::text(text::nobody(v)),
+            "people/nobody.html" => {
+                let nobody = view::PersonView {
+                    login: crate::names::NOBODY.to_owned(),
+                    name: "Unmaintained packages".to_owned(),
+                    direct: v.unmaintained.clone(),
+                    ..Default::default()
+                };
+                html(
+                    path,
+                    &html::PersonPage {
+                        page: page("nobody".into(), "../"),
+                        person: &nobody,
+                    },
+                )?
+            }
+            "groups.html" => html(
+                path,
+                &html::GroupsPage {
+                    page: page("Groups".into(), ""),
+                    groups: v.groups.values().collect(),
+                },
+            )?,
+            "changelog.html" => html(
+                path,
+                &html::ChangelogPage {
+                    page: page("Changes".into(), ""),
+                    events: events(&self.history),
+                },
+            )?,
+            "changelog.rss" => {
+                let feed = rss::write(
+                    &format!("{} maintainers: changes", v.distribution),
+                    &self.link,
+                    &self.history,
+                )
+                .map_err(|source| RenderError::Io {
+                    path: path.into(),
+                    source,
+                })?;
+                Some(Rendered::new(Kind::Rss, feed))
+            }
+            _ => return self.get_named(path),
+        };
+        Ok(out)
+    }
+
+    /// The paths that name a package, person, group, shard, track or document.
+    fn get_named(&self, path: &str) -> Result<Option<Rendered>, RenderError> {
+        let v = &self.view;
+        let page = |title: String, root: &'static str| self.page(title, root);
+        if let Some(found) = tracker::get(path, &page, &self.tracks, &self.commit)? {
+            return Ok(Some(found));
+        }
+        if let Some(found) = process::get(path, &page, &self.process)? {
+            return Ok(Some(found));
+        }
+        if let Some(s) = path
+            .strip_prefix("packages_")
+            .and_then(|p| p.strip_suffix(".html"))
+        {
+            let rows: Vec<&view::PackageRow> = v
+                .packages
+                .iter()
+                .filter(|r| view::shard(&r.name) == s)
+                .collect();
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            return html(
+                path,
+                &html::PackagesPage {
+                    page: page(format!("Packages: {s}"), ""),
+                    shards: v.shards().into_iter().collect(),
+                    rows,
+                },
+            );
+        }
+        let Some((dir, file)) = path.split_once('/') else {
+            return Ok(None);
+        };
+        let Some((name, ext)) = file.rsplit_once('.') else {
+            return Ok(None);
+        };
+        match (dir, ext) {
+            ("packages", _) => {
+                let Some(row) = self.package(name) else {
+                    return Ok(None);
+                };
+                if ext == "txt" {
+                    return Ok(Rendered::text(format!("{}\n", text::package_line(row))));
+                }
+                let tracks = self
+                    .tracks_of
+                    .get(name)
+                    .map(|is| is.iter().map(|i| &self.tracks[*i]).collect())
+                    .unwrap_or_default();
+                html(
+                    path,
+                    &html::PackagePage {
+                        page: page(row.name.clone(), "../"),
+                        row,
+                        bug: v.bug_link(&row.name),
+                        tracks,
+                    },
+                )
+            }
+            ("people", _) => {
+                let Some(p) = v.people.get(name) else {
+                    return Ok(None);
+                };
+                if ext == "txt" {
+                    return Ok(Rendered::text(text::person(name, &p.direct)));
+                }
+                html(
+                    path,
+                    &html::PersonPage {
+                        page: page(name.to_owned(), "../"),
+                        person: p,
+                    },
+                )
+            }
+            ("groups", _) => {
+                let Some(g) = v.groups.get(name) else {
+                    return Ok(None);
+                };
+                if ext == "txt" {
+                    return Ok(Rendered::text(text::group(name, &g.packages)));
+                }
+                html(
+                    path,
+                    &html::GroupPage {
+                        page: page(format!("%{name}"), "../"),
+                        group: g,
+                    },
+                )
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A package's row, by name.
+    pub fn package(&self, name: &str) -> Option<&view::PackageRow> {
+        let i = self
+            .view
+            .packages
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()?;
+        Some(&self.view.packages[i])
+    }
+}

@@ -16,6 +16,7 @@ pub mod names;
 pub mod policy;
 pub mod record;
 pub mod render;
+pub mod serve;
 pub mod source;
 pub mod track;
 pub mod validate;

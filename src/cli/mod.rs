@@ -11,6 +11,7 @@ mod log;
 mod package;
 mod person;
 mod render;
+mod serve;
 mod take;
 mod track;
 mod track_list;
@@ -81,6 +82,8 @@ enum Command {
     Hook(hook::Args),
     /// Track bugs to fix in stable and oldstable point releases.
     Track(track::Args),
+    /// Serve the lists and pages of a branch over HTTP, following its tip.
+    Serve(serve::Args),
 }
 
 /// Where a command reads records: the working tree, or a revision.
@@ -176,6 +179,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Explain(a) => explain::run(a, out),
         Command::Hook(a) => hook::run(a, out),
         Command::Track(a) => track::run(cli, a, out),
+        Command::Serve(a) => serve::run(cli, a, out),
     }
 }
 

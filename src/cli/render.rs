@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::{Cli, EXIT_DATA, EXIT_OK};
 use crate::diag::{Format, write_report};
-use crate::render::{self, Input, RenderError, publish};
-use crate::source::{GitSource, Source, open_repo};
+use crate::render::{self, RenderError, publish};
+use crate::source::open_repo;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,22 +40,13 @@ pub fn render_rev(
             source,
         })?
         .id;
-    let source = Source::Git(Box::new(GitSource::at_rev(
-        repo.clone(),
-        &commit.to_string(),
-    )?));
-    let (db, report) = crate::validate::check(&source)?;
-    if report.has_errors() {
-        write_report(&report, Format::Short, false, &mut std::io::stderr())?;
-        eprintln!("the records at {rev} are not valid; nothing was published");
-        return Ok(EXIT_DATA);
-    }
-    let history = crate::history::read(&repo, commit, use_cache)?;
-    // Timelines cost a walk of the history: only when there is a track to show.
-    let timelines = if db.tracks.is_empty() {
-        Default::default()
-    } else {
-        crate::track::timeline::read(&local, commit)?
+    let snapshot = match render::snapshot::Snapshot::read(&repo, commit, use_cache)? {
+        Ok(s) => s,
+        Err(report) => {
+            write_report(&report, Format::Short, false, &mut std::io::stderr())?;
+            eprintln!("the records at {rev} are not valid; nothing was published");
+            return Ok(EXIT_DATA);
+        }
     };
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(0).with_style(
@@ -65,17 +56,10 @@ pub fn render_rev(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let id = commit.to_string();
-    let input = Input {
-        db: &db,
-        history: &history,
-        commit: &id,
-        timelines: &timelines,
-        process: &process_docs(&local, commit),
-    };
+    let site = snapshot.site();
     let label = commit.to_hex_with_len(12).to_string();
     let generation = publish::publish(out_dir, &label, |dir| {
-        render::render_into(dir, &input, &progress)
+        render::render_site(dir, &site, &progress)
     })
     .map_err(|e: RenderError| anyhow::Error::new(e))?;
     writeln!(
@@ -96,31 +80,4 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         !args.no_cache,
         out,
     )
-}
-
-/// `docs/process/*.md` of the commit, by file name.
-fn process_docs(repo: &gix::Repository, commit: gix::ObjectId) -> Vec<render::process::Doc> {
-    let Some(tree) = repo
-        .find_commit(commit)
-        .ok()
-        .and_then(|c| c.tree().ok())
-        .and_then(|t| t.lookup_entry_by_path("docs/process").ok().flatten())
-        .and_then(|e| e.object().ok())
-        .map(|o| o.into_tree())
-    else {
-        return Vec::new();
-    };
-    let mut docs: Vec<render::process::Doc> = tree
-        .iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.filename().to_string();
-            let stem = name.strip_suffix(".md")?.to_owned();
-            let blob = repo.find_blob(e.oid()).ok()?;
-            let markdown = String::from_utf8(blob.data.clone()).ok()?;
-            Some(render::process::Doc { stem, markdown })
-        })
-        .collect();
-    docs.sort_by(|a, b| a.stem.cmp(&b.stem));
-    docs
 }

@@ -6,6 +6,7 @@ pub mod process;
 pub mod publish;
 pub mod rss;
 pub mod site;
+pub mod snapshot;
 pub mod text;
 pub mod tracker;
 pub mod view;
@@ -51,13 +52,12 @@ pub struct Input<'a> {
     pub process: &'a [process::Doc],
 }
 
-/// Writes every path of the commit's site into `dir`, which must exist and be empty.
-pub fn render_into(
+/// Writes every path of `site` into `dir`, which must exist and be empty.
+pub fn render_site(
     dir: &Path,
-    input: &Input<'_>,
+    site: &site::Site,
     progress: &indicatif::ProgressBar,
 ) -> Result<(), RenderError> {
-    let site = site::Site::new(input);
     let paths = site.paths();
     progress.set_length(paths.len() as u64);
     let parents: std::collections::BTreeSet<&str> = paths

@@ -11,6 +11,7 @@ mod import_sync;
 mod mail;
 mod render;
 mod replay;
+mod serve;
 mod support;
 mod track;
 mod write;

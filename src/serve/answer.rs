@@ -1,0 +1,182 @@
+//! What the server answers, as a pure function of the site and the request: the paths of the
+//! rendered site, Mageia's URLs (`/<package>`, `maintdb.php?pkg=X&iurt`), empty bodies for
+//! unknown names on the seed's text URLs, `/healthz`, and conditional GET. No I/O here, so the
+//! whole of it can be tested (and fuzzed) without a socket.
+
+use crate::render::site::{Kind, Site};
+use crate::render::view::View;
+
+/// A request, as far as the answer depends on it.
+#[derive(Debug, Clone, Default)]
+pub struct Ask<'a> {
+    pub method: &'a str,
+    /// The raw path, percent-encoded as it came.
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Strong validator, from the commit and the path.
+    pub etag: Option<String>,
+    pub body: Vec<u8>,
+    /// How long a client may keep it, in seconds.
+    pub max_age: Option<u32>,
+}
+
+impl Answer {
+    fn plain(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            content_type: Kind::Text.content_type(),
+            etag: None,
+            body: body.as_bytes().to_vec(),
+            max_age: None,
+        }
+    }
+}
+
+/// How long the lists may be cached: consumers poll hourly, pushes should show within minutes.
+pub const MAX_AGE: u32 = 60;
+
+/// FNV-1a, for short ETags that change with the path.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The decoded path without its leading slash, or why it is refused.
+fn decode(raw: &str) -> Result<String, &'static str> {
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
+    let path = String::from_utf8(bytes).map_err(|_| "the path is not UTF-8")?;
+    if path.contains('\0') {
+        return Err("the path holds a NUL");
+    }
+    let path = path.strip_prefix('/').unwrap_or(&path).to_owned();
+    if path.split('/').any(|seg| seg == ".." || seg == ".") || path.contains("//") {
+        return Err("the path holds `.` or `..` segments");
+    }
+    Ok(path)
+}
+
+/// The value of `key` in a query string.
+fn query_value<'a>(query: &'a str, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == key).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy())
+    })
+}
+
+/// The answer to `ask` from `site`.
+pub fn answer(site: &Site, ask: &Ask) -> Answer {
+    if !matches!(ask.method, "GET" | "HEAD") {
+        return Answer::plain(405, "only GET and HEAD are served here\n");
+    }
+    let path = match decode(ask.path) {
+        Ok(p) => p,
+        Err(why) => return Answer::plain(400, &format!("{why}\n")),
+    };
+    let commit = site.commit();
+    if path == "healthz" {
+        let body = format!("{{\"commit\":\"{commit}\",\"status\":\"ok\"}}\n");
+        return Answer {
+            content_type: Kind::Json.content_type(),
+            ..Answer::plain(200, &body)
+        };
+    }
+    if path == "maintdb.php" {
+        // The PHP filter sites run for iurt: one line, empty when the package is unknown.
+        let pkg = ask
+            .query
+            .and_then(|q| query_value(q, "pkg"))
+            .unwrap_or_default();
+        let line = site
+            .package(&pkg)
+            .map(|r| View::first_login(r).to_owned())
+            .unwrap_or_default();
+        return Answer::plain(200, &format!("{line}\n"));
+    }
+    let file = if path.is_empty() {
+        "index.html".to_owned()
+    } else {
+        path.clone()
+    };
+    let found = match site.get(&file) {
+        Ok(f) => f,
+        Err(_) => return Answer::plain(500, "the page cannot be rendered\n"),
+    };
+    let (kind, body) = match found {
+        Some(r) => (r.kind, r.bytes),
+        None => {
+            // mgarepo and iurt ask `/<package>`: the login, `nobody`, or 404.
+            if !path.contains('/') {
+                return match site.package(&path) {
+                    Some(r) => Answer {
+                        max_age: Some(MAX_AGE),
+                        ..Answer::plain(200, &format!("{}\n", View::first_login(r)))
+                    },
+                    None => Answer::plain(404, "Package cannot be found in maintdb\n"),
+                };
+            }
+            // The seed's text URLs answer an unknown name with an empty body.
+            let empty_ok = ["packages/", "people/", "groups/"].iter().any(|d| {
+                path.strip_prefix(d)
+                    .is_some_and(|name| name.ends_with(".txt") && !name.contains('/'))
+            });
+            if empty_ok {
+                (Kind::Text, Vec::new())
+            } else {
+                return Answer::plain(404, "not found\n");
+            }
+        }
+    };
+    let etag = format!(
+        "\"{}-{:016x}\"",
+        &commit[..commit.len().min(12)],
+        fnv(&file)
+    );
+    let fresh = ask
+        .if_none_match
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    Answer {
+        status: if fresh { 304 } else { 200 },
+        content_type: kind.content_type(),
+        etag: Some(etag),
+        body: if fresh { Vec::new() } else { body },
+        max_age: Some(MAX_AGE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_escape_are_refused() {
+        for bad in [
+            "/../etc/passwd",
+            "/%2e%2e/x",
+            "/a/%2E%2E/b",
+            "/a%00b",
+            "/%ff",
+            "/a//b",
+            "/./x",
+        ] {
+            assert!(decode(bad).is_err(), "{bad}");
+        }
+        assert_eq!(decode("/packages/g%2B%2B.txt").unwrap(), "packages/g++.txt");
+        assert_eq!(decode("/").unwrap(), "");
+    }
+
+    #[test]
+    fn queries() {
+        assert_eq!(query_value("pkg=perl&iurt", "pkg").unwrap(), "perl");
+        assert_eq!(query_value("iurt&pkg=a%2Bb", "pkg").unwrap(), "a+b");
+        assert!(query_value("iurt", "pkg").is_none());
+    }
+}

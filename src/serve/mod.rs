@@ -1,0 +1,228 @@
+//! `maintdb serve`: the rendered site of a branch's tip over HTTP, answered from memory with
+//! the same code `render` writes files with. It follows the branch: when the tip moves (a
+//! push, a `git fetch` in a mirror), the new commit is read and swapped in whole, so a reader
+//! never sees half of one commit and half of another.
+
+pub mod answer;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use axum::body::{Body, HttpBody};
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+
+use crate::render::site::Site;
+use crate::render::snapshot::Snapshot;
+use crate::source::open_repo;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub repo: PathBuf,
+    pub branch: Option<String>,
+    /// How often the branch is looked at.
+    pub poll: Duration,
+}
+
+/// The commit being served.
+struct Current {
+    site: Site,
+    last_modified: String,
+}
+
+/// What every request reads: the current commit, swapped whole when the branch moves.
+pub struct Shared {
+    current: RwLock<Arc<Current>>,
+}
+
+/// Why serving could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error("the branch `{0}` does not exist; name one with --branch")]
+    NoBranch(String),
+    #[error(
+        "the records at {commit} are not valid ({errors} errors); run `maintdb check --rev {commit}`"
+    )]
+    Invalid { commit: String, errors: usize },
+    #[error("cannot listen")]
+    Listen(#[source] std::io::Error),
+}
+
+/// The branch's ref name: `--branch`, else the one HEAD points to, else `main`.
+fn branch_ref(repo: &gix::Repository, branch: Option<&str>) -> String {
+    match branch {
+        Some(b) if b.starts_with("refs/") => b.to_owned(),
+        Some(b) => format!("refs/heads/{b}"),
+        None => repo
+            .head_name()
+            .ok()
+            .flatten()
+            .map_or_else(|| "refs/heads/main".to_owned(), |n| n.as_bstr().to_string()),
+    }
+}
+
+fn tip(repo: &gix::ThreadSafeRepository, name: &str) -> Option<gix::ObjectId> {
+    let local = repo.to_thread_local();
+    let mut r = local.find_reference(name).ok()?;
+    r.peel_to_id().ok().map(|id| id.detach())
+}
+
+fn load(repo: &gix::ThreadSafeRepository, commit: gix::ObjectId) -> Result<Current, ServeError> {
+    let snapshot = match Snapshot::read(repo, commit, true)? {
+        Ok(s) => s,
+        Err(report) => {
+            return Err(ServeError::Invalid {
+                commit: commit.to_string(),
+                errors: report.errors(),
+            });
+        }
+    };
+    let when = UNIX_EPOCH + Duration::from_secs(snapshot.time.max(0) as u64);
+    Ok(Current {
+        site: snapshot.site(),
+        last_modified: httpdate::fmt_http_date(when),
+    })
+}
+
+fn respond(shared: &Shared, req: &Request<Body>) -> Response<Body> {
+    let current = Arc::clone(
+        &shared
+            .current
+            .read()
+            .expect("never poisoned: writers only swap"),
+    );
+    let headers = req.headers();
+    let ask = answer::Ask {
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: req.uri().query(),
+        if_none_match: headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let a = answer::answer(&current.site, &ask);
+    let mut out = Response::new(Body::from(a.body));
+    *out.status_mut() = StatusCode::from_u16(a.status).expect("the answers use known codes");
+    let h: &mut HeaderMap = out.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(a.content_type),
+    );
+    if let Some(etag) = a.etag {
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&current.last_modified) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+    }
+    if let Some(age) = a.max_age
+        && let Ok(v) = HeaderValue::from_str(&format!("public, max-age={age}"))
+    {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    out
+}
+
+/// Logs one line per request on stderr: method, path, status, bytes, microseconds.
+async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let bytes = res
+        .body()
+        .size_hint()
+        .exact()
+        .map_or_else(|| "-".to_owned(), |n| n.to_string());
+    eprintln!(
+        "{method} {path} {} {bytes} {}us",
+        res.status().as_u16(),
+        start.elapsed().as_micros()
+    );
+    res
+}
+
+/// Waits for SIGTERM or Ctrl-C.
+async fn shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+    eprintln!("shutting down: finishing the requests in flight");
+}
+
+/// Serves until SIGTERM; `listening` hears the bound address first.
+pub async fn run(
+    opts: Options,
+    listen: SocketAddr,
+    listening: impl FnOnce(SocketAddr, &str),
+) -> Result<(), ServeError> {
+    let repo = open_repo(&opts.repo)?;
+    let name = branch_ref(&repo.to_thread_local(), opts.branch.as_deref());
+    let first = tip(&repo, &name).ok_or_else(|| ServeError::NoBranch(name.clone()))?;
+    let r = repo.clone();
+    let current = tokio::task::spawn_blocking(move || load(&r, first))
+        .await
+        .expect("loading does not panic")?;
+    let shared = Arc::new(Shared {
+        current: RwLock::new(Arc::new(current)),
+    });
+    let follower = Arc::clone(&shared);
+    let (repo2, name2, poll) = (repo.clone(), name.clone(), opts.poll);
+    tokio::spawn(async move {
+        let mut served = first;
+        loop {
+            tokio::time::sleep(poll).await;
+            let (r, n) = (repo2.clone(), name2.clone());
+            let Ok(Some(now)) = tokio::task::spawn_blocking(move || tip(&r, &n)).await else {
+                continue;
+            };
+            if now == served {
+                continue;
+            }
+            let r = repo2.clone();
+            match tokio::task::spawn_blocking(move || load(&r, now)).await {
+                Ok(Ok(next)) => {
+                    *follower.current.write().expect("never poisoned") = Arc::new(next);
+                    eprintln!("serving {}", now.to_hex_with_len(12));
+                    served = now;
+                }
+                Ok(Err(e)) => {
+                    eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
+                    served = now;
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    let state = Arc::clone(&shared);
+    let app = axum::Router::new()
+        .fallback(move |req: Request<Body>| {
+            let state = Arc::clone(&state);
+            async move { respond(&state, &req) }
+        })
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn(log));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(ServeError::Listen)?;
+    let addr = listener.local_addr().map_err(ServeError::Listen)?;
+    listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(ServeError::Listen)
+}

@@ -65,10 +65,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommitError + '_ {
     }
 }
 
-/// A clone, positioned at its `HEAD`, ready to commit changes on top.
+/// A clone positioned at its `HEAD`, or a branch of any repository (a server's bare one),
+/// ready to commit changes on top.
 pub struct Writer {
     repo: gix::Repository,
-    workdir: PathBuf,
+    /// The working tree that follows each commit; none when writing a branch directly.
+    workdir: Option<PathBuf>,
+    /// The reference a commit moves: `HEAD` in a clone, else the branch.
+    reference: String,
     head: Option<gix::ObjectId>,
     base_tree: gix::ObjectId,
 }
@@ -76,13 +80,10 @@ pub struct Writer {
 impl Writer {
     /// Opens the clone at (or above) `dir`.
     pub fn open(dir: &Path) -> Result<Self, CommitError> {
-        let mut repo = gix::discover(dir).map_err(|source| CommitError::Open {
+        let repo = gix::discover(dir).map_err(|source| CommitError::Open {
             path: dir.to_owned(),
             source,
         })?;
-        // The gate looks records up by path, each lookup walking from the root: keep the
-        // inflated trees, so a change of thousands of files does not inflate them each time.
-        repo.object_cache_size_if_unset(8 * 1024 * 1024);
         let workdir = repo
             .workdir()
             .ok_or_else(|| CommitError::Bare {
@@ -90,6 +91,30 @@ impl Writer {
             })?
             .to_owned();
         let head = repo.head_id().ok().map(|id| id.detach());
+        Writer::at(repo, Some(workdir), "HEAD".to_owned(), head)
+    }
+
+    /// Writes `reference` (`refs/heads/main`) of `repo` directly, with no working tree: what
+    /// a server does for its admin API. The commit moves the reference only if it still
+    /// points where it pointed now.
+    pub fn at_branch(repo: gix::Repository, reference: &str) -> Result<Self, CommitError> {
+        let head = repo
+            .find_reference(reference)
+            .ok()
+            .and_then(|mut r| r.peel_to_id().ok())
+            .map(|id| id.detach());
+        Writer::at(repo, None, reference.to_owned(), head)
+    }
+
+    fn at(
+        mut repo: gix::Repository,
+        workdir: Option<PathBuf>,
+        reference: String,
+        head: Option<gix::ObjectId>,
+    ) -> Result<Self, CommitError> {
+        // The gate looks records up by path, each lookup walking from the root: keep the
+        // inflated trees, so a change of thousands of files does not inflate them each time.
+        repo.object_cache_size_if_unset(8 * 1024 * 1024);
         let base_tree = match head {
             Some(id) => repo
                 .find_commit(id)
@@ -101,6 +126,7 @@ impl Writer {
         Ok(Writer {
             repo,
             workdir,
+            reference,
             head,
             base_tree,
         })
@@ -124,8 +150,9 @@ impl Writer {
         self.base_tree
     }
 
-    pub fn workdir(&self) -> &Path {
-        &self.workdir
+    /// The working tree, when the writer has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.workdir.as_deref()
     }
 
     pub fn head(&self) -> Option<gix::ObjectId> {
@@ -166,7 +193,10 @@ impl Writer {
 
     /// Refuses to overwrite a path whose working copy differs from `HEAD`.
     fn ensure_clean(&self, path: &str) -> Result<(), CommitError> {
-        let full = self.workdir.join(path);
+        let Some(workdir) = &self.workdir else {
+            return Ok(());
+        };
+        let full = workdir.join(path);
         let on_disk = match fs::read(&full) {
             Ok(b) => Some(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -229,14 +259,20 @@ impl Writer {
         changes: &[Change],
     ) -> Result<gix::ObjectId, CommitError> {
         // Read and lock the index first: if that fails, nothing has moved yet.
-        let index = self.read_index()?;
-        let lock = gix::lock::File::acquire_to_update_resource(
-            index.path(),
-            gix::lock::acquire::Fail::Immediately,
-            None,
-            0,
-        )
-        .map_err(git("locking the index"))?;
+        let index = match self.workdir {
+            Some(_) => {
+                let index = self.read_index()?;
+                let lock = gix::lock::File::acquire_to_update_resource(
+                    index.path(),
+                    gix::lock::acquire::Fail::Immediately,
+                    None,
+                    0,
+                )
+                .map_err(git("locking the index"))?;
+                Some((index, lock))
+            }
+            None => None,
+        };
         let mut time_buf = gix::date::parse::TimeBuf::default();
         let committer = match self.repo.committer() {
             Some(Ok(c)) => c.to_owned().map_err(git("reading the committer"))?,
@@ -257,14 +293,16 @@ impl Writer {
             .commit_as(
                 committer.to_ref(&mut time_buf),
                 author_sig.to_ref(&mut time_buf2),
-                "HEAD",
+                self.reference.as_str(),
                 message,
                 tree,
                 self.head,
             )
             .map_err(git("committing"))?
             .detach();
-        self.update_worktree(changes, index, lock)?;
+        if let (Some((index, lock)), Some(workdir)) = (index, &self.workdir) {
+            self.update_worktree(workdir, changes, index, lock)?;
+        }
         Ok(id)
     }
 
@@ -283,6 +321,7 @@ impl Writer {
 
     fn update_worktree(
         &self,
+        workdir: &Path,
         changes: &[Change],
         mut index: gix::index::File,
         lock: gix::lock::File,
@@ -292,7 +331,7 @@ impl Writer {
         let sorted_len = index.entries().len();
         let mut pushed = false;
         for c in changes {
-            let full = self.workdir.join(&c.path);
+            let full = workdir.join(&c.path);
             match &c.content {
                 Some(bytes) => {
                     write_atomically(&full, bytes)?;

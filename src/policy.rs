@@ -35,6 +35,25 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, for telling a refusal of the policy from other problems.
+    pub const ALL: &'static [Rule] = &[
+        Rule::NoIdentity,
+        Rule::UnknownIdentity,
+        Rule::DeleteBranch,
+        Rule::NonFastForward,
+        Rule::BranchNotAllowed,
+        Rule::TagNotAdmin,
+        Rule::RefNotAllowed,
+        Rule::AuthorMismatch,
+        Rule::NewPackage,
+        Rule::BuildsystemExisting,
+        Rule::NotAMaintainer,
+        Rule::CannotSetOthers,
+        Rule::NotYourFile,
+        Rule::TrackerOnly,
+        Rule::AdminOnly,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::NoIdentity => "no-identity",

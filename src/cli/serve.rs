@@ -4,7 +4,9 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{Cli, EXIT_OK};
+use super::{Cli, EXIT_OK, EXIT_TOOL};
+use crate::serve::admin::Auth;
+use crate::serve::htpasswd::Htpasswd;
 use crate::serve::{self, Options};
 
 #[derive(clap::Args)]
@@ -18,13 +20,44 @@ pub struct Args {
     /// How often to look whether the branch moved, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     poll_ms: u64,
+    /// Users of the admin API: an htpasswd file (bcrypt, as `htpasswd -B` writes).
+    #[arg(long, value_name = "FILE")]
+    htpasswd: Option<std::path::PathBuf>,
+    /// Take the admin caller's identity from this header, set by a reverse proxy that
+    /// authenticated them (loopback only).
+    #[arg(long, value_name = "NAME", conflicts_with = "htpasswd")]
+    trust_user_header: Option<String>,
+    /// Serve the lists only; no admin API (for read replicas).
+    #[arg(long)]
+    read_only: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> {
+    let admin = match (&args.htpasswd, &args.trust_user_header) {
+        _ if args.read_only => None,
+        (Some(path), _) => {
+            let (users, warnings) = Htpasswd::read(path)?;
+            for w in warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
+            Some(Auth::Htpasswd(users))
+        }
+        (None, Some(name)) => {
+            if !args.listen.ip().is_loopback() {
+                eprintln!(
+                    "error: --trust-user-header needs a loopback --listen address: anyone who reaches the port could send the header"
+                );
+                return Ok(EXIT_TOOL);
+            }
+            Some(Auth::Header(name.clone()))
+        }
+        (None, None) => None,
+    };
     let opts = Options {
         repo: cli.location(None).dir,
         branch: args.branch.clone(),
         poll: Duration::from_millis(args.poll_ms),
+        admin,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

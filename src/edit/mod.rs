@@ -74,9 +74,18 @@ impl Session {
     pub fn open(dir: &Path, as_: Option<&str>) -> Result<Result<Session, Vec<Finding>>, EditError> {
         let writer = Writer::open(dir)?;
         let id = acting_identity(writer.repo(), as_).ok_or(EditError::NoIdentity)?;
+        Session::with_writer(writer, &id)
+    }
+
+    /// A session of `id` on `writer` (a clone, or a server's branch); a refusal when `id` is
+    /// neither a role nor a person.
+    pub fn with_writer(
+        writer: Writer,
+        id: &str,
+    ) -> Result<Result<Session, Vec<Finding>>, EditError> {
         let root = writer.head().map(|_| writer.base_tree());
         let base = Base::at(writer.repo(), root)?;
-        Ok(match base.actor(writer.repo(), &id) {
+        Ok(match base.actor(writer.repo(), id) {
             Ok(actor) => Ok(Session {
                 writer,
                 base,
@@ -144,7 +153,15 @@ pub fn run(
     as_: Option<&str>,
     op: impl FnOnce(&Session) -> Result<Plan, Vec<Finding>>,
 ) -> Result<Outcome, EditError> {
-    let session = match Session::open(dir, as_)? {
+    apply(Session::open(dir, as_)?, op)
+}
+
+/// Plans with `op` in an opened session (or its refusal), and applies the plan.
+pub fn apply(
+    session: Result<Session, Vec<Finding>>,
+    op: impl FnOnce(&Session) -> Result<Plan, Vec<Finding>>,
+) -> Result<Outcome, EditError> {
+    let session = match session {
         Ok(s) => s,
         Err(f) => return Ok(Outcome::Refused(f)),
     };

@@ -12,6 +12,7 @@ mod mail;
 mod render;
 mod replay;
 mod serve;
+mod serve_admin;
 mod support;
 mod track;
 mod write;

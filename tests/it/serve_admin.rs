@@ -1,0 +1,396 @@
+//! The admin API of `maintdb serve` over real HTTP: the build system's POSTs, the same rules as
+//! a push, every bad request refused with the repository unchanged, and 50 racing calls that
+//! all land.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use crate::support::{Server, git_ok, maintdb, run};
+
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Served {
+    fn start(repo: &Path, extra: &[&str]) -> Served {
+        let mut child = maintdb(repo)
+            .args(["serve", "--listen", "127.0.0.1:0", "--poll-ms", "50"])
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("serve says where it listens").unwrap();
+            if let Some(url) = line
+                .split(" on ")
+                .nth(1)
+                .filter(|u| u.starts_with("http://"))
+            {
+                break url.trim_end_matches('/').to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Served { child, base }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An htpasswd file: the build system, an admin and a plain person.
+fn htpasswd(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::new();
+    for (user, pass) in [
+        ("buildsystem", "bs-secret"),
+        ("alice", "alice-secret"),
+        ("carol", "carol-secret"),
+    ] {
+        let hash = bcrypt::hash(pass, 4).unwrap().replacen("$2b$", "$2y$", 1);
+        text.push_str(&format!("{user}:{hash}\n"));
+    }
+    let p = dir.join("htpasswd");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn post(
+    served: &Served,
+    op: &str,
+    user: Option<(&str, &str)>,
+    ctype: &str,
+    body: impl Into<reqwest::blocking::Body>,
+) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+    let mut req = reqwest::blocking::Client::new()
+        .post(format!("{}/admin/{op}", served.base))
+        .header("Content-Type", ctype)
+        .body(body);
+    if let Some((u, p)) = user {
+        req = req.basic_auth(u, Some(p));
+    }
+    let r = req.send().unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        headers,
+    )
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const BS: Option<(&str, &str)> = Some(("buildsystem", "bs-secret"));
+const ALICE: Option<(&str, &str)> = Some(("alice", "alice-secret"));
+const CAROL: Option<(&str, &str)> = Some(("carol", "carol-secret"));
+
+#[test]
+fn the_build_system_and_admins_change_records() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let (status, body, _) = post(
+        &served,
+        "setnewpackage",
+        BS,
+        FORM,
+        "package=newpkg&maintainer=carol",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changed"], true);
+    let commit = body["commit"].as_str().unwrap().to_owned();
+    assert_eq!(git_ok(&s.bare, &["rev-parse", "main"]).trim(), commit);
+    assert_eq!(
+        git_ok(
+            &s.bare,
+            &["show", "main:maintainers/packages/n/newpkg.toml"]
+        ),
+        "maintainers = [\"carol\"]\n"
+    );
+    let author = git_ok(&s.bare, &["log", "-1", "--format=%an <%ae>"]);
+    assert_eq!(author.trim(), "Build System <buildsystem@example.org>");
+    // Again: no change.
+    let (status, body, _) = post(
+        &served,
+        "setnewpackage",
+        BS,
+        FORM,
+        "package=newpkg&maintainer=bob",
+    );
+    assert_eq!(
+        (status, body["changed"].clone()),
+        (200, serde_json::json!(false))
+    );
+    // An admin sets and removes, in JSON.
+    let (status, body, _) = post(
+        &served,
+        "setpackage",
+        ALICE,
+        "application/json",
+        r#"{"package": "newpkg", "maintainer": ["bob", "%perl"]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        git_ok(
+            &s.bare,
+            &["show", "main:maintainers/packages/n/newpkg.toml"]
+        ),
+        "maintainers = [\"bob\", \"%perl\"]\n"
+    );
+    let (status, _, _) = post(
+        &served,
+        "setpackage",
+        ALICE,
+        FORM,
+        "package=newpkg&maintainer=nobody",
+    );
+    assert_eq!(status, 200);
+    let (status, _, _) = post(&served, "removepackage", ALICE, FORM, "package=newpkg");
+    assert_eq!(status, 200);
+    let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+    assert_eq!(code, 0, "{out}");
+    // The served lists follow.
+    let c = reqwest::blocking::Client::new();
+    let start = std::time::Instant::now();
+    loop {
+        let r = c.get(format!("{}/newpkg", served.base)).send().unwrap();
+        if r.status() == 404 {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 20, "the removal is served");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_bad_call_is_refused_and_nothing_changes() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let refs = s.refs();
+    let long = format!("package={}&maintainer=carol", "a".repeat(300));
+    let big = format!("package=x&maintainer={}", "a".repeat(70 * 1024));
+    let cases: Vec<(&str, Option<(&str, &str)>, &str, String, u16, &str)> = vec![
+        (
+            "setnewpackage",
+            Some(("buildsystem", "wrong")),
+            FORM,
+            "package=x".into(),
+            401,
+            "unauthorized",
+        ),
+        (
+            "setnewpackage",
+            Some(("mallory", "x")),
+            FORM,
+            "package=x".into(),
+            401,
+            "unauthorized",
+        ),
+        (
+            "setnewpackage",
+            None,
+            FORM,
+            "package=x".into(),
+            401,
+            "unauthorized",
+        ),
+        (
+            "setnewpackage",
+            CAROL,
+            FORM,
+            "package=x&maintainer=carol".into(),
+            403,
+            "new-package",
+        ),
+        (
+            "setpackage",
+            BS,
+            FORM,
+            "package=orphan&maintainer=carol".into(),
+            403,
+            "buildsystem-existing",
+        ),
+        (
+            "setnewpackage",
+            BS,
+            FORM,
+            "package=../etc/passwd&maintainer=carol".into(),
+            400,
+            "bad-package-name",
+        ),
+        (
+            "setnewpackage",
+            BS,
+            FORM,
+            "package=a+b&maintainer=carol".into(),
+            400,
+            "bad-package-name",
+        ),
+        (
+            "setnewpackage",
+            BS,
+            FORM,
+            "package=&maintainer=carol".into(),
+            400,
+            "bad-package-name",
+        ),
+        ("setnewpackage", BS, FORM, long, 400, "bad-package-name"),
+        (
+            "setnewpackage",
+            BS,
+            FORM,
+            "package=x&maintainer=ghost".into(),
+            400,
+            "unknown-maintainer",
+        ),
+        (
+            "setnewpackage",
+            BS,
+            "application/json",
+            "{\"package\": ".into(),
+            400,
+            "bad-request",
+        ),
+        (
+            "setnewpackage",
+            BS,
+            "text/plain",
+            "package=x".into(),
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "nosuchcall",
+            BS,
+            FORM,
+            "package=x".into(),
+            404,
+            "unknown-call",
+        ),
+    ];
+    for (op, user, ctype, body, status, code) in cases {
+        let (got, json, headers) = post(&served, op, user, ctype, body.clone());
+        assert_eq!(got, status, "{op} {body:.60}: {json}");
+        assert_eq!(json["error"]["code"], code, "{op} {body:.60}: {json}");
+        if status == 401 {
+            assert_eq!(headers["www-authenticate"], "Basic realm=\"maintdb\"");
+        }
+        assert_eq!(s.refs(), refs, "{op} {body:.60} changed the repository");
+    }
+    let (got, _, _) = post(&served, "setnewpackage", BS, FORM, big);
+    assert_eq!(got, 413, "a body over 64 KiB");
+    let r = reqwest::blocking::Client::new()
+        .get(format!("{}/admin/setnewpackage", served.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(s.refs(), refs);
+    let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+    assert_eq!(code, 0, "{out}");
+    // The server keeps serving.
+    let r = reqwest::blocking::Client::new()
+        .get(format!("{}/orphan", served.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.text().unwrap(), "nobody\n");
+}
+
+#[test]
+fn fifty_racing_calls_all_land() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let before: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap();
+    let base = served.base.clone();
+    let threads: Vec<_> = (0..50)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                reqwest::blocking::Client::new()
+                    .post(format!("{base}/admin/setnewpackage"))
+                    .basic_auth("buildsystem", Some("bs-secret"))
+                    .header("Content-Type", FORM)
+                    .body(format!("package=race{i}&maintainer=carol"))
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    let after: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(after, before + 50, "50 calls, 50 commits");
+    let files = git_ok(
+        &s.bare,
+        &["ls-tree", "--name-only", "main", "maintainers/packages/r/"],
+    );
+    assert_eq!(files.lines().count(), 50, "{files}");
+    let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn identity_from_a_proxy_header_and_read_only_replicas() {
+    let s = Server::new("hook");
+    let served = Served::start(&s.bare, &["--trust-user-header", "X-Remote-User"]);
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/admin/setnewpackage", served.base))
+        .header("X-Remote-User", "buildsystem")
+        .header("Content-Type", FORM)
+        .body("package=viaproxy&maintainer=carol")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, json, _) = post(&served, "setnewpackage", None, FORM, "package=noheader");
+    assert_eq!(
+        (status, json["error"]["code"].clone()),
+        (401, serde_json::json!("unauthorized"))
+    );
+    // Only on loopback: anyone reaching the port could send the header.
+    let (code, _, err) = run(maintdb(&s.bare).args([
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--trust-user-header",
+        "X-Remote-User",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--trust-user-header needs a loopback --listen address"),
+        "{err}"
+    );
+    drop(served);
+    let replica = Served::start(&s.bare, &["--read-only"]);
+    let refs = s.refs();
+    let (status, json, _) = post(
+        &replica,
+        "setnewpackage",
+        BS,
+        FORM,
+        "package=x&maintainer=carol",
+    );
+    assert_eq!(
+        (status, json["error"]["code"].clone()),
+        (403, serde_json::json!("read-only"))
+    );
+    assert_eq!(s.refs(), refs);
+}

@@ -86,9 +86,15 @@ fn post(
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
-const BS: Option<(&str, &str)> = Some(("buildsystem", "bs-secret"));
-const ALICE: Option<(&str, &str)> = Some(("alice", "alice-secret"));
-const CAROL: Option<(&str, &str)> = Some(("carol", "carol-secret"));
+
+/// Basic-auth credentials, or none.
+type User = Option<(&'static str, &'static str)>;
+
+/// A call that must be refused: operation, user, content type, body, status, error code.
+type Refused = (&'static str, User, &'static str, String, u16, &'static str);
+const BS: User = Some(("buildsystem", "bs-secret"));
+const ALICE: User = Some(("alice", "alice-secret"));
+const CAROL: User = Some(("carol", "carol-secret"));
 
 #[test]
 fn the_build_system_and_admins_change_records() {
@@ -178,7 +184,7 @@ fn every_bad_call_is_refused_and_nothing_changes() {
     let refs = s.refs();
     let long = format!("package={}&maintainer=carol", "a".repeat(300));
     let big = format!("package=x&maintainer={}", "a".repeat(70 * 1024));
-    let cases: Vec<(&str, Option<(&str, &str)>, &str, String, u16, &str)> = vec![
+    let cases: Vec<Refused> = vec![
         (
             "setnewpackage",
             Some(("buildsystem", "wrong")),

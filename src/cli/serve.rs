@@ -30,6 +30,12 @@ pub struct Args {
     /// Serve the lists only; no admin API (for read replicas).
     #[arg(long)]
     read_only: bool,
+    /// Close a connection whose request head has not arrived within this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    header_timeout: u64,
+    /// At most this many connections at once.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_connections: usize,
 }
 
 pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -58,6 +64,11 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
         branch: args.branch.clone(),
         poll: Duration::from_millis(args.poll_ms),
         admin,
+        limits: serve::Limits {
+            connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout),
+            ..serve::Limits::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -17,8 +17,13 @@ struct Served {
 
 impl Served {
     fn start(repo: &Path) -> Served {
+        Served::start_with(repo, &[])
+    }
+
+    fn start_with(repo: &Path, extra: &[&str]) -> Served {
         let mut child = maintdb(repo)
             .args(["serve", "--listen", "127.0.0.1:0", "--poll-ms", "50"])
+            .args(extra)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -271,4 +276,44 @@ fn it_follows_the_branch_and_stops_gracefully() {
     );
     let status = served.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn idle_connections_neither_block_nor_linger() {
+    use std::io::Read;
+    let repo = sample();
+    let mut served = Served::start_with(repo.path(), &["--header-timeout", "1"]);
+    let addr = served.base.trim_start_matches("http://").to_owned();
+    // A slowloris: a thousand connections that never send a request.
+    let idle: Vec<std::net::TcpStream> = (0..1000)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    let c = client();
+    let start = Instant::now();
+    assert_eq!(served.get(&c, "/perl").text().unwrap(), "ntyni\n");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "served beside them"
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    for mut s in idle.into_iter().step_by(50) {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 256];
+        // A read that times out means the server still holds the connection open.
+        let n = s
+            .read(&mut buf)
+            .expect("the server closed the idle connection");
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(
+            n == 0 || text.starts_with("HTTP/1.1 408"),
+            "closed after the header timeout: {text}"
+        );
+    }
+    assert_eq!(served.get(&c, "/perl").status(), 200);
+    let pid = served.child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(served.child.wait().unwrap().success());
 }

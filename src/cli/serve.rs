@@ -33,6 +33,9 @@ pub struct Args {
     /// Close a connection whose request head has not arrived within this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     header_timeout: u64,
+    /// Also publish every commit served here, atomically, as `render --out DIR` does.
+    #[arg(long, value_name = "DIR")]
+    publish: Option<std::path::PathBuf>,
     /// At most this many connections at once.
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_connections: usize,
@@ -64,6 +67,7 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
         branch: args.branch.clone(),
         poll: Duration::from_millis(args.poll_ms),
         admin,
+        publish: args.publish.clone(),
         limits: serve::Limits {
             connections: args.max_connections,
             header_timeout: Duration::from_secs(args.header_timeout),

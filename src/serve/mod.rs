@@ -29,6 +29,8 @@ pub struct Options {
     /// How admin calls authenticate; `None` turns the admin API off (`--read-only`).
     pub admin: Option<admin::Auth>,
     pub limits: Limits,
+    /// Also publish each served commit here, as `render --out` does.
+    pub publish: Option<PathBuf>,
 }
 
 /// The commit being served.
@@ -76,7 +78,11 @@ fn tip(repo: &gix::ThreadSafeRepository, name: &str) -> Option<gix::ObjectId> {
     r.peel_to_id().ok().map(|id| id.detach())
 }
 
-fn load(repo: &gix::ThreadSafeRepository, commit: gix::ObjectId) -> Result<Current, ServeError> {
+fn load(
+    repo: &gix::ThreadSafeRepository,
+    commit: gix::ObjectId,
+    publish: Option<&std::path::Path>,
+) -> Result<Current, ServeError> {
     let snapshot = match Snapshot::read(repo, commit, true)? {
         Ok(s) => s,
         Err(report) => {
@@ -87,8 +93,20 @@ fn load(repo: &gix::ThreadSafeRepository, commit: gix::ObjectId) -> Result<Curre
         }
     };
     let when = UNIX_EPOCH + Duration::from_secs(snapshot.time.max(0) as u64);
+    let site = snapshot.site();
+    if let Some(dir) = publish {
+        let label = commit.to_hex_with_len(12).to_string();
+        let hidden = indicatif::ProgressBar::hidden();
+        let published = crate::render::publish::publish(dir, &label, |d| {
+            crate::render::render_site(d, &site, &hidden)
+        });
+        if let Err(e) = published {
+            // Serving goes on; the published tree stays as it was.
+            eprintln!("error: cannot publish {label} at {}: {e}", dir.display());
+        }
+    }
     Ok(Current {
-        site: snapshot.site(),
+        site,
         last_modified: httpdate::fmt_http_date(when),
     })
 }
@@ -280,7 +298,8 @@ pub async fn run(
     let name = branch_ref(&repo.to_thread_local(), opts.branch.as_deref());
     let first = tip(&repo, &name).ok_or_else(|| ServeError::NoBranch(name.clone()))?;
     let r = repo.clone();
-    let current = tokio::task::spawn_blocking(move || load(&r, first))
+    let publish = opts.publish.clone();
+    let current = tokio::task::spawn_blocking(move || load(&r, first, publish.as_deref()))
         .await
         .expect("loading does not panic")?;
     let shared = Arc::new(Shared {
@@ -288,6 +307,7 @@ pub async fn run(
     });
     let follower = Arc::clone(&shared);
     let (repo2, name2, poll) = (repo.clone(), name.clone(), opts.poll);
+    let publish = opts.publish.clone();
     tokio::spawn(async move {
         let mut served = first;
         loop {
@@ -299,8 +319,8 @@ pub async fn run(
             if now == served {
                 continue;
             }
-            let r = repo2.clone();
-            match tokio::task::spawn_blocking(move || load(&r, now)).await {
+            let (r, p) = (repo2.clone(), publish.clone());
+            match tokio::task::spawn_blocking(move || load(&r, now, p.as_deref())).await {
                 Ok(Ok(next)) => {
                     *follower.current.write().expect("never poisoned") = Arc::new(next);
                     eprintln!("serving {}", now.to_hex_with_len(12));

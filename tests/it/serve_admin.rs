@@ -101,7 +101,16 @@ fn the_build_system_and_admins_change_records() {
     let s = Server::new("hook");
     let tmp = tempfile::tempdir().unwrap();
     let pw = htpasswd(tmp.path());
-    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let site = tmp.path().join("site");
+    let served = Served::start(
+        &s.bare,
+        &[
+            "--htpasswd",
+            pw.to_str().unwrap(),
+            "--publish",
+            site.to_str().unwrap(),
+        ],
+    );
     let (status, body, _) = post(
         &served,
         "setnewpackage",
@@ -162,7 +171,7 @@ fn the_build_system_and_admins_change_records() {
     assert_eq!(status, 200);
     let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
     assert_eq!(code, 0, "{out}");
-    // The served lists follow.
+    // The served lists follow, and so does the published tree.
     let c = reqwest::blocking::Client::new();
     let start = std::time::Instant::now();
     loop {
@@ -173,6 +182,17 @@ fn the_build_system_and_admins_change_records() {
         assert!(start.elapsed().as_secs() < 20, "the removal is served");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let tip = git_ok(&s.bare, &["rev-parse", "main"]);
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(site.join("packages.json")).is_ok_and(|j| j.contains(tip.trim()))
+    {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the last commit is published"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!site.join("packages/newpkg.txt").exists());
 }
 
 #[test]

@@ -29,6 +29,8 @@ pub struct PackagePage<'a> {
     pub row: &'a PackageRow,
     pub bug: Option<String>,
     pub tracks: Vec<&'a super::tracker::TrackView>,
+    /// `take` or `drop`, offered to a signed-in user by `serve` (never in rendered files).
+    pub action: Option<&'static str>,
 }
 
 #[derive(Template)]

@@ -321,20 +321,7 @@ impl Site {
                 if ext == "txt" {
                     return Ok(Rendered::text(format!("{}\n", text::package_line(row))));
                 }
-                let tracks = self
-                    .tracks_of
-                    .get(name)
-                    .map(|is| is.iter().map(|i| &self.tracks[*i]).collect())
-                    .unwrap_or_default();
-                html(
-                    path,
-                    &html::PackagePage {
-                        page: page(row.name.clone(), "../"),
-                        row,
-                        bug: v.bug_link(&row.name),
-                        tracks,
-                    },
-                )
+                self.package_page(row, None)
             }
             ("people", _) => {
                 let Some(p) = v.people.get(name) else {
@@ -368,6 +355,48 @@ impl Site {
             }
             _ => Ok(None),
         }
+    }
+
+    fn package_page(
+        &self,
+        row: &view::PackageRow,
+        action: Option<&'static str>,
+    ) -> Result<Option<Rendered>, RenderError> {
+        let tracks = self
+            .tracks_of
+            .get(&row.name)
+            .map(|is| is.iter().map(|i| &self.tracks[*i]).collect())
+            .unwrap_or_default();
+        html(
+            &row.name,
+            &html::PackagePage {
+                page: self.page(row.name.clone(), "../"),
+                row,
+                bug: self.view.bug_link(&row.name),
+                tracks,
+                action,
+            },
+        )
+    }
+
+    /// A package's page as `login` sees it: with a `take` button when nobody maintains it,
+    /// or a `drop` button when `login` does.
+    pub fn package_page_for(
+        &self,
+        name: &str,
+        login: &str,
+    ) -> Result<Option<Rendered>, RenderError> {
+        let Some(row) = self.package(name) else {
+            return Ok(None);
+        };
+        let action = if row.maintainers.is_empty() {
+            Some("take")
+        } else if row.maintainers.iter().any(|m| m == login) {
+            Some("drop")
+        } else {
+            None
+        };
+        self.package_page(row, action)
     }
 
     /// A package's row, by name.

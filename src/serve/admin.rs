@@ -185,8 +185,22 @@ fn lost_race(e: &EditError) -> bool {
     )
 }
 
-/// Runs one call as `id`; returns the reply and, for a commit, its id.
+/// Runs one call as `id`.
 pub fn apply(w: &Writing, id: &str, op: Op, call: &Call) -> Reply {
+    commit_as(w, id, |s| match op {
+        Op::SetNew => ops::new_package(s, &call.package, &call.maintainers),
+        Op::Set => ops::set_package(s, &call.package, &call.maintainers),
+        Op::Remove => ops::remove_package(s, &call.package),
+    })
+}
+
+/// Plans with `op` as `id` on the branch's tip, passes the gate, and commits; a lost race
+/// re-reads the branch and plans again.
+pub fn commit_as(
+    w: &Writing,
+    id: &str,
+    op: impl Fn(&Session) -> Result<crate::edit::Plan, Vec<Finding>>,
+) -> Reply {
     let _one = w.lock.lock().unwrap_or_else(|e| e.into_inner());
     for attempt in 0..ATTEMPTS {
         let outcome = gix::open(&w.repo)
@@ -200,11 +214,7 @@ pub fn apply(w: &Writing, id: &str, op: Op, call: &Call) -> Reply {
             .and_then(|writer| {
                 let tip = writer.head();
                 let session = Session::with_writer(writer, id)?;
-                let out = crate::edit::apply(session, |s| match op {
-                    Op::SetNew => ops::new_package(s, &call.package, &call.maintainers),
-                    Op::Set => ops::set_package(s, &call.package, &call.maintainers),
-                    Op::Remove => ops::remove_package(s, &call.package),
-                })?;
+                let out = crate::edit::apply(session, &op)?;
                 Ok((out, tip))
             });
         match outcome {

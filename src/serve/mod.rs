@@ -3,9 +3,13 @@
 //! push, a `git fetch` in a mirror), the new commit is read and swapped in whole, so a reader
 //! never sees half of one commit and half of another.
 
+mod accept;
 pub mod admin;
 pub mod answer;
 pub mod htpasswd;
+mod web;
+
+pub use accept::Limits;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,6 +46,25 @@ struct Current {
 /// What every request reads: the current commit, swapped whole when the branch moves.
 pub struct Shared {
     current: RwLock<Arc<Current>>,
+}
+
+impl Shared {
+    fn now(&self) -> Arc<Current> {
+        Arc::clone(
+            &self
+                .current
+                .read()
+                .expect("never poisoned: writers only swap"),
+        )
+    }
+
+    fn served(&self) -> gix::ObjectId {
+        gix::ObjectId::from_hex(self.now().site.commit().as_bytes()).expect("a commit id")
+    }
+
+    fn swap(&self, next: Current) {
+        *self.current.write().expect("never poisoned") = Arc::new(next);
+    }
 }
 
 /// Why serving could not start.
@@ -152,7 +175,7 @@ fn respond(shared: &Shared, req: &Request<Body>) -> Response<Body> {
 }
 
 /// The identity of an admin call, or the reply that refuses it.
-fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String, admin::Reply> {
+pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String, admin::Reply> {
     let unauthorized = || {
         admin::Reply::error(
             401,
@@ -237,6 +260,11 @@ async fn admin_call(
             }
         },
     };
+    json_reply(reply)
+}
+
+/// A JSON reply; a 401 asks for basic auth.
+pub(super) fn json_reply(reply: admin::Reply) -> Response<Body> {
     let mut res = Response::new(Body::from(reply.body.to_string() + "\n"));
     *res.status_mut() = StatusCode::from_u16(reply.status).expect("known codes");
     res.headers_mut().insert(
@@ -250,6 +278,40 @@ async fn admin_call(
         );
     }
     res
+}
+
+/// Keeps the served commit in step with the branch.
+struct Follow {
+    repo: gix::ThreadSafeRepository,
+    name: String,
+    publish: Option<PathBuf>,
+    shared: Arc<Shared>,
+    /// A tip that failed to load is not tried again until the branch moves on.
+    failed: std::sync::Mutex<Option<gix::ObjectId>>,
+}
+
+impl Follow {
+    /// Loads and serves the branch's tip, if it moved.
+    fn refresh(&self) {
+        let Some(now) = tip(&self.repo, &self.name) else {
+            return;
+        };
+        let served = self.shared.served();
+        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        if now == served || Some(now) == *failed {
+            return;
+        }
+        match load(&self.repo, now, self.publish.as_deref()) {
+            Ok(next) => {
+                self.shared.swap(next);
+                eprintln!("serving {}", now.to_hex_with_len(12));
+            }
+            Err(e) => {
+                eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
+                *failed = Some(now);
+            }
+        }
+    }
 }
 
 /// Logs one line per request on stderr: method, path, status, bytes, microseconds.
@@ -272,7 +334,7 @@ async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body>
 }
 
 /// Waits for SIGTERM or Ctrl-C.
-async fn shutdown() {
+pub(super) async fn shutdown() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {
@@ -305,33 +367,20 @@ pub async fn run(
     let shared = Arc::new(Shared {
         current: RwLock::new(Arc::new(current)),
     });
-    let follower = Arc::clone(&shared);
-    let (repo2, name2, poll) = (repo.clone(), name.clone(), opts.poll);
-    let publish = opts.publish.clone();
+    let follow = Arc::new(Follow {
+        repo: repo.clone(),
+        name: name.clone(),
+        publish: opts.publish.clone(),
+        shared: Arc::clone(&shared),
+        failed: std::sync::Mutex::new(None),
+    });
+    let follower = Arc::clone(&follow);
+    let poll = opts.poll;
     tokio::spawn(async move {
-        let mut served = first;
         loop {
             tokio::time::sleep(poll).await;
-            let (r, n) = (repo2.clone(), name2.clone());
-            let Ok(Some(now)) = tokio::task::spawn_blocking(move || tip(&r, &n)).await else {
-                continue;
-            };
-            if now == served {
-                continue;
-            }
-            let (r, p) = (repo2.clone(), publish.clone());
-            match tokio::task::spawn_blocking(move || load(&r, now, p.as_deref())).await {
-                Ok(Ok(next)) => {
-                    *follower.current.write().expect("never poisoned") = Arc::new(next);
-                    eprintln!("serving {}", now.to_hex_with_len(12));
-                    served = now;
-                }
-                Ok(Err(e)) => {
-                    eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
-                    served = now;
-                }
-                Err(_) => {}
-            }
+            let f = Arc::clone(&follower);
+            let _ = tokio::task::spawn_blocking(move || f.refresh()).await;
         }
     });
     let writing = Arc::new(admin::Writing {
@@ -341,7 +390,62 @@ pub async fn run(
     });
     let auth = Arc::new(opts.admin.clone());
     let state = Arc::clone(&shared);
+    let (web_writing, web_auth, web_follow) =
+        (Arc::clone(&writing), Arc::clone(&auth), Arc::clone(&follow));
+    let login_auth = Arc::clone(&auth);
+    let page_auth = Arc::clone(&auth);
+    let sessions = Arc::new(web::Sessions::default());
+    let (web_sessions, login_sessions, page_sessions) = (
+        Arc::clone(&sessions),
+        Arc::clone(&sessions),
+        Arc::clone(&sessions),
+    );
     let app = axum::Router::new()
+        .route(
+            "/web/{verb}",
+            axum::routing::post(
+                move |axum::extract::Path(verb): axum::extract::Path<String>,
+                      headers: HeaderMap,
+                      body: axum::body::Bytes| {
+                    let (writing, auth, follow) = (
+                        Arc::clone(&web_writing),
+                        Arc::clone(&web_auth),
+                        Arc::clone(&web_follow),
+                    );
+                    let sessions = Arc::clone(&web_sessions);
+                    async move {
+                        if verb != "take" && verb != "drop" {
+                            return web::not_found();
+                        }
+                        tokio::task::spawn_blocking(move || {
+                            let (res, changed) = web::act(
+                                &verb,
+                                auth.as_ref().as_ref(),
+                                &sessions,
+                                &writing,
+                                &headers,
+                                &body,
+                            );
+                            if changed {
+                                // Show the change at once on the page the user returns to.
+                                follow.refresh();
+                            }
+                            res
+                        })
+                        .await
+                        .unwrap_or_else(|_| web::not_found())
+                    }
+                },
+            )
+            .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_BODY)),
+        )
+        .route(
+            "/login",
+            axum::routing::get(move |headers: HeaderMap| {
+                let (auth, sessions) = (Arc::clone(&login_auth), Arc::clone(&login_sessions));
+                async move { web::login(auth.as_ref().as_ref(), &sessions, &headers) }
+            }),
+        )
         .route(
             "/admin/{op}",
             axum::routing::post(
@@ -355,8 +459,28 @@ pub async fn run(
             .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_BODY)),
         )
         .fallback(move |req: Request<Body>| {
-            let state = Arc::clone(&state);
-            async move { respond(&state, &req) }
+            let (state, auth) = (Arc::clone(&state), Arc::clone(&page_auth));
+            let sessions = Arc::clone(&page_sessions);
+            async move {
+                // A signed-in user's package page offers take or drop; everyone else gets
+                // the page as rendered.
+                if let Some(page) =
+                    web::page_for_user(&state.now().site, auth.as_ref().as_ref(), &sessions, &req)
+                {
+                    return page;
+                }
+                let mut res = respond(&state, &req);
+                if auth.is_some() && web::is_package_page(req.uri().path()) {
+                    // The page differs for a signed-in user: caches must ask each time.
+                    let h = res.headers_mut();
+                    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    h.insert(
+                        header::VARY,
+                        HeaderValue::from_static("Cookie, Authorization"),
+                    );
+                }
+                res
+            }
         })
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(log));
@@ -365,75 +489,6 @@ pub async fn run(
         .map_err(ServeError::Listen)?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
-    accept_loop(listener, app, opts.limits).await;
+    accept::accept_loop(listener, app, opts.limits).await;
     Ok(())
-}
-
-/// Limits that keep idle or slow clients from holding the server.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Connections served at once; more are closed at once.
-    pub connections: usize,
-    /// A request's head must arrive within this long (slowloris).
-    pub header_timeout: Duration,
-    /// A request's body must arrive within this long.
-    pub body_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            connections: 4096,
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Accepts connections up to the limit, each with hyper's header read timeout, until SIGTERM;
-/// then lets the requests in flight finish.
-async fn accept_loop(listener: tokio::net::TcpListener, app: axum::Router, limits: Limits) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_timeout,
-    ));
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stop = shutdown();
-    tokio::pin!(stop);
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(_) => continue,
-            },
-            () = &mut stop => break,
-        };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let mut stop_rx = stop_rx.clone();
-        tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop_rx.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-            drop(slot);
-        });
-    }
-    let _ = stop_tx.send(true);
-    // Wait for the requests in flight, for a while.
-    let all = u32::try_from(limits.connections).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(Duration::from_secs(30), slots.acquire_many(all)).await;
 }

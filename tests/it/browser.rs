@@ -205,3 +205,131 @@ fn search_box_filters_rows_in_chromium() {
     assert!(bytes.starts_with(b"\x89PNG"));
     d.call(reqwest::Method::DELETE, &s(""), None);
 }
+
+/// The element id of the first match of a CSS selector, if any.
+fn find(d: &Driver, sid: &str, css: &str) -> Option<String> {
+    let v: Value = d
+        .http
+        .post(format!("{}/session/{sid}/element", d.base))
+        .json(&json!({"using": "css selector", "value": css}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    v["value"]
+        .as_object()
+        .filter(|o| !o.contains_key("error"))
+        .and_then(|o| o.values().next())
+        .and_then(|e| e.as_str())
+        .map(ToOwned::to_owned)
+}
+
+#[test]
+fn take_and_drop_on_the_web_in_chromium() {
+    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and chromedriver"
+        );
+        eprintln!("skipping the browser test: chromium or chromedriver is not installed");
+        return;
+    };
+    let server = support::Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = crate::serve_admin::htpasswd(tmp.path());
+    let served =
+        crate::serve_admin::Served::start(&server.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let d = Driver::start(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let session = d.call(
+        reqwest::Method::POST,
+        "/session",
+        Some(json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1000,800",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}})),
+    );
+    let sid = session["sessionId"].as_str().unwrap().to_owned();
+    let s = |p: &str| format!("/session/{sid}{p}");
+    let host = served.base.trim_start_matches("http://").to_owned();
+    let go = |url: String| {
+        d.call(
+            reqwest::Method::POST,
+            &s("/url"),
+            Some(json!({ "url": url })),
+        );
+    };
+    // Anonymous: the page as rendered, no button.
+    go(format!("http://{host}/packages/orphan.html"));
+    assert!(find(&d, &sid, "#take").is_none());
+    // Signed in as carol: a take button on an unmaintained package.
+    go(format!("http://carol:carol-secret@{host}/login"));
+    go(format!("http://{host}/packages/orphan.html"));
+    let button = find(&d, &sid, "#take").expect("a take button for carol");
+    d.call(
+        reqwest::Method::POST,
+        &s(&format!("/element/{button}/click")),
+        Some(json!({})),
+    );
+    let start = Instant::now();
+    while find(&d, &sid, "#drop").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the page shows carol's drop button"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let txt = reqwest::blocking::get(format!("{}/packages/orphan.txt", served.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(txt, "orphan:carol\n");
+    let author = git_ok(&server.bare, &["log", "-1", "--format=%an <%ae>|%s"]);
+    assert_eq!(
+        author.trim(),
+        "Carol <carol@example.org>|carol takes orphan"
+    );
+    use base64::Engine;
+    let png = d.call(reqwest::Method::GET, &s("/screenshot"), None);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("package-taken.png"), &bytes).unwrap();
+    // And drop it again.
+    let button = find(&d, &sid, "#drop").unwrap();
+    d.call(
+        reqwest::Method::POST,
+        &s(&format!("/element/{button}/click")),
+        Some(json!({})),
+    );
+    let start = Instant::now();
+    while find(&d, &sid, "#take").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the page offers take again"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    d.call(reqwest::Method::DELETE, &s(""), None);
+
+    // A post from another site is refused, even with carol's credentials.
+    let refs = server.refs();
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/web/take", served.base))
+        .basic_auth("carol", Some("carol-secret"))
+        .header("Origin", "http://evil.example")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("package=orphan2")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(server.refs(), refs);
+}

@@ -8,13 +8,13 @@ use std::process::{Child, Stdio};
 
 use crate::support::{Server, git_ok, maintdb, run};
 
-struct Served {
+pub struct Served {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Served {
-    fn start(repo: &Path, extra: &[&str]) -> Served {
+    pub fn start(repo: &Path, extra: &[&str]) -> Served {
         let mut child = maintdb(repo)
             .args(["serve", "--listen", "127.0.0.1:0", "--poll-ms", "50"])
             .args(extra)
@@ -45,7 +45,7 @@ impl Drop for Served {
 }
 
 /// An htpasswd file: the build system, an admin and a plain person.
-fn htpasswd(dir: &Path) -> std::path::PathBuf {
+pub fn htpasswd(dir: &Path) -> std::path::PathBuf {
     let mut text = String::new();
     for (user, pass) in [
         ("buildsystem", "bs-secret"),

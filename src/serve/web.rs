@@ -1,0 +1,206 @@
+//! Take and drop on the web: a user signs in once at `/login` (HTTP basic auth, or the proxy's
+//! header), gets a session cookie (`HttpOnly`, `SameSite=Strict`), and then sees a `take`
+//! button on an unmaintained package's page and a `drop` button on their own. The POST goes
+//! through the same operations and gate as `maintdb take` and `maintdb drop`; a post from
+//! another site is refused by its `Origin`. Anonymous visitors get the rendered pages,
+//! unchanged.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+
+use super::admin::{self, Auth, Reply};
+use crate::edit::ops::{self, Targets};
+
+const COOKIE: &str = "maintdb_session";
+
+/// How long a session lasts.
+const SESSION: Duration = Duration::from_secs(12 * 3600);
+
+/// The signed-in sessions, by random token; they live in memory (a restart signs everyone out).
+#[derive(Default)]
+pub(super) struct Sessions {
+    by_token: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl Sessions {
+    fn open(&self, user: &str) -> std::io::Result<String> {
+        use std::io::Read;
+        let mut raw = [0u8; 32];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut raw)?;
+        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let mut all = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|_, (_, since)| since.elapsed() < SESSION);
+        all.insert(token.clone(), (user.to_owned(), Instant::now()));
+        Ok(token)
+    }
+
+    fn user(&self, token: &str) -> Option<String> {
+        let all = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+        all.get(token)
+            .filter(|(_, since)| since.elapsed() < SESSION)
+            .map(|(u, _)| u.clone())
+    }
+}
+
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// The user a request is signed in as: by its session cookie, or by credentials it carries.
+pub(super) fn signed_in(
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+) -> Option<String> {
+    let auth = auth?;
+    if let Some(user) = cookie(headers).and_then(|t| sessions.user(t)) {
+        return Some(user);
+    }
+    let has = match auth {
+        Auth::Header(name) => headers.contains_key(name.as_str()),
+        Auth::Htpasswd(_) => headers.contains_key(header::AUTHORIZATION),
+    };
+    has.then(|| super::identify(auth, headers).ok()).flatten()
+}
+
+fn redirect(to: &str) -> Response<Body> {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+fn text(status: u16, body: String) -> Response<Body> {
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = StatusCode::from_u16(status).expect("known codes");
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+/// `GET /login`: asks the browser for credentials, opens a session, and goes to the index.
+pub(super) fn login(
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+) -> Response<Body> {
+    let Some(a) = auth else {
+        return text(404, "this server takes no changes\n".into());
+    };
+    let user = match super::identify(a, headers) {
+        Ok(u) => u,
+        Err(r) => return super::json_reply(r),
+    };
+    let Ok(token) = sessions.open(&user) else {
+        return text(500, "cannot open a session\n".into());
+    };
+    let mut res = redirect("/");
+    let value = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        SESSION.as_secs()
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Whether the request comes from a page of this server: its `Origin` names the `Host`.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    match (host, origin) {
+        (Some(h), Some(o)) => o == format!("http://{h}") || o == format!("https://{h}"),
+        _ => false,
+    }
+}
+
+/// `POST /web/take` or `/web/drop` with a `package` form field: the answer, and whether a
+/// commit was made.
+pub(super) fn act(
+    verb: &str,
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    writing: &admin::Writing,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Response<Body>, bool) {
+    if auth.is_none() {
+        return (text(403, "this server takes no changes\n".into()), false);
+    }
+    let Some(user) = signed_in(auth, sessions, headers) else {
+        return (text(401, "sign in at /login first\n".into()), false);
+    };
+    if !same_origin(headers) {
+        let why = "refused: the form was not posted from this site's pages\n";
+        return (text(403, why.into()), false);
+    }
+    let package = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "package")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let targets = Targets::Names(vec![package.clone()]);
+    let reply: Reply = admin::commit_as(writing, &user, |s| match verb {
+        "take" => ops::take(s, &targets),
+        _ => ops::drop(s, &targets),
+    });
+    if reply.status != 200 {
+        let message = reply.body["error"]["message"].as_str().unwrap_or("refused");
+        return (text(reply.status, format!("refused: {message}\n")), false);
+    }
+    let changed = reply.body["changed"] == true;
+    (redirect(&format!("/packages/{package}.html")), changed)
+}
+
+pub(super) fn not_found() -> Response<Body> {
+    text(404, "not found\n".into())
+}
+
+/// Whether `path` is a package's page, which a signed-in user sees with a button.
+pub(super) fn is_package_page(path: &str) -> bool {
+    path.strip_prefix("/packages/")
+        .is_some_and(|p| p.ends_with(".html") && !p.contains('/'))
+}
+
+/// A package page for a signed-in user, with its button; `None` for anything else.
+pub(super) fn page_for_user(
+    site: &crate::render::site::Site,
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    req: &axum::http::Request<Body>,
+) -> Option<Response<Body>> {
+    if req.method() != axum::http::Method::GET {
+        return None;
+    }
+    let path = req.uri().path();
+    if !is_package_page(path) {
+        return None;
+    }
+    let name = path.strip_prefix("/packages/")?.strip_suffix(".html")?;
+    let user = signed_in(auth, sessions, req.headers())?;
+    let page = site.package_page_for(name, &user).ok()??;
+    let mut res = Response::new(Body::from(page.bytes));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(page.kind.content_type()),
+    );
+    // Personal: never cached by a proxy.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Some(res)
+}

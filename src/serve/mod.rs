@@ -6,21 +6,23 @@
 mod accept;
 pub mod admin;
 pub mod answer;
+mod calls;
+mod follow;
 pub mod htpasswd;
 mod web;
 
 pub use accept::Limits;
+use calls::admin_call;
+use follow::{Follow, Shared, branch_ref, load, tip};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, HttpBody};
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 
-use crate::render::site::Site;
-use crate::render::snapshot::Snapshot;
 use crate::source::open_repo;
 
 /// How the server runs.
@@ -37,36 +39,6 @@ pub struct Options {
     pub publish: Option<PathBuf>,
 }
 
-/// The commit being served.
-struct Current {
-    site: Site,
-    last_modified: String,
-}
-
-/// What every request reads: the current commit, swapped whole when the branch moves.
-pub struct Shared {
-    current: RwLock<Arc<Current>>,
-}
-
-impl Shared {
-    fn now(&self) -> Arc<Current> {
-        Arc::clone(
-            &self
-                .current
-                .read()
-                .expect("never poisoned: writers only swap"),
-        )
-    }
-
-    fn served(&self) -> gix::ObjectId {
-        gix::ObjectId::from_hex(self.now().site.commit().as_bytes()).expect("a commit id")
-    }
-
-    fn swap(&self, next: Current) {
-        *self.current.write().expect("never poisoned") = Arc::new(next);
-    }
-}
-
 /// Why serving could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -80,58 +52,6 @@ pub enum ServeError {
     Invalid { commit: String, errors: usize },
     #[error("cannot listen")]
     Listen(#[source] std::io::Error),
-}
-
-/// The branch's ref name: `--branch`, else the one HEAD points to, else `main`.
-fn branch_ref(repo: &gix::Repository, branch: Option<&str>) -> String {
-    match branch {
-        Some(b) if b.starts_with("refs/") => b.to_owned(),
-        Some(b) => format!("refs/heads/{b}"),
-        None => repo
-            .head_name()
-            .ok()
-            .flatten()
-            .map_or_else(|| "refs/heads/main".to_owned(), |n| n.as_bstr().to_string()),
-    }
-}
-
-fn tip(repo: &gix::ThreadSafeRepository, name: &str) -> Option<gix::ObjectId> {
-    let local = repo.to_thread_local();
-    let mut r = local.find_reference(name).ok()?;
-    r.peel_to_id().ok().map(|id| id.detach())
-}
-
-fn load(
-    repo: &gix::ThreadSafeRepository,
-    commit: gix::ObjectId,
-    publish: Option<&std::path::Path>,
-) -> Result<Current, ServeError> {
-    let snapshot = match Snapshot::read(repo, commit, true)? {
-        Ok(s) => s,
-        Err(report) => {
-            return Err(ServeError::Invalid {
-                commit: commit.to_string(),
-                errors: report.errors(),
-            });
-        }
-    };
-    let when = UNIX_EPOCH + Duration::from_secs(snapshot.time.max(0) as u64);
-    let site = snapshot.site();
-    if let Some(dir) = publish {
-        let label = commit.to_hex_with_len(12).to_string();
-        let hidden = indicatif::ProgressBar::hidden();
-        let published = crate::render::publish::publish(dir, &label, |d| {
-            crate::render::render_site(d, &site, &hidden)
-        });
-        if let Err(e) = published {
-            // Serving goes on; the published tree stays as it was.
-            eprintln!("error: cannot publish {label} at {}: {e}", dir.display());
-        }
-    }
-    Ok(Current {
-        site,
-        last_modified: httpdate::fmt_http_date(when),
-    })
 }
 
 fn respond(shared: &Shared, req: &Request<Body>) -> Response<Body> {
@@ -172,146 +92,6 @@ fn respond(shared: &Shared, req: &Request<Body>) -> Response<Body> {
         h.insert(header::CACHE_CONTROL, v);
     }
     out
-}
-
-/// The identity of an admin call, or the reply that refuses it.
-pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String, admin::Reply> {
-    let unauthorized = || {
-        admin::Reply::error(
-            401,
-            "unauthorized",
-            "no valid credentials",
-            "authenticate with HTTP basic auth as a user of the server's htpasswd file",
-        )
-    };
-    match auth {
-        admin::Auth::Header(name) => headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(ToOwned::to_owned)
-            .ok_or_else(unauthorized),
-        admin::Auth::Htpasswd(users) => {
-            use base64::Engine as _;
-            let (user, password) = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Basic "))
-                .and_then(|b| {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b.trim())
-                        .ok()
-                })
-                .and_then(|raw| String::from_utf8(raw).ok())
-                .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
-                .ok_or_else(unauthorized)?;
-            if users.check(&user, &password) {
-                Ok(user)
-            } else {
-                Err(unauthorized())
-            }
-        }
-    }
-}
-
-async fn admin_call(
-    auth: &Option<admin::Auth>,
-    writing: Arc<admin::Writing>,
-    op: &str,
-    headers: &HeaderMap,
-    body: axum::body::Bytes,
-) -> Response<Body> {
-    let reply = match (auth, admin::Op::from_path(op)) {
-        (None, _) => admin::Reply::error(
-            403,
-            "read-only",
-            "this server does not take changes",
-            "push to the repository, or ask for a server with --htpasswd",
-        ),
-        (_, None) => admin::Reply::error(
-            404,
-            "unknown-call",
-            format!("no admin call `{op}`"),
-            "use setnewpackage, setpackage or removepackage",
-        ),
-        (Some(auth), Some(op)) => match identify(auth, headers) {
-            Err(r) => r,
-            Ok(id) => {
-                let ctype = headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned();
-                match admin::parse_call(&ctype, &body) {
-                    Err(r) => r,
-                    Ok(call) => {
-                        tokio::task::spawn_blocking(move || admin::apply(&writing, &id, op, &call))
-                            .await
-                            .unwrap_or_else(|_| {
-                                admin::Reply::error(
-                                    500,
-                                    "internal",
-                                    "the call failed",
-                                    "see the server's log",
-                                )
-                            })
-                    }
-                }
-            }
-        },
-    };
-    json_reply(reply)
-}
-
-/// A JSON reply; a 401 asks for basic auth.
-pub(super) fn json_reply(reply: admin::Reply) -> Response<Body> {
-    let mut res = Response::new(Body::from(reply.body.to_string() + "\n"));
-    *res.status_mut() = StatusCode::from_u16(reply.status).expect("known codes");
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if reply.status == 401 {
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"maintdb\""),
-        );
-    }
-    res
-}
-
-/// Keeps the served commit in step with the branch.
-struct Follow {
-    repo: gix::ThreadSafeRepository,
-    name: String,
-    publish: Option<PathBuf>,
-    shared: Arc<Shared>,
-    /// A tip that failed to load is not tried again until the branch moves on.
-    failed: std::sync::Mutex<Option<gix::ObjectId>>,
-}
-
-impl Follow {
-    /// Loads and serves the branch's tip, if it moved.
-    fn refresh(&self) {
-        let Some(now) = tip(&self.repo, &self.name) else {
-            return;
-        };
-        let served = self.shared.served();
-        let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
-        if now == served || Some(now) == *failed {
-            return;
-        }
-        match load(&self.repo, now, self.publish.as_deref()) {
-            Ok(next) => {
-                self.shared.swap(next);
-                eprintln!("serving {}", now.to_hex_with_len(12));
-            }
-            Err(e) => {
-                eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
-                *failed = Some(now);
-            }
-        }
-    }
 }
 
 /// Logs one line per request on stderr: method, path, status, bytes, microseconds.

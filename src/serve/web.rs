@@ -69,7 +69,8 @@ pub(super) fn signed_in(
         Auth::Header(name) => headers.contains_key(name.as_str()),
         Auth::Htpasswd(_) => headers.contains_key(header::AUTHORIZATION),
     };
-    has.then(|| super::identify(auth, headers).ok()).flatten()
+    has.then(|| super::calls::identify(auth, headers).ok())
+        .flatten()
 }
 
 fn redirect(to: &str) -> Response<Body> {
@@ -100,9 +101,9 @@ pub(super) fn login(
     let Some(a) = auth else {
         return text(404, "this server takes no changes\n".into());
     };
-    let user = match super::identify(a, headers) {
+    let user = match super::calls::identify(a, headers) {
         Ok(u) => u,
-        Err(r) => return super::json_reply(r),
+        Err(r) => return super::calls::json_reply(r),
     };
     let Ok(token) = sessions.open(&user) else {
         return text(500, "cannot open a session\n".into());

@@ -1,0 +1,115 @@
+//! The HTTP side of admin calls: who is calling (basic auth against the htpasswd file, or the
+//! header a trusted proxy sets), and the JSON replies.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+
+use super::admin;
+
+/// The identity of an admin call, or the reply that refuses it.
+pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String, admin::Reply> {
+    let unauthorized = || {
+        admin::Reply::error(
+            401,
+            "unauthorized",
+            "no valid credentials",
+            "authenticate with HTTP basic auth as a user of the server's htpasswd file",
+        )
+    };
+    match auth {
+        admin::Auth::Header(name) => headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(ToOwned::to_owned)
+            .ok_or_else(unauthorized),
+        admin::Auth::Htpasswd(users) => {
+            use base64::Engine as _;
+            let (user, password) = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Basic "))
+                .and_then(|b| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b.trim())
+                        .ok()
+                })
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
+                .ok_or_else(unauthorized)?;
+            if users.check(&user, &password) {
+                Ok(user)
+            } else {
+                Err(unauthorized())
+            }
+        }
+    }
+}
+
+pub(super) async fn admin_call(
+    auth: &Option<admin::Auth>,
+    writing: Arc<admin::Writing>,
+    op: &str,
+    headers: &HeaderMap,
+    body: axum::body::Bytes,
+) -> Response<Body> {
+    let reply = match (auth, admin::Op::from_path(op)) {
+        (None, _) => admin::Reply::error(
+            403,
+            "read-only",
+            "this server does not take changes",
+            "push to the repository, or ask for a server with --htpasswd",
+        ),
+        (_, None) => admin::Reply::error(
+            404,
+            "unknown-call",
+            format!("no admin call `{op}`"),
+            "use setnewpackage, setpackage or removepackage",
+        ),
+        (Some(auth), Some(op)) => match identify(auth, headers) {
+            Err(r) => r,
+            Ok(id) => {
+                let ctype = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                match admin::parse_call(&ctype, &body) {
+                    Err(r) => r,
+                    Ok(call) => {
+                        tokio::task::spawn_blocking(move || admin::apply(&writing, &id, op, &call))
+                            .await
+                            .unwrap_or_else(|_| {
+                                admin::Reply::error(
+                                    500,
+                                    "internal",
+                                    "the call failed",
+                                    "see the server's log",
+                                )
+                            })
+                    }
+                }
+            }
+        },
+    };
+    json_reply(reply)
+}
+
+/// A JSON reply; a 401 asks for basic auth.
+pub(super) fn json_reply(reply: admin::Reply) -> Response<Body> {
+    let mut res = Response::new(Body::from(reply.body.to_string() + "\n"));
+    *res.status_mut() = StatusCode::from_u16(reply.status).expect("known codes");
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if reply.status == 401 {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"maintdb\""),
+        );
+    }
+    res
+}

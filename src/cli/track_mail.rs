@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::write::{Opts, settle, tell};
-use super::{EXIT_DATA, EXIT_OK, EXIT_TOOL};
+use super::{EXIT_DATA, EXIT_OK};
 use crate::edit::Outcome;
 use crate::edit::push::Pushed;
 use crate::track::mail::clock::{self, seconds};
@@ -199,13 +199,8 @@ fn summary(
 }
 
 pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let set = match settings(dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return Ok(EXIT_TOOL);
-        }
-    };
+    // A missing [mail] is a usage error: exit 2 with the message, as every tool failure.
+    let set = settings(dir)?;
     let via = transport(&a.via, &set);
     if let Some(bug) = a.resend.or(a.mark_sent) {
         let resend = a.resend.is_some();
@@ -269,13 +264,8 @@ pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result
 }
 
 pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let set = match settings(dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return Ok(EXIT_TOOL);
-        }
-    };
+    // A missing [mail] is a usage error: exit 2 with the message, as every tool failure.
+    let set = settings(dir)?;
     let via = transport(&a.via, &set);
     let note = a.note.clone().unwrap_or_default();
     let (code, results) = send_planned(

@@ -36,6 +36,13 @@ impl Kind {
     }
 }
 
+/// A rendered path whose bytes can be handed out many times without copying.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub kind: Kind,
+    pub bytes: bytes::Bytes,
+}
+
 /// One rendered path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -75,6 +82,8 @@ struct IndexPage<'a> {
 
 /// Everything one commit renders to.
 pub struct Site {
+    /// The top-level pages already made (the big lists), for answering them again.
+    memo: std::sync::Mutex<HashMap<String, std::sync::Arc<Shared>>>,
     commit: String,
     link: String,
     view: View,
@@ -112,6 +121,7 @@ impl Site {
             tracks_of.entry(t.package.clone()).or_default().push(i);
         }
         Site {
+            memo: std::sync::Mutex::new(HashMap::new()),
             commit: input.commit.to_owned(),
             link: input.db.config.base_url.clone().unwrap_or_default(),
             view: View::new(input.db),
@@ -180,6 +190,35 @@ impl Site {
             root,
             commit: &self.commit,
         }
+    }
+
+    /// Like [`Site::get`], but a top-level page (the big lists) is made once and then handed
+    /// out again: what a server answering the same lists all day wants.
+    pub fn get_shared(&self, path: &str) -> Result<Option<std::sync::Arc<Shared>>, RenderError> {
+        let top = !path.contains('/');
+        if top
+            && let Some(hit) = self
+                .memo
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(path)
+        {
+            return Ok(Some(std::sync::Arc::clone(hit)));
+        }
+        let Some(r) = self.get(path)? else {
+            return Ok(None);
+        };
+        let shared = std::sync::Arc::new(Shared {
+            kind: r.kind,
+            bytes: bytes::Bytes::from(r.bytes),
+        });
+        if top {
+            self.memo
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(path.to_owned(), std::sync::Arc::clone(&shared));
+        }
+        Ok(Some(shared))
     }
 
     /// The bytes at `path`, or `None` when the site has no such path.

@@ -23,7 +23,8 @@ pub struct Answer {
     pub content_type: &'static str,
     /// Strong validator, from the commit and the path.
     pub etag: Option<String>,
-    pub body: Vec<u8>,
+    /// Shared with the site's memo for the big lists: a clone costs nothing.
+    pub body: bytes::Bytes,
     /// How long a client may keep it, in seconds.
     pub max_age: Option<u32>,
 }
@@ -34,7 +35,7 @@ impl Answer {
             status,
             content_type: Kind::Text.content_type(),
             etag: None,
-            body: body.as_bytes().to_vec(),
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
             max_age: None,
         }
     }
@@ -106,12 +107,31 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
     } else {
         path.clone()
     };
-    let found = match site.get(&file) {
+    // The validator depends on the commit and the path only: a client that holds it holds
+    // this very answer, so a match is answered without making the page again.
+    let etag = format!(
+        "\"{}-{:016x}\"",
+        &commit[..commit.len().min(12)],
+        fnv(&file)
+    );
+    let fresh = ask
+        .if_none_match
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if fresh {
+        return Answer {
+            status: 304,
+            content_type: Kind::Text.content_type(),
+            etag: Some(etag),
+            body: bytes::Bytes::new(),
+            max_age: Some(MAX_AGE),
+        };
+    }
+    let found = match site.get_shared(&file) {
         Ok(f) => f,
         Err(_) => return Answer::plain(500, "the page cannot be rendered\n"),
     };
     let (kind, body) = match found {
-        Some(r) => (r.kind, r.bytes),
+        Some(r) => (r.kind, r.bytes.clone()),
         None => {
             // mgarepo and iurt ask `/<package>`: the login, `nobody`, or 404.
             if !path.contains('/') {
@@ -129,25 +149,17 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
                     .is_some_and(|name| name.ends_with(".txt") && !name.contains('/'))
             });
             if empty_ok {
-                (Kind::Text, Vec::new())
+                (Kind::Text, bytes::Bytes::new())
             } else {
                 return Answer::plain(404, "not found\n");
             }
         }
     };
-    let etag = format!(
-        "\"{}-{:016x}\"",
-        &commit[..commit.len().min(12)],
-        fnv(&file)
-    );
-    let fresh = ask
-        .if_none_match
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     Answer {
-        status: if fresh { 304 } else { 200 },
+        status: 200,
         content_type: kind.content_type(),
         etag: Some(etag),
-        body: if fresh { Vec::new() } else { body },
+        body,
         max_age: Some(MAX_AGE),
     }
 }

@@ -105,12 +105,42 @@ async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body>
         .size_hint()
         .exact()
         .map_or_else(|| "-".to_owned(), |n| n.to_string());
-    eprintln!(
-        "{method} {path} {} {bytes} {}us",
+    let line = format!(
+        "{method} {path} {} {bytes} {}us\n",
         res.status().as_u16(),
         start.elapsed().as_micros()
     );
+    match REQUEST_LOG.get() {
+        Some(tx) => {
+            let _ = tx.send(line);
+        }
+        None => eprint!("{line}"),
+    }
     res
+}
+
+/// Where request log lines go: a thread that writes them to stderr in batches, so that a busy
+/// server does not pay a write to stderr per request.
+static REQUEST_LOG: std::sync::OnceLock<std::sync::mpsc::Sender<String>> =
+    std::sync::OnceLock::new();
+
+fn start_request_log() {
+    use std::io::Write as _;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    if REQUEST_LOG.set(tx).is_err() {
+        return;
+    }
+    std::thread::spawn(move || {
+        let mut out = std::io::BufWriter::new(std::io::stderr());
+        while let Ok(line) = rx.recv() {
+            let _ = out.write_all(line.as_bytes());
+            // Write what has queued up, then flush once the queue is empty.
+            while let Ok(more) = rx.try_recv() {
+                let _ = out.write_all(more.as_bytes());
+            }
+            let _ = out.flush();
+        }
+    });
 }
 
 /// Waits for SIGTERM or Ctrl-C.
@@ -136,6 +166,7 @@ pub async fn run(
     listen: SocketAddr,
     listening: impl FnOnce(SocketAddr, &str),
 ) -> Result<(), ServeError> {
+    start_request_log();
     let repo = open_repo(&opts.repo)?;
     let name = branch_ref(&repo.to_thread_local(), opts.branch.as_deref());
     let first = tip(&repo, &name).ok_or_else(|| ServeError::NoBranch(name.clone()))?;

@@ -66,6 +66,29 @@ impl Driver {
         d
     }
 
+    /// A headless Chromium session with a fresh profile; its id.
+    fn session(&self, profile: &Path, window: &str) -> String {
+        let session = self.call(
+            reqwest::Method::POST,
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": CHROMIUM,
+                    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--disable-quic", "--no-first-run", "--disable-background-networking",
+                             "--disable-component-update", "--disable-sync",
+                             format!("--window-size={window}"),
+                             format!("--user-data-dir={}", profile.display())]
+                }
+            }}})),
+        );
+        session["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned()
+    }
+
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
@@ -133,24 +156,7 @@ fn search_box_filters_rows_in_chromium() {
 
     let d = Driver::start(&driver_bin);
     let profile = tempfile::tempdir().unwrap();
-    let session = d.call(
-        reqwest::Method::POST,
-        "/session",
-        Some(json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1000,1400",
-                         format!("--user-data-dir={}", profile.path().display())]
-            }
-        }}})),
-    );
-    let sid = session["sessionId"]
-        .as_str()
-        .expect("a session id")
-        .to_owned();
+    let sid = d.session(profile.path(), "1000,1400");
     let s = |p: &str| format!("/session/{sid}{p}");
     let url = format!(
         "file://{}",
@@ -238,24 +244,10 @@ fn take_and_drop_on_the_web_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let pw = crate::serve_admin::htpasswd(tmp.path());
     let served =
-        crate::serve_admin::Served::start(&server.bare, &["--htpasswd", pw.to_str().unwrap()]);
+        crate::serve::Served::start_with(&server.bare, &["--htpasswd", pw.to_str().unwrap()]);
     let d = Driver::start(&driver_bin);
     let profile = tempfile::tempdir().unwrap();
-    let session = d.call(
-        reqwest::Method::POST,
-        "/session",
-        Some(json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1000,800",
-                         format!("--user-data-dir={}", profile.path().display())]
-            }
-        }}})),
-    );
-    let sid = session["sessionId"].as_str().unwrap().to_owned();
+    let sid = d.session(profile.path(), "1000,800");
     let s = |p: &str| format!("/session/{sid}{p}");
     let host = served.base.trim_start_matches("http://").to_owned();
     let go = |url: String| {

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use crate::support::{copy_tree, git_ok, maintdb, run};
 
 /// A running `maintdb serve`.
-struct Served {
-    child: Child,
-    base: String,
+pub struct Served {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Served {
@@ -20,7 +20,7 @@ impl Served {
         Served::start_with(repo, &[])
     }
 
-    fn start_with(repo: &Path, extra: &[&str]) -> Served {
+    pub fn start_with(repo: &Path, extra: &[&str]) -> Served {
         let mut child = maintdb(repo)
             .args(["serve", "--listen", "127.0.0.1:0", "--poll-ms", "50"])
             .args(extra)

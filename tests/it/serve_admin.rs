@@ -2,47 +2,10 @@
 //! a push, every bad request refused with the repository unchanged, and 50 racing calls that
 //! all land.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 
+pub use crate::serve::Served;
 use crate::support::{Server, git_ok, maintdb, run};
-
-pub struct Served {
-    child: Child,
-    pub base: String,
-}
-
-impl Served {
-    pub fn start(repo: &Path, extra: &[&str]) -> Served {
-        let mut child = maintdb(repo)
-            .args(["serve", "--listen", "127.0.0.1:0", "--poll-ms", "50"])
-            .args(extra)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("serve says where it listens").unwrap();
-            if let Some(url) = line
-                .split(" on ")
-                .nth(1)
-                .filter(|u| u.starts_with("http://"))
-            {
-                break url.trim_end_matches('/').to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Served { child, base }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// An htpasswd file: the build system, an admin and a plain person.
 pub fn htpasswd(dir: &Path) -> std::path::PathBuf {
@@ -102,7 +65,7 @@ fn the_build_system_and_admins_change_records() {
     let tmp = tempfile::tempdir().unwrap();
     let pw = htpasswd(tmp.path());
     let site = tmp.path().join("site");
-    let served = Served::start(
+    let served = Served::start_with(
         &s.bare,
         &[
             "--htpasswd",
@@ -200,7 +163,7 @@ fn every_bad_call_is_refused_and_nothing_changes() {
     let s = Server::new("hook");
     let tmp = tempfile::tempdir().unwrap();
     let pw = htpasswd(tmp.path());
-    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
     let refs = s.refs();
     let long = format!("package={}&maintainer=carol", "a".repeat(300));
     let big = format!("package=x&maintainer={}", "a".repeat(70 * 1024));
@@ -335,7 +298,7 @@ fn fifty_racing_calls_all_land() {
     let s = Server::new("hook");
     let tmp = tempfile::tempdir().unwrap();
     let pw = htpasswd(tmp.path());
-    let served = Served::start(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
     let before: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
         .trim()
         .parse()
@@ -377,7 +340,7 @@ fn fifty_racing_calls_all_land() {
 #[test]
 fn identity_from_a_proxy_header_and_read_only_replicas() {
     let s = Server::new("hook");
-    let served = Served::start(&s.bare, &["--trust-user-header", "X-Remote-User"]);
+    let served = Served::start_with(&s.bare, &["--trust-user-header", "X-Remote-User"]);
     let r = reqwest::blocking::Client::new()
         .post(format!("{}/admin/setnewpackage", served.base))
         .header("X-Remote-User", "buildsystem")
@@ -405,7 +368,7 @@ fn identity_from_a_proxy_header_and_read_only_replicas() {
         "{err}"
     );
     drop(served);
-    let replica = Served::start(&s.bare, &["--read-only"]);
+    let replica = Served::start_with(&s.bare, &["--read-only"]);
     let refs = s.refs();
     let (status, json, _) = post(
         &replica,

@@ -110,35 +110,32 @@ async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body>
         res.status().as_u16(),
         start.elapsed().as_micros()
     );
-    match REQUEST_LOG.get() {
-        Some(tx) => {
-            let _ = tx.send(line);
-        }
-        None => eprint!("{line}"),
-    }
+    REQUEST_LOG
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend_from_slice(line.as_bytes());
     res
 }
 
-/// Where request log lines go: a thread that writes them to stderr in batches, so that a busy
-/// server does not pay a write to stderr per request.
-static REQUEST_LOG: std::sync::OnceLock<std::sync::mpsc::Sender<String>> =
-    std::sync::OnceLock::new();
+/// Request log lines waiting to be written: a busy server appends here and a timer writes
+/// them to stderr every so often, rather than paying a write (and a wake-up) per request.
+static REQUEST_LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// Writes the waiting request log lines to stderr.
+fn flush_request_log() {
+    use std::io::Write as _;
+    let lines = std::mem::take(&mut *REQUEST_LOG.lock().unwrap_or_else(|e| e.into_inner()));
+    if !lines.is_empty() {
+        let _ = std::io::stderr().write_all(&lines);
+    }
+}
 
 fn start_request_log() {
-    use std::io::Write as _;
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    if REQUEST_LOG.set(tx).is_err() {
-        return;
-    }
-    std::thread::spawn(move || {
-        let mut out = std::io::BufWriter::new(std::io::stderr());
-        while let Ok(line) = rx.recv() {
-            let _ = out.write_all(line.as_bytes());
-            // Write what has queued up, then flush once the queue is empty.
-            while let Ok(more) = rx.try_recv() {
-                let _ = out.write_all(more.as_bytes());
-            }
-            let _ = out.flush();
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            flush_request_log();
         }
     });
 }
@@ -301,5 +298,6 @@ pub async fn run(
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
     accept::accept_loop(listener, app, opts.limits).await;
+    flush_request_log();
     Ok(())
 }

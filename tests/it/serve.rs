@@ -13,6 +13,8 @@ use crate::support::{copy_tree, git_ok, maintdb, run};
 pub struct Served {
     pub child: Child,
     pub base: String,
+    /// What the server wrote on stderr after its first line: the request log.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Served {
@@ -39,8 +41,14 @@ impl Served {
             }
         };
         // Keep draining the request log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Served { child, base }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for l in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(l);
+            }
+        });
+        Served { child, base, log }
     }
 
     /// The status of a GET of `path` sent as it is: an HTTP client would normalise `..` away.

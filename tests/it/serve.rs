@@ -236,6 +236,34 @@ fn what_real_consumers_ask() {
         .unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(served.get(&c, "/perl").status(), 200);
+    // One log line per request: method, path, status, bytes, microseconds.
+    let start = Instant::now();
+    let line = loop {
+        let found = served
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.starts_with("GET /perl 200 6 "))
+            .cloned();
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            served.log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(line.ends_with("us"), "{line}");
+    let logged = served.log.lock().unwrap().clone();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.starts_with("DELETE /packages.txt 405 ")),
+        "{logged:?}"
+    );
 }
 
 #[test]

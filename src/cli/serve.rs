@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long)]
     branch: Option<String>,
     /// How often to look whether the branch moved, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 200)]
+    #[arg(long, value_name = "MS", default_value_t = 50)]
     poll_ms: u64,
     /// Users of the admin API: an htpasswd file (bcrypt, as `htpasswd -B` writes).
     #[arg(long, value_name = "FILE")]

@@ -157,6 +157,83 @@ pub(super) async fn shutdown() {
     eprintln!("shutting down: finishing the requests in flight");
 }
 
+/// What the handlers share.
+struct App {
+    shared: Arc<Shared>,
+    follow: Arc<Follow>,
+    writing: Arc<admin::Writing>,
+    auth: Option<admin::Auth>,
+    sessions: web::Sessions,
+}
+
+type AppState = axum::extract::State<Arc<App>>;
+type Named = axum::extract::Path<String>;
+
+async fn admin_route(
+    axum::extract::State(app): AppState,
+    axum::extract::Path(op): Named,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response<Body> {
+    admin_call(&app.auth, Arc::clone(&app.writing), &op, &headers, body).await
+}
+
+async fn login_route(axum::extract::State(app): AppState, headers: HeaderMap) -> Response<Body> {
+    web::login(app.auth.as_ref(), &app.sessions, &headers)
+}
+
+async fn web_route(
+    axum::extract::State(app): AppState,
+    axum::extract::Path(verb): Named,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response<Body> {
+    if verb != "take" && verb != "drop" {
+        return web::not_found();
+    }
+    tokio::task::spawn_blocking(move || {
+        let (res, changed) = web::act(
+            &verb,
+            app.auth.as_ref(),
+            &app.sessions,
+            &app.writing,
+            &headers,
+            &body,
+        );
+        if changed {
+            // Show the change at once on the page the user returns to.
+            app.follow.refresh();
+        }
+        res
+    })
+    .await
+    .unwrap_or_else(|_| web::not_found())
+}
+
+async fn page_route(axum::extract::State(app): AppState, req: Request<Body>) -> Response<Body> {
+    // A signed-in user's package page offers take or drop; everyone else gets the page as
+    // rendered.
+    if let Some(page) = web::page_for_user(
+        &app.shared.now().site,
+        app.auth.as_ref(),
+        &app.sessions,
+        &req,
+    ) {
+        return page;
+    }
+    let mut res = respond(&app.shared, &req);
+    if app.auth.is_some() && web::is_package_page(req.uri().path()) {
+        // The page differs for a signed-in user: caches must ask each time.
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static("Cookie, Authorization"),
+        );
+    }
+    res
+}
+
 /// Serves until SIGTERM; `listening` hears the bound address first.
 pub async fn run(
     opts: Options,
@@ -191,105 +268,27 @@ pub async fn run(
             let _ = tokio::task::spawn_blocking(move || f.refresh()).await;
         }
     });
-    let writing = Arc::new(admin::Writing {
-        repo: opts.repo.clone(),
-        reference: name.clone(),
-        lock: std::sync::Mutex::new(()),
+    let app = Arc::new(App {
+        shared,
+        follow,
+        writing: Arc::new(admin::Writing {
+            repo: opts.repo.clone(),
+            reference: name.clone(),
+            lock: std::sync::Mutex::new(()),
+        }),
+        auth: opts.admin.clone(),
+        sessions: web::Sessions::default(),
     });
-    let auth = Arc::new(opts.admin.clone());
-    let state = Arc::clone(&shared);
-    let (web_writing, web_auth, web_follow) =
-        (Arc::clone(&writing), Arc::clone(&auth), Arc::clone(&follow));
-    let login_auth = Arc::clone(&auth);
-    let page_auth = Arc::clone(&auth);
-    let sessions = Arc::new(web::Sessions::default());
-    let (web_sessions, login_sessions, page_sessions) = (
-        Arc::clone(&sessions),
-        Arc::clone(&sessions),
-        Arc::clone(&sessions),
-    );
-    let app = axum::Router::new()
-        .route(
-            "/web/{verb}",
-            axum::routing::post(
-                move |axum::extract::Path(verb): axum::extract::Path<String>,
-                      headers: HeaderMap,
-                      body: axum::body::Bytes| {
-                    let (writing, auth, follow) = (
-                        Arc::clone(&web_writing),
-                        Arc::clone(&web_auth),
-                        Arc::clone(&web_follow),
-                    );
-                    let sessions = Arc::clone(&web_sessions);
-                    async move {
-                        if verb != "take" && verb != "drop" {
-                            return web::not_found();
-                        }
-                        tokio::task::spawn_blocking(move || {
-                            let (res, changed) = web::act(
-                                &verb,
-                                auth.as_ref().as_ref(),
-                                &sessions,
-                                &writing,
-                                &headers,
-                                &body,
-                            );
-                            if changed {
-                                // Show the change at once on the page the user returns to.
-                                follow.refresh();
-                            }
-                            res
-                        })
-                        .await
-                        .unwrap_or_else(|_| web::not_found())
-                    }
-                },
-            )
-            .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_BODY)),
-        )
-        .route(
-            "/login",
-            axum::routing::get(move |headers: HeaderMap| {
-                let (auth, sessions) = (Arc::clone(&login_auth), Arc::clone(&login_sessions));
-                async move { web::login(auth.as_ref().as_ref(), &sessions, &headers) }
-            }),
-        )
+    let limit = || axum::extract::DefaultBodyLimit::max(admin::MAX_BODY);
+    let router = axum::Router::new()
+        .route("/web/{verb}", axum::routing::post(web_route).layer(limit()))
+        .route("/login", axum::routing::get(login_route))
         .route(
             "/admin/{op}",
-            axum::routing::post(
-                move |axum::extract::Path(op): axum::extract::Path<String>,
-                      headers: HeaderMap,
-                      body: axum::body::Bytes| {
-                    let (writing, auth) = (Arc::clone(&writing), Arc::clone(&auth));
-                    async move { admin_call(&auth, writing, &op, &headers, body).await }
-                },
-            )
-            .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_BODY)),
+            axum::routing::post(admin_route).layer(limit()),
         )
-        .fallback(move |req: Request<Body>| {
-            let (state, auth) = (Arc::clone(&state), Arc::clone(&page_auth));
-            let sessions = Arc::clone(&page_sessions);
-            async move {
-                // A signed-in user's package page offers take or drop; everyone else gets
-                // the page as rendered.
-                if let Some(page) =
-                    web::page_for_user(&state.now().site, auth.as_ref().as_ref(), &sessions, &req)
-                {
-                    return page;
-                }
-                let mut res = respond(&state, &req);
-                if auth.is_some() && web::is_package_page(req.uri().path()) {
-                    // The page differs for a signed-in user: caches must ask each time.
-                    let h = res.headers_mut();
-                    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                    h.insert(
-                        header::VARY,
-                        HeaderValue::from_static("Cookie, Authorization"),
-                    );
-                }
-                res
-            }
-        })
+        .fallback(page_route)
+        .with_state(app)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(log));
     let listener = tokio::net::TcpListener::bind(listen)
@@ -297,7 +296,7 @@ pub async fn run(
         .map_err(ServeError::Listen)?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
-    accept::accept_loop(listener, app, opts.limits).await;
+    accept::accept_loop(listener, router, opts.limits).await;
     flush_request_log();
     Ok(())
 }

@@ -200,16 +200,43 @@ fn search_box_filters_rows_in_chromium() {
     assert_eq!(visible(), want, "typing `perl` leaves the matching rows");
 
     // Keep the screenshot as a test artifact.
+    screenshot(&d, &sid, "packages-filtered.png");
+    d.call(reqwest::Method::DELETE, &s(""), None);
+}
+
+/// Keeps a screenshot of the session's page in `CARGO_TARGET_TMPDIR/artifacts/`.
+fn screenshot(d: &Driver, sid: &str, name: &str) {
     use base64::Engine;
-    let png = d.call(reqwest::Method::GET, &s("/screenshot"), None);
+    let png = d.call(
+        reqwest::Method::GET,
+        &format!("/session/{sid}/screenshot"),
+        None,
+    );
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(png.as_str().unwrap())
         .unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("packages-filtered.png"), &bytes).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG"));
-    d.call(reqwest::Method::DELETE, &s(""), None);
+    std::fs::write(artifacts.join(name), &bytes).unwrap();
+}
+
+/// Clicks `button` and waits until the page that follows shows `then`.
+fn click_until(d: &Driver, sid: &str, button: &str, then: &str) {
+    let id = find(d, sid, button).unwrap_or_else(|| panic!("no {button} on the page"));
+    d.call(
+        reqwest::Method::POST,
+        &format!("/session/{sid}/element/{id}/click"),
+        Some(json!({})),
+    );
+    let start = Instant::now();
+    while find(d, sid, then).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no {then} after the click"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The element id of the first match of a CSS selector, if any.
@@ -263,20 +290,7 @@ fn take_and_drop_on_the_web_in_chromium() {
     // Signed in as carol: a take button on an unmaintained package.
     go(format!("http://carol:carol-secret@{host}/login"));
     go(format!("http://{host}/packages/orphan.html"));
-    let button = find(&d, &sid, "#take").expect("a take button for carol");
-    d.call(
-        reqwest::Method::POST,
-        &s(&format!("/element/{button}/click")),
-        Some(json!({})),
-    );
-    let start = Instant::now();
-    while find(&d, &sid, "#drop").is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the page shows carol's drop button"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    click_until(&d, &sid, "#take", "#drop");
     let txt = reqwest::blocking::get(format!("{}/packages/orphan.txt", served.base))
         .unwrap()
         .text()
@@ -287,29 +301,9 @@ fn take_and_drop_on_the_web_in_chromium() {
         author.trim(),
         "Carol <carol@example.org>|carol takes orphan"
     );
-    use base64::Engine;
-    let png = d.call(reqwest::Method::GET, &s("/screenshot"), None);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().unwrap())
-        .unwrap();
-    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("package-taken.png"), &bytes).unwrap();
+    screenshot(&d, &sid, "package-taken.png");
     // And drop it again.
-    let button = find(&d, &sid, "#drop").unwrap();
-    d.call(
-        reqwest::Method::POST,
-        &s(&format!("/element/{button}/click")),
-        Some(json!({})),
-    );
-    let start = Instant::now();
-    while find(&d, &sid, "#take").is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the page offers take again"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    click_until(&d, &sid, "#drop", "#take");
     d.call(reqwest::Method::DELETE, &s(""), None);
 
     // A post from another site is refused, even with carol's credentials.

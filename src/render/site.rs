@@ -137,11 +137,6 @@ impl Site {
         &self.commit
     }
 
-    /// The lists as data, for the few answers that are not files (`/<package>`).
-    pub fn view(&self) -> &View {
-        &self.view
-    }
-
     /// Every path `render` writes.
     pub fn paths(&self) -> Vec<String> {
         let v = &self.view;

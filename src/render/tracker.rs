@@ -201,12 +201,11 @@ fn releases(views: &[TrackView]) -> Vec<String> {
     releases
 }
 
-fn active(views: &[TrackView]) -> Vec<TrackView> {
-    views
-        .iter()
-        .filter(|t| t.archive.is_none())
-        .cloned()
-        .collect()
+/// The suite lines of the tracks not archived yet.
+fn active_lines(views: &[TrackView], keep: impl Fn(&SuiteRow) -> bool) -> Vec<Line<'_>> {
+    let mut out = lines(views, keep);
+    out.retain(|l| l.track.archive.is_none());
+    out
 }
 
 /// Every path under `tracker/`, and `tracker.json`.
@@ -245,7 +244,6 @@ pub(super) fn get<'a>(
         return Ok(None);
     };
     if rest == "index.html" {
-        let active = active(views);
         let suites = TRACK_SUITES
             .iter()
             .map(|suite| SuiteGroups {
@@ -254,7 +252,7 @@ pub(super) fn get<'a>(
                     .iter()
                     .map(|state| Group {
                         state,
-                        lines: lines(&active, |s| s.suite == *suite && s.state == *state),
+                        lines: active_lines(views, |s| s.suite == *suite && s.state == *state),
                     })
                     .collect(),
             })
@@ -265,7 +263,7 @@ pub(super) fn get<'a>(
                 page: page("Tracked bugs".into(), "../"),
                 suites,
                 releases: releases(views),
-                total: active.len(),
+                total: views.iter().filter(|t| t.archive.is_none()).count(),
             },
         );
     }
@@ -290,8 +288,7 @@ pub(super) fn get<'a>(
     }
     let (stem, ext) = rest.rsplit_once('.').unwrap_or((rest, ""));
     if let Some(state) = TRACK_STATES.iter().find(|s| **s == stem) {
-        let active = active(views);
-        let found = lines(&active, |s| s.state == *state);
+        let found = active_lines(views, |s| s.state == *state);
         return match ext {
             "txt" => Ok(Some(Rendered::new(Kind::Text, text(&found).into_bytes()))),
             "html" => html(

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::htpasswd::Htpasswd;
-use crate::commit::{CommitError, Writer};
+use crate::commit::Writer;
 use crate::edit::{EditError, Outcome, Session, ops};
 use crate::gate::Finding;
 
@@ -175,13 +175,19 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// How often a lost race is retried.
 const ATTEMPTS: u32 = 25;
 
-fn lost_race(e: &EditError) -> bool {
-    matches!(
-        e,
-        EditError::Commit(CommitError::Git {
-            what: "committing",
-            ..
-        })
+/// Where `reference` points now.
+fn tip_of(repo: &gix::Repository, reference: &str) -> Option<gix::ObjectId> {
+    let mut r = repo.find_reference(reference).ok()?;
+    r.peel_to_id().ok().map(|id| id.detach())
+}
+
+fn internal(e: impl std::fmt::Display) -> Reply {
+    eprintln!("error: admin call: {e}");
+    Reply::error(
+        500,
+        "internal",
+        "the change could not be written",
+        "see the server's log",
     )
 }
 
@@ -203,49 +209,39 @@ pub fn commit_as(
 ) -> Reply {
     let _one = w.lock.lock().unwrap_or_else(|e| e.into_inner());
     for attempt in 0..ATTEMPTS {
-        let outcome = gix::open(&w.repo)
-            .map_err(|e| {
-                EditError::Commit(CommitError::Open {
-                    path: w.repo.clone(),
-                    source: e,
-                })
-            })
-            .and_then(|repo| Ok(Writer::at_branch(repo, &w.reference)?))
-            .and_then(|writer| {
-                let tip = writer.head();
-                let session = Session::with_writer(writer, id)?;
-                let out = crate::edit::apply(session, &op)?;
-                Ok((out, tip))
-            });
+        let repo = match gix::open(&w.repo) {
+            Ok(r) => r,
+            Err(e) => return internal(e),
+        };
+        let writer = match Writer::at_branch(repo.clone(), &w.reference) {
+            Ok(wr) => wr,
+            Err(e) => return internal(e),
+        };
+        let based_on = writer.head();
+        let outcome: Result<Outcome, EditError> =
+            Session::with_writer(writer, id).and_then(|s| crate::edit::apply(s, &op));
         match outcome {
-            Ok((Outcome::Committed { id, .. }, _)) => {
+            Ok(Outcome::Committed { id, .. }) => {
                 return Reply {
                     status: 200,
                     body: json!({"commit": id.to_string(), "changed": true}),
                 };
             }
-            Ok((Outcome::Unchanged(_), tip)) => {
+            Ok(Outcome::Unchanged(_)) => {
                 return Reply {
                     status: 200,
-                    body: json!({"commit": tip.map(|t| t.to_string()), "changed": false}),
+                    body: json!({"commit": based_on.map(|t| t.to_string()), "changed": false}),
                 };
             }
-            Ok((Outcome::Refused(findings), _)) => return refused(&findings),
-            Err(e) if lost_race(&e) && attempt + 1 < ATTEMPTS => {
+            Ok(Outcome::Refused(findings)) => return refused(&findings),
+            // The compare-and-swap failed because the branch moved: plan again on the new tip.
+            Err(_) if tip_of(&repo, &w.reference) != based_on => {
+                if attempt + 1 == ATTEMPTS {
+                    return Reply::error(409, "conflict", "the branch kept moving", "try again");
+                }
                 std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
             }
-            Err(e) if lost_race(&e) => {
-                return Reply::error(409, "conflict", "the branch kept moving", "try again");
-            }
-            Err(e) => {
-                eprintln!("error: admin call: {e}");
-                return Reply::error(
-                    500,
-                    "internal",
-                    "the change could not be written",
-                    "see the server's log",
-                );
-            }
+            Err(e) => return internal(e),
         }
     }
     unreachable!("the last attempt returns")

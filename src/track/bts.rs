@@ -125,12 +125,6 @@ impl Bts {
         })
     }
 
-    /// Shortens the wait between attempts (the tests' replay server answers at once).
-    pub fn with_backoff(mut self, backoff: Duration) -> Bts {
-        self.backoff = backoff;
-        self
-    }
-
     /// POSTs a call; retries on 5xx, timeouts and lost connections, with doubling waits.
     fn post(&self, method: &'static str, args: &[Arg]) -> Result<Element, BtsError> {
         let body = soap::call(method, args);

@@ -7,6 +7,7 @@
 #              access log off, on 127.0.0.1)
 #   freshness  median time from a commit landing on the branch to /healthz naming it
 #   writes     50 concurrent setnewpackage calls: wall time, calls per second, p50/p99 latency
+#              (the caller's htpasswd entry has the bcrypt cost `htpasswd -B` uses, 5)
 #   memory     peak RSS of the server at the end
 # Needs wrk and nginx (apt-get install wrk nginx-light).
 # Usage: bench/serve.sh   (WORK=dir, DURATION=secs)
@@ -64,13 +65,23 @@ read -r sr sp < <(rate -H "If-None-Match: $etag" "http://127.0.0.1:$port/package
 read -r nr np < <(rate -H "If-None-Match: $netag" "http://127.0.0.1:$nport/packages.txt")
 printf '%-32s %12s %10s %12s %10s\n' "304 /packages.txt" "$sr" "$sp" "$nr" "$np"
 
-# Freshness: a commit lands (update-ref, as a push does), /healthz names it.
+# Freshness: a `git push` of a one-package change returns, then /healthz names the commit.
+# The change is made in a clone without a checkout, through a temporary index.
+pusher=$work/serve-pusher
+rm -rf "$pusher" && git clone -q --no-checkout "$repo" "$pusher"
 fresh=()
 for i in $(seq "$runs"); do
-  tree=$(git -C "$repo" rev-parse "main^{tree}")
-  c=$(git -C "$repo" commit-tree "$tree" -p main -m "bench $i")
+  git -C "$pusher" fetch -q origin main && git -C "$pusher" reset -q --soft FETCH_HEAD
+  path=$(git -C "$pusher" ls-tree -r --name-only HEAD maintainers/packages/p/ | sed -n "$((i + 1))p")
+  blob=$(printf 'maintainers = ["u%d"]\n' "$i" | git -C "$pusher" hash-object -w --stdin)
+  export GIT_INDEX_FILE=$work/serve-pusher.index
+  git -C "$pusher" read-tree HEAD
+  git -C "$pusher" update-index --cacheinfo "100644,$blob,$path"
+  tree=$(git -C "$pusher" write-tree)
+  unset GIT_INDEX_FILE
+  c=$(git -C "$pusher" commit-tree "$tree" -p HEAD -m "bench $i: u$i takes $path")
+  git -C "$pusher" push -q origin "$c:refs/heads/main"
   s=$(date +%s%N)
-  git -C "$repo" update-ref refs/heads/main "$c"
   until curl -s "http://127.0.0.1:$port/healthz" | grep -q "$c"; do sleep 0.01; done
   fresh+=($((($(date +%s%N) - s) / 1000000)))
 done

@@ -67,30 +67,7 @@ pub fn read(
         todo.push(meta);
         chain.push(hex);
     }
-    // Each commit is diffed against its parent's tree, known from the next entry when the
-    // parent was read too.
-    let mut parent_trees: Vec<Option<gix::ObjectId>> = Vec::with_capacity(todo.len());
-    for (i, m) in todo.iter().enumerate() {
-        parent_trees.push(match (m.parent, todo.get(i + 1)) {
-            (Some(p), Some(n)) if n.id == p => Some(n.tree),
-            (Some(p), _) => Some(crate::gate::root_tree(&local, p)?),
-            (None, _) => None,
-        });
-    }
-
-    let fresh: Vec<CommitEvents> = todo
-        .into_par_iter()
-        .zip(parent_trees)
-        .map_init(
-            || {
-                // Neighbouring commits share most trees: cache them per worker.
-                let mut r = repo.to_thread_local();
-                r.object_cache_size_if_unset(16 * 1024 * 1024);
-                r
-            },
-            |r, (meta, parent_tree)| events::of_commit(r, meta, parent_tree),
-        )
-        .collect::<Result<_, _>>()?;
+    let fresh = compute(repo, todo)?;
     if let Some(p) = &cache_path
         && !fresh.is_empty()
     {
@@ -108,4 +85,60 @@ pub fn read(
                 .expect("every commit of the chain was read or cached")
         })
         .collect())
+}
+
+/// The events of `todo`, a first-parent chain newest first, computed in parallel.
+fn compute(
+    repo: &gix::ThreadSafeRepository,
+    todo: Vec<events::Meta>,
+) -> Result<Vec<CommitEvents>, SourceError> {
+    let local = repo.to_thread_local();
+    // Each commit is diffed against its parent's tree, known from the next entry when the
+    // parent was read too.
+    let mut parent_trees: Vec<Option<gix::ObjectId>> = Vec::with_capacity(todo.len());
+    for (i, m) in todo.iter().enumerate() {
+        parent_trees.push(match (m.parent, todo.get(i + 1)) {
+            (Some(p), Some(n)) if n.id == p => Some(n.tree),
+            (Some(p), _) => Some(crate::gate::root_tree(&local, p)?),
+            (None, _) => None,
+        });
+    }
+    todo.into_par_iter()
+        .zip(parent_trees)
+        .map_init(
+            || {
+                // Neighbouring commits share most trees: cache them per worker.
+                let mut r = repo.to_thread_local();
+                r.object_cache_size_if_unset(16 * 1024 * 1024);
+                r
+            },
+            |r, (meta, parent_tree)| events::of_commit(r, meta, parent_tree),
+        )
+        .collect()
+}
+
+/// The events of the commits from `tip` back to `known` (left out), newest first: what a
+/// reader that already has `known`'s history is missing. `None` when `known` is not within
+/// `limit` commits of `tip`'s first-parent chain (a rewritten branch): read it all again.
+pub fn since(
+    repo: &gix::ThreadSafeRepository,
+    tip: gix::ObjectId,
+    known: gix::ObjectId,
+    limit: usize,
+) -> Result<Option<Vec<CommitEvents>>, SourceError> {
+    let local = repo.to_thread_local();
+    let mut todo: Vec<events::Meta> = Vec::new();
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        if id == known {
+            return compute(repo, todo).map(Some);
+        }
+        if todo.len() == limit {
+            break;
+        }
+        let meta = events::Meta::read(&local, id)?;
+        next = meta.parent;
+        todo.push(meta);
+    }
+    Ok(None)
 }

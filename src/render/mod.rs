@@ -21,6 +21,30 @@ use crate::model::Db;
 /// The newest this many events are shown on `changelog.html`.
 pub const CHANGELOG_EVENTS: usize = 500;
 
+/// How many of the newest commits of `history` the site shows: enough for the changelog's
+/// events, the feed's items and the window of `changes.txt`. A server keeps only these.
+pub fn shown(history: &[CommitEvents]) -> usize {
+    let mut events = 0;
+    let changelog = history
+        .iter()
+        .position(|c| {
+            events += c.events.len();
+            events >= CHANGELOG_EVENTS
+        })
+        .map_or(history.len(), |i| i + 1);
+    let feed = history
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.events.is_empty())
+        .nth(rss::MAX_ITEMS - 1)
+        .map_or(history.len(), |(i, _)| i + 1);
+    let window = history.first().map_or(0, |tip| {
+        let since = tip.time - text::CHANGES_WINDOW;
+        history.iter().take_while(|c| c.time > since).count()
+    });
+    changelog.max(feed).max(window)
+}
+
 /// Failures while writing the output tree.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -43,7 +67,8 @@ pub enum RenderError {
 /// What one render is of.
 pub struct Input<'a> {
     pub db: &'a Db,
-    pub history: &'a [CommitEvents],
+    /// The first-parent history, newest first; at least the [`shown`] part of it.
+    pub history: std::sync::Arc<Vec<CommitEvents>>,
     /// The rendered commit's id.
     pub commit: &'a str,
     /// Each track's changes of state, from the same history.

@@ -2,6 +2,8 @@
 //! history with its events, each track's timeline, and the process documentation. `render`
 //! and `serve` both start here.
 
+use std::sync::Arc;
+
 use crate::diag::Report;
 use crate::history::CommitEvents;
 use crate::model::Db;
@@ -18,7 +20,11 @@ pub struct Snapshot {
     /// Committer time, seconds since the epoch.
     pub time: i64,
     pub db: Db,
-    pub history: Vec<CommitEvents>,
+    /// The first-parent history, newest first: all of it, or after [`Snapshot::keep_shown`]
+    /// the part the site shows.
+    pub history: Arc<Vec<CommitEvents>>,
+    /// Whether `history` goes back to the first commit.
+    complete: bool,
     pub timelines: std::collections::BTreeMap<u64, Vec<Change>>,
     pub process: Vec<Doc>,
 }
@@ -39,26 +45,64 @@ impl Snapshot {
             return Ok(Err(report));
         }
         let local = repo.to_thread_local();
-        let time = local
-            .find_commit(commit)
-            .ok()
-            .and_then(|c| c.time().ok())
-            .map_or(0, |t| t.seconds);
         let history = crate::history::read(repo, commit, use_cache)?;
-        // Timelines cost a walk of the history: only when there is a track to show.
-        let timelines = if db.tracks.is_empty() {
-            Default::default()
-        } else {
-            crate::track::timeline::read(&local, commit)?
-        };
         Ok(Ok(Snapshot {
             commit,
-            time,
+            time: commit_time(&local, commit),
             process: process_docs(&local, commit),
+            timelines: timelines(&local, &db, commit)?,
             db,
-            history,
-            timelines,
+            history: Arc::new(history),
+            complete: true,
         }))
+    }
+
+    /// Keeps only the part of the history the site shows: what a server holds in memory.
+    pub fn keep_shown(&mut self) {
+        let n = super::shown(&self.history);
+        if n < self.history.len() {
+            self.history = Arc::new(self.history[..n].to_vec());
+            self.complete = false;
+        }
+    }
+
+    /// Moves on to `commit`, whose records are reached from this one's by their tree diff:
+    /// only the changed records are loaded and the history of only the new commits is read,
+    /// then every rule is checked in memory. `Ok(false)` when that cannot be done (a change
+    /// that needs a full check, an invalid result, a rewritten branch): read `commit` whole
+    /// with [`Snapshot::read`] instead; this snapshot is then no longer usable.
+    pub fn advance(
+        &mut self,
+        repo: &gix::ThreadSafeRepository,
+        commit: gix::ObjectId,
+    ) -> Result<bool, SourceError> {
+        use crate::validate::delta;
+        let local = repo.to_thread_local();
+        let old = delta::records_tree(&local, crate::gate::root_tree(&local, self.commit)?)?;
+        let new = delta::records_tree(&local, crate::gate::root_tree(&local, commit)?)?;
+        let (Some(_), Some(_)) = (old, new) else {
+            return Ok(false);
+        };
+        let changes = delta::diff(&local, old, new)?;
+        if !delta::apply(&local, &mut self.db, &changes)? {
+            return Ok(false);
+        }
+        let Some(fresh) = crate::history::since(repo, commit, self.commit, 10_000)? else {
+            return Ok(false);
+        };
+        let mut history = fresh;
+        history.extend(self.history.iter().cloned());
+        if !self.complete && super::shown(&history) == history.len() {
+            // The site would show more than this snapshot kept (commit dates going back).
+            return Ok(false);
+        }
+        self.history = Arc::new(history);
+        self.keep_shown();
+        self.timelines = timelines(&local, &self.db, commit)?;
+        self.process = process_docs(&local, commit);
+        self.time = commit_time(&local, commit);
+        self.commit = commit;
+        Ok(true)
     }
 
     /// The site of this commit.
@@ -66,12 +110,33 @@ impl Snapshot {
         let id = self.commit.to_string();
         Site::new(&Input {
             db: &self.db,
-            history: &self.history,
+            history: Arc::clone(&self.history),
             commit: &id,
             timelines: &self.timelines,
             process: &self.process,
         })
     }
+}
+
+/// Committer time, seconds since the epoch.
+fn commit_time(repo: &gix::Repository, commit: gix::ObjectId) -> i64 {
+    repo.find_commit(commit)
+        .ok()
+        .and_then(|c| c.time().ok())
+        .map_or(0, |t| t.seconds)
+}
+
+/// Each track's changes of state. They cost a walk of the history: only when there is a
+/// track to show.
+fn timelines(
+    repo: &gix::Repository,
+    db: &Db,
+    commit: gix::ObjectId,
+) -> Result<std::collections::BTreeMap<u64, Vec<Change>>, SourceError> {
+    if db.tracks.is_empty() {
+        return Ok(Default::default());
+    }
+    crate::track::timeline::read(repo, commit)
 }
 
 /// `docs/process/*.md` of the commit, by file name.

@@ -28,21 +28,24 @@ impl Default for Limits {
     }
 }
 
-/// Accepts connections up to the limit, each with hyper's header read timeout, until SIGTERM;
-/// then lets the requests in flight finish.
+/// Accepts connections up to the limit until SIGTERM, and hands them round-robin to one
+/// single-threaded runtime per core, each serving its connections with hyper's header read
+/// timeout; then lets the requests in flight finish. A connection stays on one core for its
+/// life, so requests on a kept-alive connection never wake another thread (on a work-stealing
+/// runtime those wake-ups cost more than the answers).
 pub(super) async fn accept_loop(
     listener: tokio::net::TcpListener,
-    app: axum::Router,
+    app: super::pages::Service,
     limits: Limits,
 ) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_timeout,
-    ));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers: Vec<_> = (0..std::thread::available_parallelism().map_or(1, usize::from))
+        .map(|_| worker(app.clone(), limits, stop_rx.clone()))
+        .collect();
     let stop = shutdown();
     tokio::pin!(stop);
+    let mut next = 0;
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -55,27 +58,60 @@ pub(super) async fn accept_loop(
             drop(stream);
             continue;
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let mut stop_rx = stop_rx.clone();
-        tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop_rx.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-            drop(slot);
-        });
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        next = (next + 1) % workers.len();
+        // A worker's runtime only ends with the process.
+        let _ = workers[next].send((stream, slot));
     }
     let _ = stop_tx.send(true);
     // Wait for the requests in flight, for a while.
     let all = u32::try_from(limits.connections).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(Duration::from_secs(30), slots.acquire_many(all)).await;
+}
+
+type Handed = (std::net::TcpStream, tokio::sync::OwnedSemaphorePermit);
+
+/// Starts one worker thread with its own single-threaded runtime; connections are sent to it.
+fn worker(
+    app: super::pages::Service,
+    limits: Limits,
+    stop_rx: tokio::sync::watch::Receiver<bool>,
+) -> tokio::sync::mpsc::UnboundedSender<Handed> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Handed>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for a worker thread");
+    std::thread::spawn(move || {
+        runtime.block_on(async move {
+            while let Some((stream, slot)) = rx.recv().await {
+                let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
+                    continue;
+                };
+                let service = app.clone();
+                let mut stop_rx = stop_rx.clone();
+                tokio::spawn(async move {
+                    let mut builder = hyper::server::conn::http1::Builder::new();
+                    builder
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.header_timeout)
+                        .writev(false);
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = stop_rx.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                    drop(slot);
+                });
+            }
+        });
+    });
+    tx
 }

@@ -25,8 +25,8 @@ pub struct Answer {
     pub etag: Option<String>,
     /// Shared with the site's memo for the big lists: a clone costs nothing.
     pub body: bytes::Bytes,
-    /// How long a client may keep it, in seconds.
-    pub max_age: Option<u32>,
+    /// Whether a client may keep it as [`CACHE_CONTROL`] says.
+    pub cacheable: bool,
 }
 
 impl Answer {
@@ -36,13 +36,13 @@ impl Answer {
             content_type: Kind::Text.content_type(),
             etag: None,
             body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-            max_age: None,
+            cacheable: false,
         }
     }
 }
 
 /// How long the lists may be cached: consumers poll hourly, pushes should show within minutes.
-pub const MAX_AGE: u32 = 60;
+pub const CACHE_CONTROL: &str = "public, max-age=60";
 
 /// FNV-1a, for short ETags that change with the path.
 fn fnv(s: &str) -> u64 {
@@ -52,13 +52,14 @@ fn fnv(s: &str) -> u64 {
 }
 
 /// The decoded path without its leading slash, or why it is refused.
-fn decode(raw: &str) -> Result<String, &'static str> {
-    let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
-    let path = String::from_utf8(bytes).map_err(|_| "the path is not UTF-8")?;
+fn decode(raw: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
+    let raw = raw.strip_prefix('/').unwrap_or(raw);
+    let path = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| "the path is not UTF-8")?;
     if path.contains('\0') {
         return Err("the path holds a NUL");
     }
-    let path = path.strip_prefix('/').unwrap_or(&path).to_owned();
     if path.split('/').any(|seg| seg == ".." || seg == ".") || path.contains("//") {
         return Err("the path holds `.` or `..` segments");
     }
@@ -103,30 +104,33 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
         return Answer::plain(200, &format!("{line}\n"));
     }
     let file = if path.is_empty() {
-        "index.html".to_owned()
+        "index.html"
     } else {
-        path.clone()
+        &*path
     };
     // The validator depends on the commit and the path only: a client that holds it holds
     // this very answer, so a match is answered without making the page again.
     let etag = format!(
         "\"{}-{:016x}\"",
         &commit[..commit.len().min(12)],
-        fnv(&file)
+        fnv(file)
     );
-    let fresh = ask
-        .if_none_match
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    // A gzip answer carries its own validator (`…-gz"`); either names this resource.
+    let fresh = ask.if_none_match.is_some_and(|v| {
+        v.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == etag || t.strip_suffix("-gz\"") == etag.strip_suffix('"'))
+    });
     if fresh {
         return Answer {
             status: 304,
             content_type: Kind::Text.content_type(),
             etag: Some(etag),
             body: bytes::Bytes::new(),
-            max_age: Some(MAX_AGE),
+            cacheable: true,
         };
     }
-    let found = match site.get_shared(&file) {
+    let found = match site.get_shared(file) {
         Ok(f) => f,
         Err(_) => return Answer::plain(500, "the page cannot be rendered\n"),
     };
@@ -137,7 +141,7 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
             if !path.contains('/') {
                 return match site.package(&path) {
                     Some(r) => Answer {
-                        max_age: Some(MAX_AGE),
+                        cacheable: true,
                         ..Answer::plain(200, &format!("{}\n", View::first_login(r)))
                     },
                     None => Answer::plain(404, "Package cannot be found in maintdb\n"),
@@ -160,7 +164,7 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
         content_type: kind.content_type(),
         etag: Some(etag),
         body,
-        max_age: Some(MAX_AGE),
+        cacheable: true,
     }
 }
 

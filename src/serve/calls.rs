@@ -48,53 +48,62 @@ pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String
     }
 }
 
+/// An admin call. Checking a password is slow on purpose (bcrypt), so it runs with the
+/// commit on a blocking thread, never on the threads that answer pages.
 pub(super) async fn admin_call(
-    auth: &Option<admin::Auth>,
+    auth: Option<admin::Auth>,
     writing: Arc<admin::Writing>,
-    op: &str,
-    headers: &HeaderMap,
+    op: String,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response<Body> {
-    let reply = match (auth, admin::Op::from_path(op)) {
-        (None, _) => admin::Reply::error(
-            403,
-            "read-only",
-            "this server does not take changes",
-            "push to the repository, or ask for a server with --htpasswd",
-        ),
-        (_, None) => admin::Reply::error(
-            404,
-            "unknown-call",
-            format!("no admin call `{op}`"),
-            "use setnewpackage, setpackage or removepackage",
-        ),
-        (Some(auth), Some(op)) => match identify(auth, headers) {
-            Err(r) => r,
-            Ok(id) => {
-                let ctype = headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned();
-                match admin::parse_call(&ctype, &body) {
-                    Err(r) => r,
-                    Ok(call) => {
-                        tokio::task::spawn_blocking(move || admin::apply(&writing, &id, op, &call))
-                            .await
-                            .unwrap_or_else(|_| {
-                                admin::Reply::error(
-                                    500,
-                                    "internal",
-                                    "the call failed",
-                                    "see the server's log",
-                                )
-                            })
-                    }
-                }
-            }
-        },
-    };
+    let reply =
+        tokio::task::spawn_blocking(move || call(auth.as_ref(), &writing, &op, &headers, &body))
+            .await
+            .unwrap_or_else(|_| {
+                admin::Reply::error(500, "internal", "the call failed", "see the server's log")
+            });
     json_reply(reply)
+}
+
+fn call(
+    auth: Option<&admin::Auth>,
+    writing: &admin::Writing,
+    op: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> admin::Reply {
+    let (auth, op) = match (auth, admin::Op::from_path(op)) {
+        (None, _) => {
+            return admin::Reply::error(
+                403,
+                "read-only",
+                "this server does not take changes",
+                "push to the repository, or ask for a server with --htpasswd",
+            );
+        }
+        (_, None) => {
+            return admin::Reply::error(
+                404,
+                "unknown-call",
+                format!("no admin call `{op}`"),
+                "use setnewpackage, setpackage or removepackage",
+            );
+        }
+        (Some(auth), Some(op)) => (auth, op),
+    };
+    let id = match identify(auth, headers) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match admin::parse_call(ctype, body) {
+        Ok(call) => admin::apply(writing, &id, op, &call),
+        Err(r) => r,
+    }
 }
 
 /// A JSON reply; a 401 asks for basic auth.

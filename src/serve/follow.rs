@@ -2,7 +2,7 @@
 //! the branch's tip moves, so a reader never sees half of one commit and half of another.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::ServeError;
@@ -12,22 +12,27 @@ use crate::render::snapshot::Snapshot;
 /// The commit being served.
 pub(super) struct Current {
     pub(super) site: Site,
-    pub(super) last_modified: String,
+    /// The commit date, as `Last-Modified`.
+    pub(super) last_modified: axum::http::HeaderValue,
+    /// The big answers compressed once, by path.
+    pub(super) packed: std::sync::Mutex<std::collections::HashMap<String, bytes::Bytes>>,
 }
 
 /// What every request reads: the current commit, swapped whole when the branch moves.
+/// Readers take it without a lock or a reference count of their own.
 pub struct Shared {
-    pub(super) current: RwLock<Arc<Current>>,
+    pub(super) current: arc_swap::ArcSwap<Current>,
 }
 
 impl Shared {
-    pub(super) fn now(&self) -> Arc<Current> {
-        Arc::clone(
-            &self
-                .current
-                .read()
-                .expect("never poisoned: writers only swap"),
-        )
+    pub(super) fn new(current: Current) -> Shared {
+        Shared {
+            current: arc_swap::ArcSwap::from_pointee(current),
+        }
+    }
+
+    pub(super) fn now(&self) -> arc_swap::Guard<Arc<Current>> {
+        self.current.load()
     }
 
     pub(super) fn served(&self) -> gix::ObjectId {
@@ -35,7 +40,7 @@ impl Shared {
     }
 
     pub(super) fn swap(&self, next: Current) {
-        *self.current.write().expect("never poisoned") = Arc::new(next);
+        self.current.store(Arc::new(next));
     }
 }
 
@@ -58,24 +63,29 @@ pub(super) fn tip(repo: &gix::ThreadSafeRepository, name: &str) -> Option<gix::O
     r.peel_to_id().ok().map(|id| id.detach())
 }
 
-pub(super) fn load(
+/// Reads `commit` whole; the snapshot keeps only the history the site shows.
+pub(super) fn read(
     repo: &gix::ThreadSafeRepository,
     commit: gix::ObjectId,
-    publish: Option<&std::path::Path>,
-) -> Result<Current, ServeError> {
-    let snapshot = match Snapshot::read(repo, commit, true)? {
-        Ok(s) => s,
-        Err(report) => {
-            return Err(ServeError::Invalid {
-                commit: commit.to_string(),
-                errors: report.errors(),
-            });
+) -> Result<Snapshot, ServeError> {
+    match Snapshot::read(repo, commit, true)? {
+        Ok(mut s) => {
+            s.keep_shown();
+            Ok(s)
         }
-    };
+        Err(report) => Err(ServeError::Invalid {
+            commit: commit.to_string(),
+            errors: report.errors(),
+        }),
+    }
+}
+
+/// What readers are handed for `snapshot`, published first when `publish` is set.
+pub(super) fn current(snapshot: &Snapshot, publish: Option<&std::path::Path>) -> Current {
     let when = UNIX_EPOCH + Duration::from_secs(snapshot.time.max(0) as u64);
     let site = snapshot.site();
     if let Some(dir) = publish {
-        let label = commit.to_hex_with_len(12).to_string();
+        let label = snapshot.commit.to_hex_with_len(12).to_string();
         let hidden = indicatif::ProgressBar::hidden();
         let published = crate::render::publish::publish(dir, &label, |d| {
             crate::render::render_site(d, &site, &hidden)
@@ -85,10 +95,12 @@ pub(super) fn load(
             eprintln!("error: cannot publish {label} at {}: {e}", dir.display());
         }
     }
-    Ok(Current {
+    Current {
         site,
-        last_modified: httpdate::fmt_http_date(when),
-    })
+        last_modified: axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(when))
+            .expect("an HTTP date is a valid header value"),
+        packed: Default::default(),
+    }
 }
 
 /// Keeps the served commit in step with the branch.
@@ -97,6 +109,10 @@ pub(super) struct Follow {
     pub(super) name: String,
     pub(super) publish: Option<PathBuf>,
     pub(super) shared: Arc<Shared>,
+    /// The records and history of the served commit, which the next one is reached from;
+    /// `None` after a failure, when the next commit is read whole. The lock also keeps two
+    /// refreshes from running at once.
+    pub(super) base: std::sync::Mutex<Option<Snapshot>>,
     /// A tip that failed to load is not tried again until the branch moves on.
     pub(super) failed: std::sync::Mutex<Option<gix::ObjectId>>,
 }
@@ -107,20 +123,37 @@ impl Follow {
         let Some(now) = tip(&self.repo, &self.name) else {
             return;
         };
+        let mut base = self.base.lock().unwrap_or_else(|e| e.into_inner());
         let served = self.shared.served();
         let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
         if now == served || Some(now) == *failed {
             return;
         }
-        match load(&self.repo, now, self.publish.as_deref()) {
-            Ok(next) => {
-                self.shared.swap(next);
-                eprintln!("serving {}", now.to_hex_with_len(12));
-            }
-            Err(e) => {
-                eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
-                *failed = Some(now);
+        let advanced = match base.as_mut() {
+            Some(s) => s.advance(&self.repo, now).unwrap_or_else(|e| {
+                eprintln!("warning: {e}; reading {} whole", now.to_hex_with_len(12));
+                false
+            }),
+            None => false,
+        };
+        if !advanced {
+            *base = None;
+            match read(&self.repo, now) {
+                Ok(s) => *base = Some(s),
+                Err(e) => {
+                    eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
+                    *failed = Some(now);
+                    return;
+                }
             }
         }
+        let snapshot = base.as_ref().expect("read or advanced above");
+        self.shared.swap(current(snapshot, self.publish.as_deref()));
+        let how = if advanced {
+            "from the tree diff"
+        } else {
+            "whole"
+        };
+        eprintln!("serving {} (read {how})", now.to_hex_with_len(12));
     }
 }

@@ -9,19 +9,20 @@ pub mod answer;
 mod calls;
 mod follow;
 pub mod htpasswd;
+mod pages;
 mod web;
 
 pub use accept::Limits;
 use calls::admin_call;
-use follow::{Follow, Shared, branch_ref, load, tip};
+use follow::{Follow, Shared, branch_ref, tip};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::{Body, HttpBody};
-use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, Response};
 
 use crate::source::open_repo;
 
@@ -52,69 +53,6 @@ pub enum ServeError {
     Invalid { commit: String, errors: usize },
     #[error("cannot listen")]
     Listen(#[source] std::io::Error),
-}
-
-fn respond(shared: &Shared, req: &Request<Body>) -> Response<Body> {
-    let current = Arc::clone(
-        &shared
-            .current
-            .read()
-            .expect("never poisoned: writers only swap"),
-    );
-    let headers = req.headers();
-    let ask = answer::Ask {
-        method: req.method().as_str(),
-        path: req.uri().path(),
-        query: req.uri().query(),
-        if_none_match: headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok()),
-    };
-    let a = answer::answer(&current.site, &ask);
-    let mut out = Response::new(Body::from(a.body));
-    *out.status_mut() = StatusCode::from_u16(a.status).expect("the answers use known codes");
-    let h: &mut HeaderMap = out.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(a.content_type),
-    );
-    if let Some(etag) = a.etag {
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            h.insert(header::ETAG, v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&current.last_modified) {
-            h.insert(header::LAST_MODIFIED, v);
-        }
-    }
-    if let Some(age) = a.max_age
-        && let Ok(v) = HeaderValue::from_str(&format!("public, max-age={age}"))
-    {
-        h.insert(header::CACHE_CONTROL, v);
-    }
-    out
-}
-
-/// Logs one line per request on stderr: method, path, status, bytes, microseconds.
-async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let start = Instant::now();
-    let res = next.run(req).await;
-    let bytes = res
-        .body()
-        .size_hint()
-        .exact()
-        .map_or_else(|| "-".to_owned(), |n| n.to_string());
-    let line = format!(
-        "{method} {path} {} {bytes} {}us\n",
-        res.status().as_u16(),
-        start.elapsed().as_micros()
-    );
-    REQUEST_LOG
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .extend_from_slice(line.as_bytes());
-    res
 }
 
 /// Request log lines waiting to be written: a busy server appends here and a timer writes
@@ -175,11 +113,21 @@ async fn admin_route(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response<Body> {
-    admin_call(&app.auth, Arc::clone(&app.writing), &op, &headers, body).await
+    admin_call(
+        app.auth.clone(),
+        Arc::clone(&app.writing),
+        op,
+        headers,
+        body,
+    )
+    .await
 }
 
 async fn login_route(axum::extract::State(app): AppState, headers: HeaderMap) -> Response<Body> {
-    web::login(app.auth.as_ref(), &app.sessions, &headers)
+    // A password check is slow on purpose: not on the threads that answer pages.
+    tokio::task::spawn_blocking(move || web::login(app.auth.as_ref(), &app.sessions, &headers))
+        .await
+        .unwrap_or_else(|_| web::not_found())
 }
 
 async fn web_route(
@@ -210,30 +158,6 @@ async fn web_route(
     .unwrap_or_else(|_| web::not_found())
 }
 
-async fn page_route(axum::extract::State(app): AppState, req: Request<Body>) -> Response<Body> {
-    // A signed-in user's package page offers take or drop; everyone else gets the page as
-    // rendered.
-    if let Some(page) = web::page_for_user(
-        &app.shared.now().site,
-        app.auth.as_ref(),
-        &app.sessions,
-        &req,
-    ) {
-        return page;
-    }
-    let mut res = respond(&app.shared, &req);
-    if app.auth.is_some() && web::is_package_page(req.uri().path()) {
-        // The page differs for a signed-in user: caches must ask each time.
-        let h = res.headers_mut();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        h.insert(
-            header::VARY,
-            HeaderValue::from_static("Cookie, Authorization"),
-        );
-    }
-    res
-}
-
 /// Serves until SIGTERM; `listening` hears the bound address first.
 pub async fn run(
     opts: Options,
@@ -246,17 +170,20 @@ pub async fn run(
     let first = tip(&repo, &name).ok_or_else(|| ServeError::NoBranch(name.clone()))?;
     let r = repo.clone();
     let publish = opts.publish.clone();
-    let current = tokio::task::spawn_blocking(move || load(&r, first, publish.as_deref()))
-        .await
-        .expect("loading does not panic")?;
-    let shared = Arc::new(Shared {
-        current: RwLock::new(Arc::new(current)),
-    });
+    let (snapshot, current) = tokio::task::spawn_blocking(move || {
+        let s = follow::read(&r, first)?;
+        let c = follow::current(&s, publish.as_deref());
+        Ok::<_, ServeError>((s, c))
+    })
+    .await
+    .expect("loading does not panic")?;
+    let shared = Arc::new(Shared::new(current));
     let follow = Arc::new(Follow {
         repo: repo.clone(),
         name: name.clone(),
         publish: opts.publish.clone(),
         shared: Arc::clone(&shared),
+        base: std::sync::Mutex::new(Some(snapshot)),
         failed: std::sync::Mutex::new(None),
     });
     let follower = Arc::clone(&follow);
@@ -287,16 +214,18 @@ pub async fn run(
             "/admin/{op}",
             axum::routing::post(admin_route).layer(limit()),
         )
-        .fallback(page_route)
-        .with_state(app)
+        .with_state(Arc::clone(&app))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            opts.limits.body_timeout,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(axum::middleware::from_fn(log));
+        .layer(axum::middleware::from_fn(pages::log));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(ServeError::Listen)?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
-    accept::accept_loop(listener, router, opts.limits).await;
+    accept::accept_loop(listener, pages::Service::new(app, router), opts.limits).await;
     flush_request_log();
     Ok(())
 }

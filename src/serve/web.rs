@@ -176,22 +176,29 @@ pub(super) fn is_package_page(path: &str) -> bool {
         .is_some_and(|p| p.ends_with(".html") && !p.contains('/'))
 }
 
+/// Whether answering `req` may check a password: a package page asked with basic auth.
+pub(super) fn may_sign_in(auth: Option<&Auth>, req: &axum::http::request::Parts) -> bool {
+    matches!(auth, Some(Auth::Htpasswd(_)))
+        && req.headers.contains_key(header::AUTHORIZATION)
+        && is_package_page(req.uri.path())
+}
+
 /// A package page for a signed-in user, with its button; `None` for anything else.
 pub(super) fn page_for_user(
     site: &crate::render::site::Site,
     auth: Option<&Auth>,
     sessions: &Sessions,
-    req: &axum::http::Request<Body>,
+    req: &axum::http::request::Parts,
 ) -> Option<Response<Body>> {
-    if req.method() != axum::http::Method::GET {
+    if req.method != axum::http::Method::GET {
         return None;
     }
-    let path = req.uri().path();
+    let path = req.uri.path();
     if !is_package_page(path) {
         return None;
     }
     let name = path.strip_prefix("/packages/")?.strip_suffix(".html")?;
-    let user = signed_in(auth, sessions, req.headers())?;
+    let user = signed_in(auth, sessions, &req.headers)?;
     let page = site.package_page_for(name, &user).ok()??;
     let mut res = Response::new(Body::from(page.bytes));
     res.headers_mut().insert(

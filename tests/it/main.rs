@@ -4,6 +4,7 @@ mod browser;
 mod check;
 mod cli;
 mod fetch;
+mod follow;
 mod hook;
 mod httpd;
 mod import;

@@ -200,6 +200,31 @@ fn what_real_consumers_ask() {
         .send()
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["vary"], "Accept-Encoding");
+    // Each representation has its own strong validator, and either one gets a 304.
+    let gz_etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&r.bytes().unwrap()[..]),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(plain, served.get(&c, "/packages.txt").bytes().unwrap());
+    assert!(gz_etag.ends_with("-gz\""), "{gz_etag}");
+    let r = c
+        .get(format!("{}/packages.txt", served.base))
+        .header("Accept-Encoding", "gzip")
+        .header("If-None-Match", &gz_etag)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    // A client that refuses gzip gets it plain.
+    let r = c
+        .get(format!("{}/packages.txt", served.base))
+        .header("Accept-Encoding", "gzip;q=0, identity")
+        .send()
+        .unwrap();
+    assert!(!r.headers().contains_key("content-encoding"));
     assert!(
         served
             .get(&c, "/")
@@ -285,6 +310,8 @@ fn it_follows_the_branch_and_stops_gracefully() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(served.get(&c, "/perl").text().unwrap(), "gregoa\n");
+    let said = served.log.lock().unwrap().join("\n");
+    assert!(said.contains("(read from the tree diff)"), "{said}");
     // A commit whose records are not valid is not served; the last good one stays.
     std::fs::write(
         repo.path().join("maintainers/packages/p/perl.toml"),

@@ -1,0 +1,203 @@
+//! The pages, on the server's hot path: a request for anything but the admin API, the web
+//! forms and `/login` is answered here directly, without the router, with gzip when the
+//! client accepts it (big answers compressed once per commit) and its request log line.
+//! Everything else goes through the router.
+
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, HttpBody};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use hyper_util::service::TowerToHyperService;
+
+use super::App;
+use super::answer;
+use super::follow::Current;
+
+/// Answers smaller than this are not compressed (as tower-http's default).
+const MIN_GZIP: usize = 32;
+/// Answers at least this big are compressed once per commit and kept.
+const KEEP_GZIP: usize = 8 * 1024;
+
+/// The service each connection runs.
+#[derive(Clone)]
+pub(super) struct Service {
+    app: Arc<App>,
+    router: TowerToHyperService<axum::Router>,
+}
+
+impl Service {
+    pub(super) fn new(app: Arc<App>, router: axum::Router) -> Service {
+        Service {
+            app,
+            router: TowerToHyperService::new(router),
+        }
+    }
+}
+
+impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send + 'static>,
+    >;
+
+    fn call(&self, req: Request<hyper::body::Incoming>) -> Self::Future {
+        let path = req.uri().path();
+        if path.starts_with("/admin/") || path.starts_with("/web/") || path == "/login" {
+            return Box::pin(self.router.call(req));
+        }
+        let start = Instant::now();
+        let (parts, _) = req.into_parts();
+        let slow = super::web::may_sign_in(self.app.auth.as_ref(), &parts);
+        let answer = move |app: &App| {
+            let res = page(app, &parts);
+            log_line(parts.method.as_str(), parts.uri.path(), &res, start);
+            res
+        };
+        if !slow {
+            return Box::pin(std::future::ready(Ok(answer(&self.app))));
+        }
+        // A page for a user who may be signed in by a password: checking it is slow on
+        // purpose (bcrypt), so not on the threads that answer pages.
+        let app = Arc::clone(&self.app);
+        Box::pin(async move {
+            Ok(tokio::task::spawn_blocking(move || answer(&app))
+                .await
+                .unwrap_or_else(|_| super::web::not_found()))
+        })
+    }
+}
+
+/// A page: a signed-in user's package page offers take or drop; everyone else gets the page
+/// as rendered.
+fn page(app: &App, req: &Parts) -> Response<Body> {
+    let current = app.shared.now();
+    if let Some(page) =
+        super::web::page_for_user(&current.site, app.auth.as_ref(), &app.sessions, req)
+    {
+        return page;
+    }
+    let mut res = respond(&current, req);
+    if app.auth.is_some() && super::web::is_package_page(req.uri.path()) {
+        // The page differs for a signed-in user: caches must ask each time.
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static("Cookie, Authorization"),
+        );
+    }
+    res
+}
+
+/// Whether the client takes gzip (`gzip` or `*` with a weight above zero).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let q = parts
+                .find_map(|p| p.strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
+        })
+}
+
+fn gzip(bytes: &[u8]) -> bytes::Bytes {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).expect("writing to memory");
+    e.finish().expect("writing to memory").into()
+}
+
+/// The answer to `req` from the served commit.
+fn respond(current: &Current, req: &Parts) -> Response<Body> {
+    let headers = &req.headers;
+    let ask = answer::Ask {
+        method: req.method.as_str(),
+        path: req.uri.path(),
+        query: req.uri.query(),
+        if_none_match: headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let a = answer::answer(&current.site, &ask);
+    let packs = a.status == 200 && a.body.len() >= MIN_GZIP;
+    let gzipped = packs && accepts_gzip(headers);
+    let body = if !gzipped {
+        a.body
+    } else if a.body.len() >= KEEP_GZIP {
+        let mut kept = current.packed.lock().unwrap_or_else(|e| e.into_inner());
+        kept.entry(ask.path.to_owned())
+            .or_insert_with(|| gzip(&a.body))
+            .clone()
+    } else {
+        gzip(&a.body)
+    };
+    let mut out = Response::new(Body::from(body));
+    *out.status_mut() = StatusCode::from_u16(a.status).expect("the answers use known codes");
+    let h: &mut HeaderMap = out.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(a.content_type),
+    );
+    if packs {
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if gzipped {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if let Some(etag) = a.etag {
+        // Each representation has its own strong validator.
+        let etag = if gzipped {
+            format!("{}-gz\"", etag.trim_end_matches('"'))
+        } else {
+            etag
+        };
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        h.insert(header::LAST_MODIFIED, current.last_modified.clone());
+    }
+    if a.cacheable {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(answer::CACHE_CONTROL),
+        );
+    }
+    out
+}
+
+/// The request log line of one answered request: method, path, status, bytes, microseconds.
+fn log_line(method: &str, path: &str, res: &Response<Body>, start: Instant) {
+    let bytes = res
+        .body()
+        .size_hint()
+        .exact()
+        .map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let micros = start.elapsed().as_micros();
+    let mut log = super::REQUEST_LOG.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = writeln!(
+        log,
+        "{method} {path} {} {bytes} {micros}us",
+        res.status().as_u16()
+    );
+}
+
+/// The router's requests get their log line here.
+pub(super) async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    log_line(method.as_str(), &path, &res, start);
+    res
+}

@@ -92,7 +92,7 @@ impl Base {
         let (config, rules) =
             crate::validate::config(blob_at(repo, root, "maintainers/config.toml"));
         let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
-            Some(Record::Policy(p)) => p,
+            Some(Record::Policy(p)) => *p,
             _ => RawPolicy::default(),
         };
         Ok(Base {

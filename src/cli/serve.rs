@@ -33,6 +33,9 @@ pub struct Args {
     /// Close a connection whose request head has not arrived within this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     header_timeout: u64,
+    /// Give up on a request whose body has not arrived within this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    body_timeout: u64,
     /// Also publish every commit served here, atomically, as `render --out DIR` does.
     #[arg(long, value_name = "DIR")]
     publish: Option<std::path::PathBuf>,
@@ -71,7 +74,7 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
         limits: serve::Limits {
             connections: args.max_connections,
             header_timeout: Duration::from_secs(args.header_timeout),
-            ..serve::Limits::default()
+            body_timeout: Duration::from_secs(args.body_timeout),
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -68,14 +68,15 @@ pub fn classify(path: &str) -> Kind {
 
 /// A typed record.
 #[derive(Debug)]
+/// The big rare ones are boxed: a check holds one per file before they go into the database.
 pub enum Record {
-    Config(RawConfig),
-    Policy(RawPolicy),
-    Suites(RawSuites),
+    Config(Box<RawConfig>),
+    Policy(Box<RawPolicy>),
+    Suites(Box<RawSuites>),
     Person(Login, Person),
     Group(GroupName, Group),
     Package(PackageName, Package),
-    Track(Track),
+    Track(Box<Track>),
 }
 
 /// A validated name taken from the path, known even when the content is broken, so that a
@@ -285,8 +286,8 @@ fn parse_record(
     problems: &mut Vec<Problem>,
 ) -> Option<Record> {
     match kind {
-        Kind::Config => parse::<RawConfig>(text, problems).map(Record::Config),
-        Kind::Policy => parse::<RawPolicy>(text, problems).map(Record::Policy),
+        Kind::Config => parse::<RawConfig>(text, problems).map(|c| Record::Config(Box::new(c))),
+        Kind::Policy => parse::<RawPolicy>(text, problems).map(|p| Record::Policy(Box::new(p))),
         Kind::Suites => parse::<RawSuites>(text, problems).map(|suites| {
             for (name, s) in &suites {
                 if !crate::record::is_point_release(&s.version) {
@@ -300,7 +301,7 @@ fn parse_record(
                     ));
                 }
             }
-            Record::Suites(suites)
+            Record::Suites(Box::new(suites))
         }),
         Kind::Person(_) => {
             let raw: RawPerson = parse(text, problems)?;
@@ -329,7 +330,12 @@ fn parse_record(
         Kind::Track { bug, archive } => {
             let raw: RawTrack = parse(text, problems)?;
             let bug = bug.parse().ok()?;
-            Some(Record::Track(track(bug, archive.clone(), raw, problems)))
+            Some(Record::Track(Box::new(track(
+                bug,
+                archive.clone(),
+                raw,
+                problems,
+            ))))
         }
         Kind::Unexpected => None,
     }

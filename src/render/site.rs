@@ -242,9 +242,18 @@ impl Site {
             "people.txt" => Rendered::text(text::people(v)),
             "changes.txt" => Rendered::text(text::changes(v, &self.history)),
             "packages.json" => {
-                let mut json =
-                    serde_json::to_vec(&serde_json::json!({ "commit": self.commit, "view": v }))
-                        .expect("the view serializes");
+                /// Serialized from the view in place: a `serde_json::Value` of it would
+                /// copy every row first.
+                #[derive(serde::Serialize)]
+                struct Document<'a> {
+                    commit: &'a str,
+                    view: &'a View,
+                }
+                let doc = Document {
+                    commit: &self.commit,
+                    view: v,
+                };
+                let mut json = serde_json::to_vec(&doc).expect("the view serializes");
                 json.push(b'\n');
                 Some(Rendered::new(Kind::Json, json))
             }

@@ -110,11 +110,7 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
     };
     // The validator depends on the commit and the path only: a client that holds it holds
     // this very answer, so a match is answered without making the page again.
-    let etag = format!(
-        "\"{}-{:016x}\"",
-        &commit[..commit.len().min(12)],
-        fnv(file)
-    );
+    let etag = format!("\"{}-{:016x}\"", &commit[..commit.len().min(12)], fnv(file));
     // A gzip answer carries its own validator (`…-gz"`); either names this resource.
     let fresh = ask.if_none_match.is_some_and(|v| {
         v.split(',')

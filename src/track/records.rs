@@ -108,7 +108,7 @@ pub fn suites_at(
     rules: &NameRules,
 ) -> Vec<Suite> {
     let suites: RawSuites = match record_at(repo, root, "maintainers/suites.toml", rules) {
-        Some(Record::Suites(s)) => s,
+        Some(Record::Suites(s)) => *s,
         _ => RawSuites::default(),
     };
     TRACK_SUITES

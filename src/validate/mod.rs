@@ -34,7 +34,7 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
         ..
     }) = loaded.first()
     {
-        db.config = cfg.clone();
+        db.config = (**cfg).clone();
     }
     let rule_problem = apply_name_rules(&mut db);
     let rules = db.rules.clone();
@@ -90,7 +90,7 @@ pub fn config(bytes: Option<Vec<u8>>) -> (RawConfig, NameRules) {
         )
         .record
     {
-        db.config = cfg;
+        db.config = *cfg;
     }
     apply_name_rules(&mut db);
     (db.config, db.rules)
@@ -135,8 +135,8 @@ fn apply_name_rules(db: &mut Db) -> Option<(Option<std::ops::Range<usize>>, Stri
 fn insert(db: &mut Db, r: Record, file: FileId) {
     match r {
         Record::Config(_) => {}
-        Record::Policy(p) => db.policy = p,
-        Record::Suites(s) => db.suites = s,
+        Record::Policy(p) => db.policy = *p,
+        Record::Suites(s) => db.suites = *s,
         Record::Person(l, mut p) => {
             p.file = file;
             db.people.insert(l, p);
@@ -151,7 +151,7 @@ fn insert(db: &mut Db, r: Record, file: FileId) {
         }
         Record::Track(mut t) => {
             t.file = file;
-            db.tracks.push(t);
+            db.tracks.push(*t);
         }
     }
 }

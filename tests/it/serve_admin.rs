@@ -383,3 +383,155 @@ fn identity_from_a_proxy_header_and_read_only_replicas() {
     );
     assert_eq!(s.refs(), refs);
 }
+
+#[test]
+fn calls_racing_outside_pushes_all_land() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let before: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap();
+    let base = served.base.clone();
+    // The calls are spread over the time the pushes take. (Whether one is planned on a tip
+    // that a push then replaces is up to timing; the next test makes that happen.)
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50 * i));
+                reqwest::blocking::Client::new()
+                    .post(format!("{base}/admin/setnewpackage"))
+                    .basic_auth("buildsystem", Some("bs-secret"))
+                    .header("Content-Type", FORM)
+                    .body(format!("package=call{i}&maintainer=carol"))
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    // Meanwhile an admin pushes, rebasing when the calls moved the branch first.
+    let c = s.clone("alice");
+    for i in 0..10 {
+        c.write(
+            &format!("packages/o/outside{i}.toml"),
+            "maintainers = [\"carol\"]\n",
+        )
+        .add_all()
+        .commit(&format!("outside{i}"));
+        let mut tries = 0;
+        loop {
+            let (ok, err) = c.push("alice");
+            if ok {
+                break;
+            }
+            tries += 1;
+            assert!(tries < 50, "the push keeps failing: {err}");
+            git_ok(&c.dir, &["pull", "-q", "--rebase", "origin", "main"]);
+        }
+    }
+    for t in calls {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    let after: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(after, before + 30, "20 calls and 10 pushes, 30 commits");
+    for (dir, n) in [("c", 20), ("o", 10)] {
+        let files = git_ok(
+            &s.bare,
+            &[
+                "ls-tree",
+                "--name-only",
+                "main",
+                &format!("maintainers/packages/{dir}/"),
+            ],
+        );
+        let ours = files
+            .lines()
+            .filter(|f| f.contains("/call") || f.contains("/outside"))
+            .count();
+        assert_eq!(ours, n, "{files}");
+    }
+    let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_call_whose_branch_moves_under_it_plans_again() {
+    use maintdb::serve::admin;
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let w = admin::Writing {
+        repo: s.bare.clone(),
+        reference: "refs/heads/main".into(),
+        lock: std::sync::Mutex::new(()),
+    };
+    let planned = std::sync::atomic::AtomicUsize::new(0);
+    let reply = admin::commit_as(&w, "buildsystem", |session| {
+        if planned.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            // A real push lands between this plan and its commit.
+            c.write("packages/o/outside.toml", "maintainers = [\"carol\"]\n")
+                .add_all()
+                .commit("outside");
+            let (ok, err) = c.push("alice");
+            assert!(ok, "{err}");
+        }
+        maintdb::edit::ops::new_package(session, "inside", &["carol".to_owned()])
+    });
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(planned.into_inner(), 2, "planned again on the new tip");
+    let log = git_ok(&s.bare, &["log", "--format=%s", "-2", "main"]);
+    assert!(log.lines().nth(1).unwrap().contains("outside"), "{log}");
+    let files = git_ok(&s.bare, &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains("packages/o/outside.toml") && files.contains("packages/i/inside.toml"));
+    let (code, out, _) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_body_that_trickles_is_cut_off_and_nothing_lands() {
+    use std::io::{Read, Write};
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start_with(
+        &s.bare,
+        &["--htpasswd", pw.to_str().unwrap(), "--body-timeout", "1"],
+    );
+    let before = s.refs();
+    let addr = served.base.trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let body = "package=trickle&maintainer=carol";
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode("buildsystem:bs-secret");
+    write!(
+        conn,
+        "POST /admin/setnewpackage HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: {FORM}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    // Two bytes, then nothing for longer than the body timeout.
+    conn.write_all(&body.as_bytes()[..2]).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "cut off after the body timeout"
+    );
+    assert!(!answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(s.refs(), before, "nothing committed");
+    // The server goes on serving.
+    let r = reqwest::blocking::get(format!("{}/perl", served.base)).unwrap();
+    assert!(r.status().is_success() || r.status() == 404);
+}

@@ -71,6 +71,9 @@ pub(super) async fn accept_loop(
     let _ = tokio::time::timeout(Duration::from_secs(30), slots.acquire_many(all)).await;
 }
 
+/// Blocking threads per worker.
+const BLOCKING_THREADS: usize = 2;
+
 type Handed = (std::net::TcpStream, tokio::sync::OwnedSemaphorePermit);
 
 /// Starts one worker thread with its own single-threaded runtime; connections are sent to it.
@@ -83,6 +86,9 @@ fn worker(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Handed>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        // Password checks and admin commits run here, one commit at a time anyway: a few
+        // threads, so that what their allocations leave behind is not kept fifty times over.
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
         .expect("a runtime for a worker thread");
     std::thread::spawn(move || {

@@ -89,7 +89,7 @@ pub enum Key {
 }
 
 /// A per-file problem, before the file has an id in the report.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     pub code: Code,
     pub span: Option<Range<usize>>,
@@ -115,6 +115,8 @@ pub struct Loaded {
     pub key: Option<Key>,
     pub record: Option<Record>,
     pub problems: Vec<Problem>,
+    /// How many of `problems` come from the path and mode rather than the content.
+    path_problems: usize,
 }
 
 /// Loads one file: every per-file rule, then the typed record if it is sound.
@@ -125,6 +127,7 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
         key: None,
         record: None,
         problems: Vec::new(),
+        path_problems: 0,
     };
     match mode {
         Mode::Symlink => {
@@ -160,6 +163,7 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
         return out;
     }
     out.key = key_from_path(path, &kind, rules, &mut out.problems);
+    out.path_problems = out.problems.len();
     let bytes = match content {
         Content::Bytes(b) => b,
         Content::TooLarge(n) => {
@@ -187,6 +191,43 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
     };
     out.record = parse_record(&kind, out.key.as_ref(), &out.text, rules, &mut out.problems);
     out
+}
+
+/// What [`load`] gives for a package record at `path` whose blob is the same as `twin`'s,
+/// without parsing it again: only the path's own rules are applied. `None` when `twin` cannot
+/// stand in (another kind of record, or content that did not make a record); load it then.
+/// Records repeat: many packages share one maintainer list, so one parse serves them all.
+pub fn load_twin(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Option<Loaded> {
+    let Some(Record::Package(_, pkg)) = &twin.record else {
+        return None;
+    };
+    let kind = classify(path);
+    if !matches!(kind, Kind::Package { .. }) || !matches!(mode, Mode::File | Mode::Executable) {
+        return None;
+    }
+    let mut out = Loaded {
+        path: path.to_owned(),
+        text: twin.text.clone(),
+        key: None,
+        record: None,
+        problems: Vec::new(),
+        path_problems: 0,
+    };
+    if mode == Mode::Executable {
+        out.problems.push(problem(
+            Code::ExecutableFile,
+            None,
+            format!("{path} is executable"),
+        ));
+    }
+    out.key = key_from_path(path, &kind, rules, &mut out.problems);
+    out.path_problems = out.problems.len();
+    out.problems
+        .extend_from_slice(&twin.problems[twin.path_problems..]);
+    if let Some(Key::Package(p)) = &out.key {
+        out.record = Some(Record::Package(p.clone(), pkg.clone()));
+    }
+    Some(out)
 }
 
 fn key_from_path(

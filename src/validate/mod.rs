@@ -13,7 +13,7 @@ use crate::load::{self, Key, Loaded, Record};
 use crate::model::Db;
 use crate::names::{GroupName, Login, NameRules, PackageName};
 use crate::record::RawConfig;
-use crate::source::{Content, Source, SourceError};
+use crate::source::{Content, Entry, Location, Source, SourceError};
 
 const CONFIG: &str = "maintainers/config.toml";
 
@@ -38,7 +38,7 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     }
     let rule_problem = apply_name_rules(&mut db);
     let rules = db.rules.clone();
-    loaded.extend(source.map_entries(&rest, |e, c| load::load(&e.path, e.mode, c, &rules))?);
+    loaded.extend(load_all(source, &rest, &rules)?);
 
     let mut known = Known::default();
     for l in loaded {
@@ -56,6 +56,66 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     cross_check(&db, &known, &mut report);
     report.sort();
     Ok((db, report))
+}
+
+/// Loads `entries` in parallel, in their order. A blob that several paths hold (many packages
+/// share one maintainer list) is read and parsed once; the other paths only get their own
+/// rules applied ([`load::load_twin`]).
+fn load_all(
+    source: &Source,
+    entries: &[Entry],
+    rules: &NameRules,
+) -> Result<Vec<Loaded>, SourceError> {
+    use rayon::prelude::*;
+    let mut first: HashMap<gix::ObjectId, usize> = HashMap::with_capacity(entries.len() / 4);
+    let twin_of: Vec<Option<usize>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| match &e.location {
+            Location::Blob(id) => match first.entry(*id) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                    None
+                }
+            },
+            _ => None,
+        })
+        .collect();
+    let load_some = |which: &[usize]| {
+        let some: Vec<Entry> = which.iter().map(|&i| entries[i].clone()).collect();
+        source.map_entries(&some, |e, c| load::load(&e.path, e.mode, c, rules))
+    };
+    let firsts: Vec<usize> = (0..entries.len())
+        .filter(|&i| twin_of[i].is_none())
+        .collect();
+    let mut out: Vec<Option<Loaded>> = (0..entries.len()).map(|_| None).collect();
+    for (i, l) in firsts.iter().zip(load_some(&firsts)?) {
+        out[*i] = Some(l);
+    }
+    let twins: Vec<(usize, Option<Loaded>)> = twin_of
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let twin = out[(*t)?].as_ref().expect("firsts are loaded");
+            let e = &entries[i];
+            Some((i, load::load_twin(&e.path, e.mode, twin, rules)))
+        })
+        .collect();
+    let mut again = Vec::new();
+    for (i, l) in twins {
+        match l {
+            Some(l) => out[i] = Some(l),
+            None => again.push(i),
+        }
+    }
+    for (i, l) in again.iter().zip(load_some(&again)?) {
+        out[*i] = Some(l);
+    }
+    Ok(out
+        .into_iter()
+        .map(|l| l.expect("every entry is loaded"))
+        .collect())
 }
 
 /// Adds a loaded file and its per-file problems to `report`.

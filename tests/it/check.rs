@@ -198,3 +198,62 @@ fn file_too_large() {
     let r = check_both(tmp.path());
     assert_eq!(r.codes(), vec![Code::FileTooLarge]);
 }
+
+#[test]
+fn one_blob_at_many_paths_reports_each_path() {
+    // Git stores these bytes once; each path must still get its own diagnostics, the same
+    // from git (where the blob is parsed once) as from the working tree.
+    let tmp = tempfile::tempdir().unwrap();
+    support::copy_tree(
+        &support::fixtures().join("valid/base/maintainers"),
+        &tmp.path().join("maintainers"),
+    );
+    let m = tmp.path().join("maintainers/packages");
+    let write = |rel: &str, text: &str| {
+        let p = m.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let good = "maintainers = [\"alice\"]\n";
+    let bad = "maintainers = [\"alice\", \"ghost\", \"alice\"]\n";
+    // The first path holding a blob is the one parsed: here it has a problem of its own.
+    for rel in [
+        "a/aa-exec.toml",
+        "a/a~tilde.toml",
+        "t/twin-a.toml",
+        "t/twin-b.toml",
+        "u/u~tilde.toml",
+        "x/wrong-shard.toml",
+    ] {
+        write(rel, good);
+    }
+    for rel in ["t/twin-c.toml", "t/twin-d.toml", "v/v~tilde.toml"] {
+        write(rel, bad);
+    }
+    write("t/twin-e.toml", "maintainers = [\n");
+    write("t/twin-f.toml", "maintainers = [\n");
+    use std::os::unix::fs::PermissionsExt;
+    for exec in ["a/aa-exec.toml", "t/twin-b.toml"] {
+        std::fs::set_permissions(m.join(exec), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let r = check_both(tmp.path());
+    let text = short(&r);
+    for (path, code) in [
+        ("t/twin-b.toml", "executable-file"),
+        ("u/u~tilde.toml", "bad-package-name"),
+        ("v/v~tilde.toml", "bad-package-name"),
+        ("x/wrong-shard.toml", "path-mismatch"),
+        ("t/twin-c.toml", "unknown-maintainer"),
+        ("t/twin-d.toml", "unknown-maintainer"),
+        ("t/twin-c.toml", "duplicate-maintainer"),
+        ("t/twin-d.toml", "duplicate-maintainer"),
+        ("t/twin-e.toml", "toml-syntax"),
+        ("t/twin-f.toml", "toml-syntax"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(path) && l.contains(code)),
+            "{path}: {code} in\n{text}"
+        );
+    }
+    assert!(!text.contains("twin-a.toml"), "{text}");
+}

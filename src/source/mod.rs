@@ -118,9 +118,19 @@ impl Source {
         F: Fn(&Entry, Content) -> R + Sync,
     {
         match self {
-            Source::Worktree(_) => entries
+            // Files the index vouches for are read from the object database.
+            Source::Worktree(w) => entries
                 .par_iter()
-                .map(|e| Ok(f(e, worktree::read(e)?)))
+                .map_init(
+                    || (w.staged().map(|g| g.repo.to_thread_local()), Vec::new()),
+                    |(repo, buf), e| {
+                        let c = match (&e.location, repo) {
+                            (Location::Blob(_), Some(repo)) => git::read(repo, buf, e)?,
+                            _ => worktree::read(e)?,
+                        };
+                        Ok(f(e, c))
+                    },
+                )
                 .collect(),
             Source::Git(g) => entries
                 .par_iter()

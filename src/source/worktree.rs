@@ -10,15 +10,45 @@ use super::{Content, Entry, Location, MAX_FILE_SIZE, Mode, ROOT, SourceError};
 /// A working tree: the directory that holds `maintainers/`.
 pub struct WorktreeSource {
     root: PathBuf,
+    /// The repository whose working tree this is, when it is one: its index tells which
+    /// files are unchanged since they were staged, as `git status` uses it.
+    git: std::sync::OnceLock<Option<Staged>>,
+}
+
+/// A clone's repository and its index.
+pub(super) struct Staged {
+    pub(super) repo: gix::ThreadSafeRepository,
+    index: gix::index::File,
 }
 
 impl WorktreeSource {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        WorktreeSource { root: root.into() }
+        WorktreeSource {
+            root: root.into(),
+            git: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The repository and index of the working tree, when `root` is the top of a clone.
+    pub(super) fn staged(&self) -> Option<&Staged> {
+        self.git
+            .get_or_init(|| {
+                let repo = gix::open(&self.root).ok()?;
+                let top = repo.workdir()?.canonicalize().ok()?;
+                if top != self.root.canonicalize().ok()? {
+                    return None;
+                }
+                let index = repo.open_index().ok()?;
+                Some(Staged {
+                    repo: repo.into_sync(),
+                    index,
+                })
+            })
+            .as_ref()
     }
 
     pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {
@@ -28,9 +58,7 @@ impl WorktreeSource {
                 where_: self.root.display().to_string(),
             });
         }
-        let mut out = Vec::new();
-        walk(&top, ROOT, &mut out)?;
-        Ok(out)
+        walk(&top, ROOT, self.staged())
     }
 
     pub(super) fn read_path(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
@@ -43,6 +71,52 @@ impl WorktreeSource {
     }
 }
 
+/// The staged blob of `path` when the file on disk is the one the index describes: same
+/// mode, size, times and inode, and not changed in the same instant the index was written
+/// (racy git: such a file is read from disk, whatever its stat data says).
+fn unchanged(
+    staged: &Staged,
+    path: &str,
+    meta: &fs::Metadata,
+    mode: Mode,
+) -> Option<gix::ObjectId> {
+    use gix::index::entry::{Flags, Mode as IndexMode};
+    use std::os::unix::fs::MetadataExt;
+    let e = staged.index.entry_by_path(path.into())?;
+    let want = match mode {
+        Mode::File => IndexMode::FILE,
+        Mode::Executable => IndexMode::FILE_EXECUTABLE,
+        _ => return None,
+    };
+    if e.mode != want
+        || e.flags
+            .intersects(Flags::INTENT_TO_ADD | Flags::ASSUME_VALID)
+    {
+        return None;
+    }
+    let s = &e.stat;
+    // The index keeps these fields truncated to 32 bits, as git does.
+    let same = u64::from(s.size) == meta.size() & 0xffff_ffff
+        && i64::from(s.mtime.secs) == meta.mtime() & 0xffff_ffff
+        && i64::from(s.mtime.nsecs) == meta.mtime_nsec()
+        && i64::from(s.ctime.secs) == meta.ctime() & 0xffff_ffff
+        && i64::from(s.ctime.nsecs) == meta.ctime_nsec()
+        && u64::from(s.ino) == meta.ino() & 0xffff_ffff;
+    let written = staged.index.timestamp();
+    let racy = racy(
+        (i64::from(s.mtime.secs), s.mtime.nsecs),
+        (written.unix_seconds(), written.nanoseconds()),
+    );
+    (same && !racy).then_some(e.id)
+}
+
+/// Whether a file modified at `mtime` may have changed again unseen after an index written
+/// at `written` recorded it: when it was modified in the same instant or later, a change
+/// within the timestamps' resolution leaves the stat data as it was.
+fn racy(mtime: (i64, u32), written: (i64, u32)) -> bool {
+    mtime >= written
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
     move |source| SourceError::Io {
         path: path.to_owned(),
@@ -50,15 +124,24 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
     }
 }
 
-fn walk(dir: &Path, rel: &str, out: &mut Vec<Entry>) -> Result<(), SourceError> {
+/// Lists the files under `dir`, subdirectories in parallel (their order does not matter:
+/// [`super::Source::entries`] sorts).
+fn walk(dir: &Path, rel: &str, staged: Option<&Staged>) -> Result<Vec<Entry>, SourceError> {
+    use rayon::prelude::*;
+    let mut out = Vec::new();
+    let mut subdirs = Vec::new();
     for item in fs::read_dir(dir).map_err(io(dir))? {
         let item = item.map_err(io(dir))?;
-        let full = item.path();
-        let name = item.file_name().to_string_lossy().into_owned();
-        let path = format!("{rel}/{name}");
-        let meta = fs::symlink_metadata(&full).map_err(io(&full))?;
+        let name = item.file_name();
+        let path = format!("{rel}/{}", name.to_string_lossy());
+        // Relative to the open directory: no path to resolve again.
+        let meta = item.metadata().map_err(|source| SourceError::Io {
+            path: item.path(),
+            source,
+        })?;
         let ft = meta.file_type();
         if ft.is_dir() {
+            let full = item.path();
             // A checked-out submodule is a directory with its own `.git`.
             if full.join(".git").exists() {
                 out.push(Entry {
@@ -67,7 +150,7 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<Entry>) -> Result<(), SourceError> 
                     location: Location::None,
                 });
             } else {
-                walk(&full, &path, out)?;
+                subdirs.push((full, path));
             }
         } else if ft.is_symlink() {
             out.push(Entry {
@@ -81,14 +164,23 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<Entry>) -> Result<(), SourceError> 
             } else {
                 Mode::File
             };
+            let location = match staged.and_then(|g| unchanged(g, &path, &meta, mode)) {
+                Some(id) => Location::Blob(id),
+                None => Location::Fs(item.path()),
+            };
             out.push(Entry {
                 path,
                 mode,
-                location: Location::Fs(full),
+                location,
             });
         }
     }
-    Ok(())
+    let below: Vec<Vec<Entry>> = subdirs
+        .par_iter()
+        .map(|(full, path)| walk(full, path, staged))
+        .collect::<Result<_, _>>()?;
+    out.extend(below.into_iter().flatten());
+    Ok(out)
 }
 
 pub(super) fn read(entry: &Entry) -> Result<Content, SourceError> {
@@ -108,4 +200,16 @@ pub(super) fn read(entry: &Entry) -> Result<Content, SourceError> {
         return Ok(Content::TooLarge(buf.len() as u64));
     }
     Ok(Content::Bytes(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn racy_entries() {
+        assert!(super::racy((100, 5), (100, 5)), "the same instant");
+        assert!(super::racy((100, 6), (100, 5)), "later");
+        assert!(super::racy((101, 0), (100, 999)), "later second");
+        assert!(!super::racy((100, 4), (100, 5)), "before");
+        assert!(!super::racy((99, 999), (100, 0)), "an earlier second");
+    }
 }

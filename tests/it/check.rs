@@ -257,3 +257,49 @@ fn one_blob_at_many_paths_reports_each_path() {
     }
     assert!(!text.contains("twin-a.toml"), "{text}");
 }
+
+/// `maintdb check` in a clone: its output on the working tree.
+fn check_worktree(dir: &Path) -> String {
+    short(&check(&Source::Worktree(WorktreeSource::new(dir))))
+}
+
+#[test]
+fn a_clone_trusts_its_index_only_for_files_unchanged_on_disk() {
+    let repo = support::repo_from(&support::fixtures().join("valid/base"));
+    let dir = repo.path();
+    let perl = dir.join("maintainers/packages/p/perl-Foo.toml");
+    // Racy git: a same-size edit within the same second the index was written.
+    git_ok(dir, &["add", "-A"]);
+    std::fs::write(&perl, "maintainers = [\"ghost\", \"%perl\"]\n").unwrap();
+    let out = check_worktree(dir);
+    assert!(out.contains("unknown-maintainer"), "racy edit seen: {out}");
+    // Staged and settled, then changed again at the same size a second later: the stat
+    // data no longer matches, and the file is read from disk.
+    std::fs::write(&perl, "maintainers = [\"alice\", \"%perl\"]\n").unwrap();
+    git_ok(dir, &["add", "-A"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    git_ok(dir, &["update-index", "-q", "--refresh"]);
+    assert_eq!(check_worktree(dir), short(&check(&git_head(dir))));
+    std::fs::write(&perl, "maintainers = [\"ghost\", \"%perl\"]\n").unwrap();
+    let out = check_worktree(dir);
+    assert!(out.contains("unknown-maintainer"), "edit seen: {out}");
+    // A new file the index does not know, and a removed one.
+    std::fs::write(&perl, "maintainers = [\"alice\", \"%perl\"]\n").unwrap();
+    std::fs::write(
+        dir.join("maintainers/packages/b/baz.toml"),
+        "maintainers = [\"nobody\"]\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("maintainers/packages/b/bar.toml")).unwrap();
+    let out = check_worktree(dir);
+    assert!(
+        out.contains("baz.toml") && !out.contains("bar.toml"),
+        "{out}"
+    );
+}
+
+fn git_head(dir: &Path) -> Source {
+    Source::Git(Box::new(
+        GitSource::at_rev(open_repo(dir).unwrap(), "HEAD").unwrap(),
+    ))
+}

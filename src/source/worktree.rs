@@ -12,7 +12,7 @@ pub struct WorktreeSource {
     root: PathBuf,
     /// The repository whose working tree this is, when it is one: its index tells which
     /// files are unchanged since they were staged, as `git status` uses it.
-    git: std::sync::OnceLock<Option<Staged>>,
+    git: std::sync::OnceLock<Option<Box<Staged>>>,
 }
 
 /// A clone's repository and its index.
@@ -43,12 +43,12 @@ impl WorktreeSource {
                     return None;
                 }
                 let index = repo.open_index().ok()?;
-                Some(Staged {
+                Some(Box::new(Staged {
                     repo: repo.into_sync(),
                     index,
-                })
+                }))
             })
-            .as_ref()
+            .as_deref()
     }
 
     pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {

@@ -1,6 +1,7 @@
 //! maintdb: package maintainership and point-release tracking records, kept as TOML in git.
 #![forbid(unsafe_code)]
 
+pub mod checksum;
 pub mod cli;
 pub mod commit;
 pub mod diag;

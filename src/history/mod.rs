@@ -44,8 +44,9 @@ pub fn read(
 ) -> Result<Vec<CommitEvents>, SourceError> {
     let local = repo.to_thread_local();
     let cache_path = use_cache.then(|| cache::path(&local));
-    let mut cached: HashMap<String, CommitEvents> =
-        cache_path.as_deref().map(cache::load).unwrap_or_default();
+    let loaded = cache_path.as_deref().map(cache::load).unwrap_or_default();
+    let damaged = loaded.damaged;
+    let mut cached: HashMap<String, CommitEvents> = loaded.commits;
 
     // Follow the chain: cached commits give their parent without reading the object; every
     // other commit is read once, here, and its events are computed in parallel below.
@@ -68,14 +69,26 @@ pub fn read(
         chain.push(hex);
     }
     let fresh = compute(repo, todo)?;
-    if let Some(p) = &cache_path
-        && !fresh.is_empty()
-    {
-        // A cache that cannot be written only costs time next run.
-        let _ = cache::append(p, &fresh.iter().collect::<Vec<_>>());
-    }
+    let fresh_ids: std::collections::HashSet<String> = fresh.iter().map(|c| c.id.clone()).collect();
+    let appended = !fresh.is_empty();
     for c in fresh {
         cached.insert(c.id.clone(), c);
+    }
+    // A cache that cannot be written only costs time next run.
+    if let Some(p) = &cache_path {
+        if damaged {
+            // Rebuilt from what checked out, the branch's commits oldest first.
+            let all: Vec<&CommitEvents> = chain.iter().rev().map(|h| &cached[h]).collect();
+            let _ = cache::rewrite(p, &all);
+        } else if appended {
+            let fresh: Vec<&CommitEvents> = chain
+                .iter()
+                .rev()
+                .filter(|h| fresh_ids.contains(h.as_str()))
+                .map(|h| &cached[h])
+                .collect();
+            let _ = cache::append(p, &fresh);
+        }
     }
     Ok(chain
         .into_iter()

@@ -44,13 +44,6 @@ impl Answer {
 /// How long the lists may be cached: consumers poll hourly, pushes should show within minutes.
 pub const CACHE_CONTROL: &str = "public, max-age=60";
 
-/// FNV-1a, for short ETags that change with the path.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// The decoded path without its leading slash, or why it is refused.
 fn decode(raw: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
     let raw = raw.strip_prefix('/').unwrap_or(raw);
@@ -110,7 +103,11 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
     };
     // The validator depends on the commit and the path only: a client that holds it holds
     // this very answer, so a match is answered without making the page again.
-    let etag = format!("\"{}-{:016x}\"", &commit[..commit.len().min(12)], fnv(file));
+    let etag = format!(
+        "\"{}-{:016x}\"",
+        &commit[..commit.len().min(12)],
+        crate::checksum::fnv64(file.as_bytes())
+    );
     // A gzip answer carries its own validator (`…-gz"`); either names this resource.
     let fresh = ask.if_none_match.is_some_and(|v| {
         v.split(',')

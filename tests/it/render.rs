@@ -240,6 +240,29 @@ fn history_cache_changes_nothing() {
     assert_eq!(log_json(repo.path()), with, "a damaged cache is ignored");
     std::fs::remove_file(&cache).unwrap();
     assert_eq!(log_json(repo.path()), with);
+    let good = std::fs::read(&cache).unwrap();
+    // Cut short by a crash: rebuilt.
+    std::fs::write(&cache, &good[..good.len() * 2 / 3]).unwrap();
+    assert_eq!(log_json(repo.path()), with, "a truncated cache");
+    assert_eq!(std::fs::read(&cache).unwrap().len(), good.len(), "rebuilt");
+    // One byte flipped inside a value, where the JSON still parses: never trusted.
+    let text = String::from_utf8(good.clone()).unwrap();
+    let at = text.find("\"author\":\"").unwrap() + 10;
+    let mut flipped = good.clone();
+    flipped[at] ^= 0x01;
+    std::fs::write(&cache, &flipped).unwrap();
+    assert_eq!(log_json(repo.path()), with, "a flipped byte");
+    assert_eq!(std::fs::read(&cache).unwrap().len(), good.len(), "rebuilt");
+    // A rewritten branch: the cache keeps serving the commits both histories share, and the
+    // log is that of the new history.
+    git_ok(repo.path(), &["reset", "-q", "--hard", "HEAD~2"]);
+    git_ok(
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "rewritten"],
+    );
+    let warm = log_json(repo.path());
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(warm, log_json(repo.path()), "a rewritten branch");
 }
 
 #[test]

@@ -5,6 +5,8 @@
 #   history  the changelog of a generated 10,000-commit history (`maintdb log`), cold (no
 #            cache) and warm (cache, one more commit), against
 #            `git log --raw --no-renames -- maintainers/packages`
+#   links    `cp -al` of the gen100k output: hard-linking every page of a generation, the
+#            floor of an incremental render that links the unchanged pages
 # Medians of RUNS runs (default 5). Usage: bench/render.sh   (WORK=dir as for bench/check.sh)
 source "$(dirname "$0")/lib.sh"
 
@@ -24,6 +26,14 @@ for _ in $(seq "$runs"); do
   cp_runs+=($(((e - s) / 1000000)))
 done
 cp_ms=$(printf '%s\n' "${cp_runs[@]}" | median)
+ln_runs=()
+for _ in $(seq "$runs"); do
+  rm -rf "$out/links"
+  s=$(date +%s%N); cp -al "$out/gen/" "$out/links"; e=$(date +%s%N)
+  ln_runs+=($(((e - s) / 1000000)))
+done
+ln_ms=$(printf '%s\n' "${ln_runs[@]}" | median)
+echo "cp_al_output_ms=$ln_ms links_percent_of_render=$(awk "BEGIN{printf \"%.1f\", 100*$ln_ms/$gen_ms}")"
 rm -rf "$out"
 echo "output_dir=$out render_debian_ms=$deb_ms render_gen100k_ms=$gen_ms cp_r_output_ms=$cp_ms ratio=$(awk "BEGIN{printf \"%.2f\", $gen_ms/$cp_ms}")"
 
@@ -49,4 +59,4 @@ for _ in $(seq "$runs"); do
   warm_runs+=($(((e - s) / 1000000)))
 done
 warm_ms=$(printf '%s\n' "${warm_runs[@]}" | median)
-echo "git_log_raw_ms=$gitlog_ms changelog_cold_ms=$cold_ms changelog_warm_ms=$warm_ms warm_percent=$(awk "BEGIN{printf \"%.1f\", 100*$warm_ms/$cold_ms}")"
+echo "git_log_raw_ms=$gitlog_ms changelog_cold_ms=$cold_ms cold_ratio=$(awk "BEGIN{printf \"%.2f\", $cold_ms/($gitlog_ms > 0 ? $gitlog_ms : 1)}") changelog_warm_ms=$warm_ms warm_percent=$(awk "BEGIN{printf \"%.1f\", 100*$warm_ms/$cold_ms}")"

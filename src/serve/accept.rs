@@ -94,10 +94,13 @@ fn worker(
     std::thread::spawn(move || {
         runtime.block_on(async move {
             while let Some((stream, slot)) = rx.recv().await {
+                let Ok(peer) = stream.peer_addr() else {
+                    continue;
+                };
                 let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
                     continue;
                 };
-                let service = app.clone();
+                let service = app.for_peer(peer.ip());
                 let mut stop_rx = stop_rx.clone();
                 tokio::spawn(async move {
                     let mut builder = hyper::server::conn::http1::Builder::new();

@@ -8,8 +8,33 @@ use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
 use super::admin;
 
-/// The identity of an admin call, or the reply that refuses it.
-pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String, admin::Reply> {
+/// Where a request comes from, and the failed logins counted against such places.
+#[derive(Clone, Copy)]
+pub(super) struct Guard<'a> {
+    pub(super) failures: &'a super::throttle::FailedLogins,
+    pub(super) client: std::net::IpAddr,
+}
+
+/// The 429 of a client that failed to log in too often.
+fn too_many(wait: std::time::Duration) -> admin::Reply {
+    let secs = wait.as_secs().max(1);
+    let mut r = admin::Reply::error(
+        429,
+        "too-many-failures",
+        format!("too many failed logins from this address; try again in {secs} s"),
+        "wait, then check the user name and password",
+    );
+    r.body["error"]["retry_after"] = secs.into();
+    r
+}
+
+/// The identity of a caller, or the reply that refuses it. A password is only checked when
+/// the caller's address has not failed too often; a wrong one counts against it.
+pub(super) fn identify(
+    auth: &admin::Auth,
+    headers: &HeaderMap,
+    guard: Guard<'_>,
+) -> Result<String, admin::Reply> {
     let unauthorized = || {
         admin::Reply::error(
             401,
@@ -27,6 +52,7 @@ pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String
             .ok_or_else(unauthorized),
         admin::Auth::Htpasswd(users) => {
             use base64::Engine as _;
+            guard.failures.check(guard.client).map_err(too_many)?;
             let (user, password) = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
@@ -42,6 +68,7 @@ pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String
             if users.check(&user, &password) {
                 Ok(user)
             } else {
+                guard.failures.failed(guard.client);
                 Err(unauthorized())
             }
         }
@@ -51,18 +78,23 @@ pub(super) fn identify(auth: &admin::Auth, headers: &HeaderMap) -> Result<String
 /// An admin call. Checking a password is slow on purpose (bcrypt), so it runs with the
 /// commit on a blocking thread, never on the threads that answer pages.
 pub(super) async fn admin_call(
-    auth: Option<admin::Auth>,
-    writing: Arc<admin::Writing>,
+    app: Arc<super::App>,
+    client: std::net::IpAddr,
     op: String,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response<Body> {
-    let reply =
-        tokio::task::spawn_blocking(move || call(auth.as_ref(), &writing, &op, &headers, &body))
-            .await
-            .unwrap_or_else(|_| {
-                admin::Reply::error(500, "internal", "the call failed", "see the server's log")
-            });
+    let reply = tokio::task::spawn_blocking(move || {
+        let guard = Guard {
+            failures: &app.failures,
+            client,
+        };
+        call(app.auth.as_ref(), &app.writing, &op, &headers, &body, guard)
+    })
+    .await
+    .unwrap_or_else(|_| {
+        admin::Reply::error(500, "internal", "the call failed", "see the server's log")
+    });
     json_reply(reply)
 }
 
@@ -72,6 +104,7 @@ fn call(
     op: &str,
     headers: &HeaderMap,
     body: &[u8],
+    guard: Guard<'_>,
 ) -> admin::Reply {
     let (auth, op) = match (auth, admin::Op::from_path(op)) {
         (None, _) => {
@@ -92,7 +125,7 @@ fn call(
         }
         (Some(auth), Some(op)) => (auth, op),
     };
-    let id = match identify(auth, headers) {
+    let id = match identify(auth, headers, guard) {
         Ok(id) => id,
         Err(r) => return r,
     };
@@ -114,6 +147,11 @@ pub(super) fn json_reply(reply: admin::Reply) -> Response<Body> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if let Some(secs) = reply.body["error"]["retry_after"].as_u64()
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if reply.status == 401 {
         res.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -8,6 +8,9 @@ use std::path::Path;
 #[derive(Debug, Default, Clone)]
 pub struct Htpasswd {
     users: HashMap<String, String>,
+    /// What an unknown user's password is checked against: a hash of the file's own cost,
+    /// so that checking it takes as long as checking a real user's.
+    dummy: String,
 }
 
 /// Why the file could not be used.
@@ -42,7 +45,19 @@ impl Htpasswd {
                 None => warnings.push(format!("line {}: not `user:hash`", i + 1)),
             }
         }
-        (Htpasswd { users }, warnings)
+        // The cost is the two digits after `$2y$`; the most common one in the file.
+        let mut costs: HashMap<u32, usize> = HashMap::new();
+        for hash in users.values() {
+            if let Some(c) = hash.get(4..6).and_then(|c| c.parse().ok()) {
+                *costs.entry(c).or_default() += 1;
+            }
+        }
+        let cost = costs
+            .into_iter()
+            .max_by_key(|(c, n)| (*n, *c))
+            .map_or(bcrypt::DEFAULT_COST, |(c, _)| c.clamp(4, 31));
+        let dummy = bcrypt::hash("no user has this password", cost).unwrap_or_default();
+        (Htpasswd { users, dummy }, warnings)
     }
 
     pub fn read(path: &Path) -> Result<(Htpasswd, Vec<String>), HtpasswdError> {
@@ -53,15 +68,14 @@ impl Htpasswd {
         Ok(Htpasswd::parse(&text))
     }
 
-    /// Whether `password` is `user`'s. bcrypt's comparison takes the same time whatever the
-    /// password; an unknown user is checked against a dummy hash, so the answer's timing does
-    /// not tell which users exist.
+    /// Whether `password` is `user`'s. bcrypt compares in constant time; an unknown user is
+    /// checked against a dummy hash of the file's cost, so the answer's timing does not tell
+    /// which users exist.
     pub fn check(&self, user: &str, password: &str) -> bool {
-        const DUMMY: &str = "$2y$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z3mDSiD1Kh/zy8NY9d7hqo3G";
         match self.users.get(user) {
             Some(hash) => bcrypt::verify(password, hash).unwrap_or(false),
             None => {
-                let _ = bcrypt::verify(password, DUMMY);
+                let _ = bcrypt::verify(password, &self.dummy);
                 false
             }
         }

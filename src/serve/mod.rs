@@ -10,6 +10,7 @@ mod calls;
 mod follow;
 pub mod htpasswd;
 mod pages;
+mod throttle;
 mod web;
 
 pub use accept::Limits;
@@ -102,36 +103,45 @@ struct App {
     writing: Arc<admin::Writing>,
     auth: Option<admin::Auth>,
     sessions: web::Sessions,
+    failures: throttle::FailedLogins,
 }
 
 type AppState = axum::extract::State<Arc<App>>;
 type Named = axum::extract::Path<String>;
 
+/// The client's address, as [`pages::Service`] found it.
+type Client = axum::Extension<pages::Client>;
+
 async fn admin_route(
     axum::extract::State(app): AppState,
+    axum::Extension(client): Client,
     axum::extract::Path(op): Named,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response<Body> {
-    admin_call(
-        app.auth.clone(),
-        Arc::clone(&app.writing),
-        op,
-        headers,
-        body,
-    )
-    .await
+    admin_call(app, client.0, op, headers, body).await
 }
 
-async fn login_route(axum::extract::State(app): AppState, headers: HeaderMap) -> Response<Body> {
+async fn login_route(
+    axum::extract::State(app): AppState,
+    axum::Extension(client): Client,
+    headers: HeaderMap,
+) -> Response<Body> {
     // A password check is slow on purpose: not on the threads that answer pages.
-    tokio::task::spawn_blocking(move || web::login(app.auth.as_ref(), &app.sessions, &headers))
-        .await
-        .unwrap_or_else(|_| web::not_found())
+    tokio::task::spawn_blocking(move || {
+        let guard = calls::Guard {
+            failures: &app.failures,
+            client: client.0,
+        };
+        web::login(app.auth.as_ref(), &app.sessions, &headers, guard)
+    })
+    .await
+    .unwrap_or_else(|_| web::not_found())
 }
 
 async fn web_route(
     axum::extract::State(app): AppState,
+    axum::Extension(client): Client,
     axum::extract::Path(verb): Named,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -140,6 +150,10 @@ async fn web_route(
         return web::not_found();
     }
     tokio::task::spawn_blocking(move || {
+        let guard = calls::Guard {
+            failures: &app.failures,
+            client: client.0,
+        };
         let (res, changed) = web::act(
             &verb,
             app.auth.as_ref(),
@@ -147,6 +161,7 @@ async fn web_route(
             &app.writing,
             &headers,
             &body,
+            guard,
         );
         if changed {
             // Show the change at once on the page the user returns to.
@@ -205,6 +220,7 @@ pub async fn run(
         }),
         auth: opts.admin.clone(),
         sessions: web::Sessions::default(),
+        failures: throttle::FailedLogins::default(),
     });
     let limit = || axum::extract::DefaultBodyLimit::max(admin::MAX_BODY);
     let router = axum::Router::new()

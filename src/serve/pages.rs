@@ -27,13 +27,28 @@ const KEEP_GZIP: usize = 8 * 1024;
 pub(super) struct Service {
     app: Arc<App>,
     router: TowerToHyperService<axum::Router>,
+    /// The connection's peer.
+    peer: std::net::IpAddr,
 }
+
+/// Where a request comes from (see [`super::throttle::client`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Client(pub(super) std::net::IpAddr);
 
 impl Service {
     pub(super) fn new(app: Arc<App>, router: axum::Router) -> Service {
         Service {
             app,
             router: TowerToHyperService::new(router),
+            peer: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        }
+    }
+
+    /// The service for one connection from `peer`.
+    pub(super) fn for_peer(&self, peer: std::net::IpAddr) -> Service {
+        Service {
+            peer,
+            ..self.clone()
         }
     }
 }
@@ -45,16 +60,18 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
         Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send + 'static>,
     >;
 
-    fn call(&self, req: Request<hyper::body::Incoming>) -> Self::Future {
+    fn call(&self, mut req: Request<hyper::body::Incoming>) -> Self::Future {
+        let client = Client(super::throttle::client(self.peer, req.headers()));
         let path = req.uri().path();
         if path.starts_with("/admin/") || path.starts_with("/web/") || path == "/login" {
+            req.extensions_mut().insert(client);
             return Box::pin(self.router.call(req));
         }
         let start = Instant::now();
         let (parts, _) = req.into_parts();
         let slow = super::web::may_sign_in(self.app.auth.as_ref(), &parts);
         let answer = move |app: &App| {
-            let res = page(app, &parts);
+            let res = page(app, &parts, client);
             log_line(parts.method.as_str(), parts.uri.path(), &res, start);
             res
         };
@@ -74,10 +91,14 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
 
 /// A page: a signed-in user's package page offers take or drop; everyone else gets the page
 /// as rendered.
-fn page(app: &App, req: &Parts) -> Response<Body> {
+fn page(app: &App, req: &Parts, client: Client) -> Response<Body> {
     let current = app.shared.now();
+    let guard = super::calls::Guard {
+        failures: &app.failures,
+        client: client.0,
+    };
     if let Some(page) =
-        super::web::page_for_user(&current.site, app.auth.as_ref(), &app.sessions, req)
+        super::web::page_for_user(&current.site, app.auth.as_ref(), &app.sessions, req, guard)
     {
         return page;
     }

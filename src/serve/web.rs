@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
 use super::admin::{self, Auth, Reply};
+use super::calls::Guard;
 use crate::edit::ops::{self, Targets};
 
 const COOKIE: &str = "maintdb_session";
@@ -56,21 +57,28 @@ fn cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The user a request is signed in as: by its session cookie, or by credentials it carries.
+/// `Ok(None)` when it carries none; `Err` with the refusal when they are wrong (401) or the
+/// client failed too often (429).
 pub(super) fn signed_in(
     auth: Option<&Auth>,
     sessions: &Sessions,
     headers: &HeaderMap,
-) -> Option<String> {
-    let auth = auth?;
+    guard: Guard<'_>,
+) -> Result<Option<String>, Reply> {
+    let Some(auth) = auth else {
+        return Ok(None);
+    };
     if let Some(user) = cookie(headers).and_then(|t| sessions.user(t)) {
-        return Some(user);
+        return Ok(Some(user));
     }
     let has = match auth {
         Auth::Header(name) => headers.contains_key(name.as_str()),
         Auth::Htpasswd(_) => headers.contains_key(header::AUTHORIZATION),
     };
-    has.then(|| super::calls::identify(auth, headers).ok())
-        .flatten()
+    if !has {
+        return Ok(None);
+    }
+    super::calls::identify(auth, headers, guard).map(Some)
 }
 
 fn redirect(to: &str) -> Response<Body> {
@@ -97,11 +105,12 @@ pub(super) fn login(
     auth: Option<&Auth>,
     sessions: &Sessions,
     headers: &HeaderMap,
+    guard: Guard<'_>,
 ) -> Response<Body> {
     let Some(a) = auth else {
         return text(404, "this server takes no changes\n".into());
     };
-    let user = match super::calls::identify(a, headers) {
+    let user = match super::calls::identify(a, headers, guard) {
         Ok(u) => u,
         Err(r) => return super::calls::json_reply(r),
     };
@@ -138,12 +147,15 @@ pub(super) fn act(
     writing: &admin::Writing,
     headers: &HeaderMap,
     body: &[u8],
+    guard: Guard<'_>,
 ) -> (Response<Body>, bool) {
     if auth.is_none() {
         return (text(403, "this server takes no changes\n".into()), false);
     }
-    let Some(user) = signed_in(auth, sessions, headers) else {
-        return (text(401, "sign in at /login first\n".into()), false);
+    let user = match signed_in(auth, sessions, headers, guard) {
+        Ok(Some(user)) => user,
+        Ok(None) => return (text(401, "sign in at /login first\n".into()), false),
+        Err(r) => return (super::calls::json_reply(r), false),
     };
     if !same_origin(headers) {
         let why = "refused: the form was not posted from this site's pages\n";
@@ -183,12 +195,15 @@ pub(super) fn may_sign_in(auth: Option<&Auth>, req: &axum::http::request::Parts)
         && is_package_page(req.uri.path())
 }
 
-/// A package page for a signed-in user, with its button; `None` for anything else.
+/// A package page for a signed-in user, with its button, or the 429 of a client that failed
+/// to sign in too often; `None` for anything else (wrong credentials get the page as anyone
+/// does).
 pub(super) fn page_for_user(
     site: &crate::render::site::Site,
     auth: Option<&Auth>,
     sessions: &Sessions,
     req: &axum::http::request::Parts,
+    guard: Guard<'_>,
 ) -> Option<Response<Body>> {
     if req.method != axum::http::Method::GET {
         return None;
@@ -198,7 +213,11 @@ pub(super) fn page_for_user(
         return None;
     }
     let name = path.strip_prefix("/packages/")?.strip_suffix(".html")?;
-    let user = signed_in(auth, sessions, &req.headers)?;
+    let user = match signed_in(auth, sessions, &req.headers, guard) {
+        Ok(user) => user?,
+        Err(r) if r.status == 429 => return Some(super::calls::json_reply(r)),
+        Err(_) => return None,
+    };
     let page = site.package_page_for(name, &user).ok()??;
     let mut res = Response::new(Body::from(page.bytes));
     res.headers_mut().insert(

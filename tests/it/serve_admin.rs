@@ -535,3 +535,54 @@ fn a_body_that_trickles_is_cut_off_and_nothing_lands() {
     let r = reqwest::blocking::get(format!("{}/perl", served.base)).unwrap();
     assert!(r.status().is_success() || r.status() == 404);
 }
+
+#[test]
+fn failed_logins_are_limited_per_address() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let before = s.refs();
+    let call = |pass: &str, from: Option<&str>| {
+        let mut req = reqwest::blocking::Client::new()
+            .post(format!("{}/admin/setnewpackage", served.base))
+            .basic_auth("buildsystem", Some(pass))
+            .header("Content-Type", FORM)
+            .body("package=limited&maintainer=carol");
+        if let Some(addr) = from {
+            // The address a proxy on this machine says the request came from.
+            req = req.header("X-Forwarded-For", addr);
+        }
+        req.send().unwrap()
+    };
+    for _ in 0..10 {
+        assert_eq!(call("guess", None).status(), 401);
+    }
+    // The eleventh try is not even checked: the right password is refused too.
+    let r = call("bs-secret", None);
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "too-many-failures");
+    let r = reqwest::blocking::Client::new()
+        .get(format!("{}/login", served.base))
+        .basic_auth("buildsystem", Some("bs-secret"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 429, "signing in on the web counts the same");
+    assert_eq!(s.refs(), before, "nothing committed");
+    // Another address is not held back.
+    assert_eq!(call("bs-secret", Some("192.0.2.50")).status(), 200);
+    // Credentials never reach the log.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let log = served.log.lock().unwrap().join("\n");
+    assert!(log.contains("POST /admin/setnewpackage 429"), "{log}");
+    for secret in ["guess", "bs-secret", "YnVpbGRzeXN0ZW06"] {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
+}

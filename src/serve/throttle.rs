@@ -1,0 +1,119 @@
+//! Failed logins, counted per client address: after [`MAX_FAILURES`] wrong passwords within
+//! [`WINDOW`], an address is answered 429 with `Retry-After` until the oldest of them is a
+//! window old, without its password being checked at all.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const MAX_FAILURES: usize = 10;
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// Recent failures by address.
+#[derive(Default)]
+pub struct FailedLogins {
+    by_addr: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl FailedLogins {
+    /// `Err(wait)` while `addr` has used up its failures.
+    pub fn check(&self, addr: IpAddr) -> Result<(), Duration> {
+        self.check_at(addr, Instant::now())
+    }
+
+    /// Counts a wrong password from `addr`.
+    pub fn failed(&self, addr: IpAddr) {
+        self.failed_at(addr, Instant::now());
+    }
+
+    fn check_at(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut all = self.by_addr.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(times) = all.get_mut(&addr) else {
+            return Ok(());
+        };
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
+            times.pop_front();
+        }
+        if times.is_empty() {
+            all.remove(&addr);
+            return Ok(());
+        }
+        if times.len() < MAX_FAILURES {
+            return Ok(());
+        }
+        let oldest = *times.front().expect("not empty");
+        Err(WINDOW.saturating_sub(now.duration_since(oldest)))
+    }
+
+    fn failed_at(&self, addr: IpAddr, now: Instant) {
+        let mut all = self.by_addr.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget addresses whose failures are all old, so the map stays small.
+        all.retain(|_, times| {
+            times
+                .back()
+                .is_some_and(|t| now.duration_since(*t) < WINDOW)
+        });
+        let times = all.entry(addr).or_default();
+        times.push_back(now);
+        while times.len() > MAX_FAILURES {
+            times.pop_front();
+        }
+    }
+}
+
+/// The client's address: the peer's, or, when the peer is a proxy on this machine, the last
+/// address it appended to `X-Forwarded-For`.
+pub fn client(peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+    if !peer.is_loopback() {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .next_back()
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_failures_a_minute() {
+        let f = FailedLogins::default();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let t0 = Instant::now();
+        for i in 0..MAX_FAILURES {
+            assert!(f.check_at(a, t0).is_ok(), "failure {i}");
+            f.failed_at(a, t0 + Duration::from_secs(i as u64));
+        }
+        let wait = f.check_at(a, t0 + Duration::from_secs(20)).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(40));
+        assert!(f.check_at(b, t0).is_ok(), "per address");
+        assert!(
+            f.check_at(a, t0 + WINDOW).is_ok(),
+            "the oldest left the window"
+        );
+    }
+
+    #[test]
+    fn behind_a_local_proxy() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client(local, &h), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client(remote, &h), remote, "only a local proxy is believed");
+    }
+}

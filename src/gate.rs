@@ -78,6 +78,21 @@ pub fn record_at(
     load::load(path, Mode::File, Content::Bytes(bytes), rules).record
 }
 
+/// The record in blob `id`, read as the file at `path`.
+fn record_of(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    path: &str,
+    rules: &NameRules,
+) -> Option<Record> {
+    // Too large to be a record: the validator says so, unread.
+    if repo.find_header(id).ok()?.size() > crate::source::MAX_FILE_SIZE {
+        return None;
+    }
+    let bytes = repo.find_blob(id).ok()?.data.clone();
+    load::load(path, Mode::File, Content::Bytes(bytes), rules).record
+}
+
 /// What the push is checked against: the policy and people of the branch as it is.
 pub struct Base {
     pub root: Option<gix::ObjectId>,
@@ -205,8 +220,16 @@ impl<'a> Gate<'a> {
             }
         }
         for c in &changes {
-            if let Some(f) = self.allowed(parent_root, tree, c) {
+            if let Some(f) = self.allowed(c) {
                 out.push(f);
+            }
+        }
+        // Everything beside `maintainers/` (the process pages, `.gitmodules`, the README) is
+        // the admins' to change.
+        for name in outside_records(self.repo, parent_root, tree)? {
+            let change = policy::Change::Other { path: &name };
+            if let Err(r) = policy::check(self.actor, &change, &|g| self.is_member(g)) {
+                out.push(Finding::refusal(Some(&name), r));
             }
         }
         Ok(out)
@@ -229,25 +252,45 @@ impl<'a> Gate<'a> {
     }
 
     /// Applies the push policy to one changed path.
-    fn allowed(
-        &self,
-        old_root: Option<gix::ObjectId>,
-        new_root: gix::ObjectId,
-        change: &TreeChange,
-    ) -> Option<Finding> {
-        let (rel, added, removed) = match change {
-            TreeChange::Addition { path, .. } => (path, true, false),
-            TreeChange::Deletion { path, .. } => (path, false, true),
-            TreeChange::Modification { path, .. } => (path, false, false),
+    fn allowed(&self, change: &TreeChange) -> Option<Finding> {
+        // Each side is read by its blob id from the diff: a lookup by path from the root
+        // would inflate every tree on the way once per changed file.
+        let blob =
+            |mode: &gix::objs::tree::EntryMode, id: &gix::ObjectId| mode.is_blob().then_some(*id);
+        let (rel, old_id, new_id) = match change {
+            TreeChange::Addition {
+                path,
+                entry_mode,
+                oid,
+                ..
+            } => (path, None, blob(entry_mode, oid)),
+            TreeChange::Deletion {
+                path,
+                entry_mode,
+                oid,
+                ..
+            } => (path, blob(entry_mode, oid), None),
+            TreeChange::Modification {
+                path,
+                previous_entry_mode,
+                previous_oid,
+                entry_mode,
+                oid,
+                ..
+            } => (
+                path,
+                blob(previous_entry_mode, previous_oid),
+                blob(entry_mode, oid),
+            ),
         };
+        let (added, removed) = (
+            matches!(change, TreeChange::Addition { .. }),
+            matches!(change, TreeChange::Deletion { .. }),
+        );
         let path = format!("{ROOT}/{}", rel.to_str_lossy());
         let rules = &self.base.rules;
-        let old = (!added)
-            .then(|| record_at(self.repo, old_root, &path, rules))
-            .flatten();
-        let new = (!removed)
-            .then(|| record_at(self.repo, Some(new_root), &path, rules))
-            .flatten();
+        let old = old_id.and_then(|id| record_of(self.repo, id, &path, rules));
+        let new = new_id.and_then(|id| record_of(self.repo, id, &path, rules));
         let maintainers = |r: &Option<Record>| match r {
             Some(Record::Package(_, p)) => Some(p.maintainers.clone()),
             _ => None,
@@ -294,4 +337,46 @@ impl<'a> Gate<'a> {
             .err()
             .map(|r| Finding::refusal(Some(&path), r))
     }
+}
+
+/// The top-level entries other than `maintainers` that differ between two root trees.
+fn outside_records(
+    repo: &gix::Repository,
+    old_root: Option<gix::ObjectId>,
+    new_root: gix::ObjectId,
+) -> Result<Vec<String>, SourceError> {
+    use gix::objs::FindExt;
+    let entries = |id: gix::ObjectId| -> Result<
+        std::collections::BTreeMap<String, (u16, gix::ObjectId)>,
+        SourceError,
+    > {
+        let mut buf = Vec::new();
+        let tree = repo
+            .objects
+            .find_tree(&id, &mut buf)
+            .map_err(|source| SourceError::Object {
+                id,
+                what: "root tree",
+                source,
+            })?;
+        Ok(tree
+            .entries
+            .iter()
+            .map(|e| (e.filename.to_string(), (e.mode.value(), e.oid.to_owned())))
+            .collect())
+    };
+    let new = entries(new_root)?;
+    let old = match old_root {
+        Some(r) => entries(r)?,
+        None => Default::default(),
+    };
+    let mut names: Vec<String> = new
+        .iter()
+        .filter(|(n, e)| old.get(*n) != Some(e))
+        .map(|(n, _)| n.clone())
+        .chain(old.keys().filter(|n| !new.contains_key(*n)).cloned())
+        .filter(|n| n != ROOT)
+        .collect();
+    names.sort();
+    Ok(names)
 }

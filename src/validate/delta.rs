@@ -250,6 +250,7 @@ pub fn check_changes(
         rules: &rules,
     };
     let mut report = Report::default();
+    let mut shards = Shards::new();
     for c in changes {
         let (path, mode, id, added) = match c {
             Change::Addition {
@@ -279,7 +280,7 @@ pub fn check_changes(
                 pkg.file = file;
                 cross::package(&name, &pkg, &facts, &mut report);
                 if added {
-                    case_collisions(repo, tree, &name, file, &mut report)?;
+                    case_collisions(repo, tree, &name, file, &mut shards, &mut report)?;
                 }
             }
             Some(Record::Group(name, mut g)) => {
@@ -297,6 +298,10 @@ pub fn check_changes(
     Ok(report)
 }
 
+/// The package names of shard directories by their lowercase form, each directory read once
+/// (a push that adds many packages to one directory must not read it once per package).
+type Shards = std::collections::HashMap<String, std::collections::HashMap<String, Vec<String>>>;
+
 /// An added package against the others in its shard directory (the only place a name equal
 /// but for case can be, as the shard is the lowercased first character).
 fn case_collisions(
@@ -304,28 +309,37 @@ fn case_collisions(
     root: gix::ObjectId,
     name: &crate::names::PackageName,
     file: crate::diag::FileId,
+    shards: &mut Shards,
     report: &mut Report,
 ) -> Result<(), SourceError> {
     let dir = format!("{ROOT}/packages/{}", name.shard());
-    let Some((_, id)) = lookup(repo, root, &dir) else {
-        return Ok(());
-    };
-    let mut buf = Vec::new();
-    let tree = repo
-        .objects
-        .find_tree(&id, &mut buf)
-        .map_err(object_err(id, "tree"))?;
+    if !shards.contains_key(&dir) {
+        let mut folded: std::collections::HashMap<String, Vec<String>> = Default::default();
+        if let Some((_, id)) = lookup(repo, root, &dir) {
+            let mut buf = Vec::new();
+            let tree = repo
+                .objects
+                .find_tree(&id, &mut buf)
+                .map_err(object_err(id, "tree"))?;
+            for e in &tree.entries {
+                let n = e.filename.to_str_lossy();
+                if let Some(n) = n.strip_suffix(".toml") {
+                    folded
+                        .entry(n.to_lowercase())
+                        .or_default()
+                        .push(n.to_owned());
+                }
+            }
+        }
+        shards.insert(dir.clone(), folded);
+    }
     let lower = name.as_str().to_lowercase();
-    for e in &tree.entries {
-        let other = e.filename.to_str_lossy();
-        let Some(other) = other.strip_suffix(".toml") else {
-            continue;
-        };
-        if other != name.as_str() && other.to_lowercase() == lower {
-            let (earlier, later) = if other < name.as_str() {
-                (other, name.as_str())
+    for other in shards[&dir].get(&lower).into_iter().flatten() {
+        if other != name.as_str() {
+            let (earlier, later) = if other.as_str() < name.as_str() {
+                (other.as_str(), name.as_str())
             } else {
-                (name.as_str(), other)
+                (name.as_str(), other.as_str())
             };
             // Point at the pushed file either way; the other one is only named.
             cross::case_collision((earlier, None), (later, file), report);

@@ -6,6 +6,7 @@ mod cli;
 mod fetch;
 mod follow;
 mod hook;
+mod hostile;
 mod httpd;
 mod import;
 mod import_sync;

@@ -1,0 +1,391 @@
+//! Hostile pushes, each through a real `git push` into a bare repository with the hook: trees
+//! and commits that git's porcelain would not make, built with its plumbing, and refs no one
+//! should push to. Each is refused with the refs unchanged (or, where it is harmless, taken),
+//! and none makes the hook fail.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::support::{Clone, Server, git, git_ok};
+
+/// Pushes `args` as `pusher`; success, and git's stderr.
+fn push(c: &Clone, pusher: &str, args: &[&str]) -> (bool, String) {
+    c.push_as(Some(pusher), args)
+}
+
+fn refused(s: &Server, c: &Clone, pusher: &str, args: &[&str], needle: &str) {
+    let before = s.refs();
+    let (ok, err) = push(c, pusher, args);
+    assert!(!ok, "refused:\n{err}");
+    assert_eq!(s.refs(), before, "refs unchanged");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("remote:") && l.contains(needle)),
+        "`{needle}` on a remote: line in:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Writes an object of `kind` from raw bytes, as git's porcelain never would.
+fn raw_object(c: &Clone, kind: &str, bytes: &[u8]) -> String {
+    let mut child = git(&c.dir)
+        .args(["hash-object", "-w", "--literally", "-t", kind, "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A tree entry, as raw bytes.
+fn entry(mode: &str, name: &[u8], id: &str) -> Vec<u8> {
+    let mut e = format!("{mode} ").into_bytes();
+    e.extend_from_slice(name);
+    e.push(0);
+    for i in (0..id.len()).step_by(2) {
+        e.push(u8::from_str_radix(&id[i..i + 2], 16).unwrap());
+    }
+    e
+}
+
+/// Replaces the entry `name` of HEAD's root tree (or adds it), commits, and moves `main`.
+fn commit_root_with(c: &Clone, name: &str, mode: &str, id: &str, msg: &str) {
+    let mut entries: Vec<(String, String, String)> = git_ok(&c.dir, &["ls-tree", "HEAD"])
+        .lines()
+        .filter_map(|l| {
+            let (meta, n) = l.split_once('\t')?;
+            let mut m = meta.split(' ');
+            let (md, _, oid) = (m.next()?, m.next()?, m.next()?);
+            Some((md.to_owned(), n.to_owned(), oid.to_owned()))
+        })
+        .filter(|(_, n, _)| n != name)
+        .collect();
+    entries.push((mode.to_owned(), name.to_owned(), id.to_owned()));
+    // Git sorts trees by name, a directory as if it ended in `/`.
+    let key = |(m, n, _): &(String, String, String)| {
+        if m == "40000" || m == "040000" {
+            format!("{n}/")
+        } else {
+            n.clone()
+        }
+    };
+    entries.sort_by_key(key);
+    let mut bytes = Vec::new();
+    for (m, n, oid) in &entries {
+        bytes.extend(entry(m.trim_start_matches('0'), n.as_bytes(), oid));
+    }
+    let tree = raw_object(c, "tree", &bytes);
+    let commit = git_ok(&c.dir, &["commit-tree", &tree, "-p", "HEAD", "-m", msg]);
+    git_ok(&c.dir, &["update-ref", "refs/heads/main", commit.trim()]);
+    git_ok(&c.dir, &["reset", "-q", "--soft", "main"]);
+}
+
+/// The id of `maintainers/<dir>` in HEAD.
+fn subtree(c: &Clone, dir: &str) -> String {
+    git_ok(&c.dir, &["rev-parse", &format!("HEAD:maintainers/{dir}")])
+        .trim()
+        .to_owned()
+}
+
+/// `maintainers/packages` of HEAD with one more raw entry, as a new `maintainers` tree id.
+fn maintainers_with_package_entry(c: &Clone, name: &[u8], mode: &str, id: &str) -> String {
+    let mut packages = Vec::new();
+    for l in git_ok(&c.dir, &["ls-tree", "HEAD:maintainers/packages"]).lines() {
+        let (meta, n) = l.split_once('\t').unwrap();
+        let mut m = meta.split(' ');
+        let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+        packages.push((
+            md.trim_start_matches('0').to_owned(),
+            n.as_bytes().to_vec(),
+            oid.to_owned(),
+        ));
+    }
+    packages.push((mode.to_owned(), name.to_vec(), id.to_owned()));
+    packages.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut bytes = Vec::new();
+    for (m, n, oid) in &packages {
+        bytes.extend(entry(m, n, oid));
+    }
+    let packages = raw_object(c, "tree", &bytes);
+    let mut top = Vec::new();
+    for l in git_ok(&c.dir, &["ls-tree", "HEAD:maintainers"]).lines() {
+        let (meta, n) = l.split_once('\t').unwrap();
+        let mut m = meta.split(' ');
+        let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+        let oid = if n == "packages" {
+            packages.clone()
+        } else {
+            oid.to_owned()
+        };
+        top.push((md.trim_start_matches('0').to_owned(), n.to_owned(), oid));
+    }
+    let mut bytes = Vec::new();
+    for (m, n, oid) in &top {
+        bytes.extend(entry(m, n.as_bytes(), oid));
+    }
+    raw_object(c, "tree", &bytes)
+}
+
+#[test]
+fn maintainers_as_a_symlink() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let target = raw_object(&c, "blob", b"/etc");
+    commit_root_with(&c, "maintainers", "120000", &target, "maintainers -> /etc");
+    refused(&s, &c, "alice", &["main"], "maintainers");
+}
+
+#[test]
+fn a_gitmodules_file() {
+    let s = Server::new("hook");
+    let c = s.clone("carol");
+    std::fs::write(
+        c.dir.join(".gitmodules"),
+        "[submodule \"x\"]\n\tpath = maintainers/x\n\turl = ../evil\n",
+    )
+    .unwrap();
+    c.add_all().commit("submodule config");
+    refused(&s, &c, "carol", &["main"], "admin-only");
+}
+
+#[test]
+fn dot_dot_and_dot_git_entries() {
+    for name in [&b".."[..], b".git", b".GIT"] {
+        let s = Server::new("hook");
+        let c = s.clone("alice");
+        let blob = raw_object(&c, "blob", b"maintainers = []\n");
+        let top = maintainers_with_package_entry(&c, name, "100644", &blob);
+        commit_root_with(&c, "maintainers", "40000", &top, "odd entry");
+        let before = s.refs();
+        let (ok, err) = push(&c, "alice", &["main"]);
+        // Git's own checks on the receiving side may refuse it first; either way it is not
+        // taken and the hook does not fail.
+        assert!(!ok, "{}: refused:\n{err}", String::from_utf8_lossy(name));
+        assert_eq!(s.refs(), before);
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_fifty_megabyte_blob() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let big = vec![b'#'; 50 * 1024 * 1024];
+    std::fs::create_dir_all(c.dir.join("maintainers/packages/h")).unwrap();
+    std::fs::write(c.dir.join("maintainers/packages/h/huge.toml"), &big).unwrap();
+    c.add_all().commit("huge");
+    let start = std::time::Instant::now();
+    refused(&s, &c, "alice", &["main"], "file-too-large");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn hostile_identities_and_authors() {
+    let s = Server::new("hook");
+    let c = s.clone("carol");
+    c.write("packages/o/orphan.toml", "maintainers = [\"carol\"]\n")
+        .commit("take");
+    // A pusher identity holding shell metacharacters is just an unknown login.
+    refused(
+        &s,
+        &c,
+        "$(touch /tmp/pwned);`id`|x",
+        &["main"],
+        "unknown-identity",
+    );
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+    // An author line with invalid UTF-8, and one with a newline in the name.
+    for author in [
+        &b"car\xffol <carol@example.org>"[..],
+        b"carol\nBcc: x <carol@example.org>",
+    ] {
+        let tree = git_ok(&c.dir, &["rev-parse", "HEAD^{tree}"]);
+        let parent = git_ok(&c.dir, &["rev-parse", "HEAD~1"]);
+        let mut bytes =
+            format!("tree {}\nparent {}\nauthor ", tree.trim(), parent.trim()).into_bytes();
+        bytes.extend_from_slice(author);
+        bytes.extend_from_slice(b" 1700000000 +0000\ncommitter carol <carol@example.org> 1700000000 +0000\n\nodd author\n");
+        let commit = raw_object(&c, "commit", &bytes);
+        let before = s.refs();
+        let (ok, err) = push(&c, "carol", &[&format!("{commit}:refs/heads/main")]);
+        assert!(!err.contains("panicked"), "{err}");
+        if ok {
+            // Taken only as what it is: carol's own change, under her address.
+            assert_ne!(s.refs(), before);
+            git_ok(
+                &s.bare,
+                &[
+                    "update-ref",
+                    "refs/heads/main",
+                    before
+                        .lines()
+                        .find(|l| l.starts_with("refs/heads/main"))
+                        .unwrap()
+                        .split(' ')
+                        .nth(1)
+                        .unwrap(),
+                ],
+            );
+        } else {
+            assert_eq!(s.refs(), before);
+        }
+    }
+}
+
+#[test]
+fn refs_no_one_pushes_to() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    c.write("packages/o/orphan.toml", "maintainers = [\"alice\"]\n")
+        .commit("take");
+    for r in [
+        "refs/notes/commits",
+        "refs/for/main",
+        "refs/pull/1/head",
+        "refs/meta/config",
+    ] {
+        refused(&s, &c, "alice", &[&format!("HEAD:{r}")], "ref-not-allowed");
+    }
+    // A tag on a blob, and a non-admin deleting a tag.
+    let blob = raw_object(&c, "blob", b"not a commit\n");
+    git_ok(&c.dir, &["tag", "blobtag", &blob]);
+    refused(&s, &c, "carol", &["refs/tags/blobtag"], "tag-not-admin");
+    git_ok(&c.dir, &["tag", "v1"]);
+    let (ok, err) = push(&c, "alice", &["refs/tags/v1"]);
+    assert!(ok, "{err}");
+    refused(&s, &c, "carol", &[":refs/tags/v1"], "tag-not-admin");
+}
+
+#[test]
+fn a_merge_whose_second_parent_is_invalid() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let base = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    c.write("packages/o/orphan.toml", "maintainers = [\"ghost\"]\n")
+        .commit("invalid on a side branch");
+    let side = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    git_ok(&c.dir, &["reset", "-q", "--hard", base.trim()]);
+    c.write("packages/o/orphan.toml", "maintainers = [\"alice\"]\n")
+        .commit("valid on main");
+    let tree = git_ok(&c.dir, &["rev-parse", "HEAD^{tree}"]);
+    let merge = git_ok(
+        &c.dir,
+        &[
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "HEAD",
+            "-p",
+            side.trim(),
+            "-m",
+            "merge",
+        ],
+    );
+    refused(
+        &s,
+        &c,
+        "alice",
+        &[&format!("{}:refs/heads/main", merge.trim())],
+        "unknown-maintainer",
+    );
+}
+
+#[test]
+fn a_five_thousand_commit_push() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    // 5,000 commits, each handing one package to the next person, by fast-import.
+    let people = ["alice", "bob", "carol", "dave"];
+    let mut script = String::new();
+    let tip = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    script.push_str(&format!("reset refs/heads/main\nfrom {}\n", tip.trim()));
+    for i in 0..5000 {
+        let who = people[i % people.len()];
+        let text = format!("maintainers = [\"{who}\"]\n");
+        script.push_str(&format!(
+            "commit refs/heads/main\nauthor alice <alice@example.org> {} +0000\ncommitter alice <alice@example.org> {} +0000\ndata 4\nstep\nM 100644 inline maintainers/packages/o/orphan.toml\ndata {}\n{text}\n",
+            1_700_000_000 + i,
+            1_700_000_000 + i,
+            text.len()
+        ));
+    }
+    let mut child = git(&c.dir)
+        .args(["fast-import", "--quiet", "--force"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    git_ok(&c.dir, &["reset", "-q", "--hard", "main"]);
+    let start = std::time::Instant::now();
+    let (ok, err) = push(&c, "alice", &["main"]);
+    let took = start.elapsed();
+    assert!(ok, "{err}");
+    eprintln!("a 5,000-commit push took {took:?}");
+    assert!(took < std::time::Duration::from_secs(120), "{took:?}");
+}
+
+#[test]
+fn one_directory_with_200000_entries() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let blob = raw_object(&c, "blob", b"maintainers = []\n");
+    let mut names: Vec<String> = (0..200_000).map(|i| format!("x{i:06}.toml")).collect();
+    names.sort();
+    let mut bytes = Vec::new();
+    for n in &names {
+        bytes.extend(entry("100644", n.as_bytes(), &blob));
+    }
+    let x = raw_object(&c, "tree", &bytes);
+    let mut packages = Vec::new();
+    for l in git_ok(&c.dir, &["ls-tree", "HEAD:maintainers/packages"]).lines() {
+        let (meta, n) = l.split_once('\t').unwrap();
+        let mut m = meta.split(' ');
+        let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+        packages.push((
+            md.trim_start_matches('0').to_owned(),
+            n.to_owned(),
+            oid.to_owned(),
+        ));
+    }
+    packages.push(("40000".into(), "x".into(), x));
+    packages.sort_by(|a, b| format!("{}/", a.1).cmp(&format!("{}/", b.1)));
+    let _ = subtree(&c, "packages");
+    let mut bytes = Vec::new();
+    for (m, n, oid) in &packages {
+        bytes.extend(entry(m, n.as_bytes(), oid));
+    }
+    let packages_tree = raw_object(&c, "tree", &bytes);
+    let mut top = Vec::new();
+    for l in git_ok(&c.dir, &["ls-tree", "HEAD:maintainers"]).lines() {
+        let (meta, n) = l.split_once('\t').unwrap();
+        let mut m = meta.split(' ');
+        let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+        let oid = if n == "packages" {
+            packages_tree.clone()
+        } else {
+            oid.to_owned()
+        };
+        top.push((md.trim_start_matches('0').to_owned(), n.to_owned(), oid));
+    }
+    let mut bytes = Vec::new();
+    for (m, n, oid) in &top {
+        bytes.extend(entry(m, n.as_bytes(), oid));
+    }
+    let maintainers = raw_object(&c, "tree", &bytes);
+    commit_root_with(&c, "maintainers", "40000", &maintainers, "200,000 packages");
+    let start = std::time::Instant::now();
+    let (ok, err) = push(&c, "alice", &["main"]);
+    let took = start.elapsed();
+    eprintln!("a push of one directory with 200,000 entries took {took:?}");
+    assert!(ok, "valid records, by an admin: taken\n{err}");
+    assert!(took < std::time::Duration::from_secs(120), "{took:?}");
+}

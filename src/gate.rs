@@ -38,11 +38,15 @@ impl Finding {
 }
 
 pub(crate) fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
-    move |source| SourceError::Object {
-        id: gix::ObjectId::null(gix::hash::Kind::Sha1),
-        what,
-        source,
-    }
+    git_at(gix::ObjectId::null(gix::hash::Kind::Sha1), what)
+}
+
+/// Like [`git`], naming the object the failure is about.
+pub(crate) fn git_at(
+    id: gix::ObjectId,
+    what: &'static str,
+) -> impl FnOnce(gix::Error) -> SourceError {
+    move |source| SourceError::Object { id, what, source }
 }
 
 /// The root tree of a commit.
@@ -53,7 +57,7 @@ pub fn root_tree(
     Ok(repo
         .find_commit(commit)
         .and_then(|c| c.tree_id())
-        .map_err(git("reading a commit"))?
+        .map_err(git_at(commit, "reading a commit"))?
         .detach())
 }
 

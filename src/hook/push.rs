@@ -1,7 +1,7 @@
 //! Checking one push: the ref rules, then each new commit's tree (validated incrementally
 //! against its first parent) and its change (allowed for the pusher), and its author.
 
-use crate::gate::{Base, Finding, Gate, git, root_tree};
+use crate::gate::{Base, Finding, Gate, git, git_at, root_tree};
 use crate::policy::{self, Refusal, Rule};
 use crate::source::SourceError;
 
@@ -130,7 +130,7 @@ fn peel_commit(repo: &gix::Repository, id: gix::ObjectId) -> Result<gix::ObjectI
     Ok(repo
         .find_object(id)
         .and_then(|o| o.peel_to_kind(gix::object::Kind::Commit))
-        .map_err(git("peeling a pushed ref"))?
+        .map_err(git_at(id, "peeling a pushed ref"))?
         .id)
 }
 
@@ -210,11 +210,13 @@ impl Ctx<'_> {
             .rev_walk([tip])
             .with_hidden(existing.iter().copied())
             .all()
-            .map_err(git("walking the pushed commits"))?;
+            .map_err(git_at(tip, "walking the pushed commits"))?;
         for info in walk {
             new_commits.push(
-                info.map_err(|e| git("walking the pushed commits")(gix::Error::from_error(e)))?
-                    .id,
+                info.map_err(|e| {
+                    git_at(tip, "walking the pushed commits")(gix::Error::from_error(e))
+                })?
+                .id,
             );
         }
         new_commits.reverse();
@@ -238,7 +240,7 @@ impl Ctx<'_> {
             .gate
             .repo
             .merge_base(old, new)
-            .map_err(git("finding the merge base"))?;
+            .map_err(git_at(new, "finding the merge base with a pushed commit"))?;
         Ok(base.is_some_and(|b| b.detach() == old))
     }
 
@@ -246,16 +248,16 @@ impl Ctx<'_> {
         let repo = self.gate.repo;
         let commit = repo
             .find_commit(id)
-            .map_err(git("reading a pushed commit"))?;
+            .map_err(git_at(id, "reading a pushed commit"))?;
         let tree = commit
             .tree_id()
-            .map_err(git("reading a pushed commit"))?
+            .map_err(git_at(id, "reading a pushed commit"))?
             .detach();
         let parent = commit.parent_ids().next().map(|p| p.detach());
         let parent_root = parent.map(|p| root_tree(repo, p)).transpose()?;
         let author = commit
             .author()
-            .map_err(git("reading a pushed commit"))?
+            .map_err(git_at(id, "reading a pushed commit"))?
             .email
             .to_string();
         let findings = self

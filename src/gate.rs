@@ -189,11 +189,12 @@ impl<'a> Gate<'a> {
         author_email: &str,
         incremental: bool,
     ) -> Result<Vec<Finding>, SourceError> {
-        let old = parent_root
-            .map(|r| delta::records_tree(self.repo, r))
-            .transpose()?
-            .flatten();
-        let new = delta::records_tree(self.repo, tree)?;
+        let old_top = match parent_root {
+            Some(r) => delta::root_entries(self.repo, r)?,
+            None => Default::default(),
+        };
+        let new_top = delta::root_entries(self.repo, tree)?;
+        let (old, new) = (delta::records_in(&old_top), delta::records_in(&new_top));
         let changes = delta::diff(self.repo, old, new)?;
         let incremental = incremental && old.is_some() && new.is_some();
         let mut out = Vec::new();
@@ -230,7 +231,7 @@ impl<'a> Gate<'a> {
         }
         // Everything beside `maintainers/` (the process pages, `.gitmodules`, the README) is
         // the admins' to change.
-        for name in outside_records(self.repo, parent_root, tree)? {
+        for name in outside_records(&old_top, &new_top) {
             let change = policy::Change::Other { path: &name };
             if let Err(r) = policy::check(self.actor, &change, &|g| self.is_member(g)) {
                 out.push(Finding::refusal(Some(&name), r));
@@ -344,43 +345,14 @@ impl<'a> Gate<'a> {
 }
 
 /// The top-level entries other than `maintainers` that differ between two root trees.
-fn outside_records(
-    repo: &gix::Repository,
-    old_root: Option<gix::ObjectId>,
-    new_root: gix::ObjectId,
-) -> Result<Vec<String>, SourceError> {
-    use gix::objs::FindExt;
-    let entries = |id: gix::ObjectId| -> Result<
-        std::collections::BTreeMap<String, (u16, gix::ObjectId)>,
-        SourceError,
-    > {
-        let mut buf = Vec::new();
-        let tree = repo
-            .objects
-            .find_tree(&id, &mut buf)
-            .map_err(|source| SourceError::Object {
-                id,
-                what: "root tree",
-                source,
-            })?;
-        Ok(tree
-            .entries
-            .iter()
-            .map(|e| (e.filename.to_string(), (e.mode.value(), e.oid.to_owned())))
-            .collect())
-    };
-    let new = entries(new_root)?;
-    let old = match old_root {
-        Some(r) => entries(r)?,
-        None => Default::default(),
-    };
-    let mut names: Vec<String> = new
-        .iter()
-        .filter(|(n, e)| old.get(*n) != Some(e))
+fn outside_records(old: &delta::RootEntries, new: &delta::RootEntries) -> Vec<String> {
+    let changed = new.iter().filter(|(n, e)| old.get(*n) != Some(e));
+    let removed = old.iter().filter(|(n, _)| !new.contains_key(*n));
+    let mut names: Vec<String> = changed
+        .chain(removed)
         .map(|(n, _)| n.clone())
-        .chain(old.keys().filter(|n| !new.contains_key(*n)).cloned())
         .filter(|n| n != ROOT)
         .collect();
     names.sort();
-    Ok(names)
+    names
 }

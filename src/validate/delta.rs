@@ -7,7 +7,7 @@
 use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change;
 use gix::objs::FindExt;
-use gix::objs::tree::EntryKind;
+use gix::objs::tree::{EntryKind, EntryMode};
 
 use super::cross::{self, Facts, PersonFact};
 use crate::diag::Report;
@@ -20,11 +20,14 @@ fn object_err(id: gix::ObjectId, what: &'static str) -> impl FnOnce(gix::Error) 
     move |source| SourceError::Object { id, what, source }
 }
 
-/// The id of `maintainers/` in a root tree.
-pub fn records_tree(
+/// A root tree's entries by name: mode and id.
+pub type RootEntries = std::collections::BTreeMap<String, (EntryMode, gix::ObjectId)>;
+
+/// The entries of a root tree.
+pub fn root_entries(
     repo: &gix::Repository,
     root: gix::ObjectId,
-) -> Result<Option<gix::ObjectId>, SourceError> {
+) -> Result<RootEntries, SourceError> {
     let mut buf = Vec::new();
     let tree = repo
         .objects
@@ -33,8 +36,24 @@ pub fn records_tree(
     Ok(tree
         .entries
         .iter()
-        .find(|e| e.filename == ROOT && e.mode.is_tree())
-        .map(|e| e.oid.to_owned()))
+        .map(|e| (e.filename.to_string(), (e.mode, e.oid.to_owned())))
+        .collect())
+}
+
+/// The id of `maintainers/` among a root tree's entries.
+pub fn records_in(entries: &RootEntries) -> Option<gix::ObjectId> {
+    entries
+        .get(ROOT)
+        .filter(|(mode, _)| mode.is_tree())
+        .map(|(_, id)| *id)
+}
+
+/// The id of `maintainers/` in a root tree.
+pub fn records_tree(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, SourceError> {
+    Ok(records_in(&root_entries(repo, root)?))
 }
 
 /// Looks up `path` (relative to the repository root) in `root`.

@@ -63,6 +63,17 @@ fn have_aiosmtpd() -> bool {
     ok
 }
 
+/// A server holding `tracks` and dave's clone of it; `None`, with the reason printed, when
+/// aiosmtpd is missing.
+fn smtp_case(tracks: &[(u64, &str, bool)]) -> Option<(Server, Clone)> {
+    if !have_aiosmtpd() {
+        return None;
+    }
+    let s = server(tracks);
+    let c = s.clone("dave");
+    Some((s, c))
+}
+
 /// aiosmtpd on 127.0.0.1, with its Maildir and a log of the steps it saw.
 struct Sink {
     child: Child,
@@ -147,11 +158,9 @@ fn head(c: &Clone) -> String {
 
 #[test]
 fn a_notification_in_the_bugs_thread() {
-    if !have_aiosmtpd() {
+    let Some((s, c)) = smtp_case(&[(660650, "zlib", false), (2000, "curl", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false), (2000, "curl", false)]);
-    let c = s.clone("dave");
+    };
     let sink = Sink::start(&[]);
     let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url, "--push"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -223,11 +232,9 @@ fn a_notification_in_the_bugs_thread() {
 
 #[test]
 fn an_archived_bug_is_unarchived_first() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", true)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", true)]);
-    let c = s.clone("dave");
+    };
     let sink = Sink::start(&[]);
     let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
     assert_eq!(code, 0, "{out}{err}");
@@ -254,11 +261,9 @@ fn an_archived_bug_is_unarchived_first() {
 
 #[test]
 fn prods_follow_the_notification_and_wait_their_turn() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false)]);
-    let c = s.clone("dave");
+    };
     let sink = Sink::start(&[]);
     let (code, _, err) = md(&c, T0, &["track", "prod", "660650", "--smtp", &sink.url]);
     assert_eq!(code, 1, "{err}");
@@ -401,11 +406,9 @@ fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
 
 #[test]
 fn killed_before_sending_is_in_doubt_until_resent() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false)]);
-    let c = s.clone("dave");
+    };
     {
         let stalling = Sink::start(&["--delay-ehlo", "30"]);
         kill_at(&c, &stalling, "EHLO");
@@ -428,11 +431,9 @@ fn killed_before_sending_is_in_doubt_until_resent() {
 
 #[test]
 fn killed_mid_conversation_is_in_doubt() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false)]);
-    let c = s.clone("dave");
+    };
     let sink = Sink::start(&["--delay-rcpt", "30"]);
     kill_at(&c, &sink, "RCPT");
     after_the_kill(&c, &sink, 0);
@@ -440,11 +441,9 @@ fn killed_mid_conversation_is_in_doubt() {
 
 #[test]
 fn killed_after_acceptance_is_marked_sent_never_sent_twice() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false)]);
-    let c = s.clone("dave");
+    };
     let sink = Sink::start(&["--delay-after-delivery", "30"]);
     kill_at(&c, &sink, "DELIVERED");
     after_the_kill(&c, &sink, 1);
@@ -471,11 +470,9 @@ fn killed_after_acceptance_is_marked_sent_never_sent_twice() {
 
 #[test]
 fn refusals_are_retried_by_the_next_run() {
-    if !have_aiosmtpd() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
         return;
-    }
-    let s = server(&[(660650, "zlib", false)]);
-    let c = s.clone("dave");
+    };
     // Nobody listening.
     let closed = format!("smtp://127.0.0.1:{}", crate::httpd::closed_port());
     let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &closed]);

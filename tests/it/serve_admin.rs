@@ -23,6 +23,39 @@ pub fn htpasswd(dir: &Path) -> std::path::PathBuf {
     p
 }
 
+/// The hook fixture served with the admin API, its callers in an htpasswd file; `extra`
+/// arguments go to `serve`. The temporary directory holds the file.
+fn admin_server(extra: &[&str]) -> (Server, tempfile::TempDir, Served) {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = htpasswd(tmp.path());
+    let mut args = vec!["--htpasswd", pw.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let served = Served::start_with(&s.bare, &args);
+    (s, tmp, served)
+}
+
+/// How many commits `main` has.
+fn commits(bare: &Path) -> usize {
+    git_ok(bare, &["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The build system's `setnewpackage` of `package` for carol: the status.
+fn setnew(base: &str, package: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .post(format!("{base}/admin/setnewpackage"))
+        .basic_auth("buildsystem", Some("bs-secret"))
+        .header("Content-Type", FORM)
+        .body(format!("package={package}&maintainer=carol"))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 fn post(
     served: &Served,
     op: &str,
@@ -160,10 +193,7 @@ fn the_build_system_and_admins_change_records() {
 
 #[test]
 fn every_bad_call_is_refused_and_nothing_changes() {
-    let s = Server::new("hook");
-    let tmp = tempfile::tempdir().unwrap();
-    let pw = htpasswd(tmp.path());
-    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let (s, _tmp, served) = admin_server(&[]);
     let refs = s.refs();
     let long = format!("package={}&maintainer=carol", "a".repeat(300));
     let big = format!("package=x&maintainer={}", "a".repeat(70 * 1024));
@@ -295,38 +325,19 @@ fn every_bad_call_is_refused_and_nothing_changes() {
 
 #[test]
 fn fifty_racing_calls_all_land() {
-    let s = Server::new("hook");
-    let tmp = tempfile::tempdir().unwrap();
-    let pw = htpasswd(tmp.path());
-    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
-    let before: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
-        .trim()
-        .parse()
-        .unwrap();
+    let (s, _tmp, served) = admin_server(&[]);
+    let before = commits(&s.bare);
     let base = served.base.clone();
     let threads: Vec<_> = (0..50)
         .map(|i| {
             let base = base.clone();
-            std::thread::spawn(move || {
-                reqwest::blocking::Client::new()
-                    .post(format!("{base}/admin/setnewpackage"))
-                    .basic_auth("buildsystem", Some("bs-secret"))
-                    .header("Content-Type", FORM)
-                    .body(format!("package=race{i}&maintainer=carol"))
-                    .send()
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
+            std::thread::spawn(move || setnew(&base, &format!("race{i}")))
         })
         .collect();
     for t in threads {
         assert_eq!(t.join().unwrap(), 200);
     }
-    let after: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
-        .trim()
-        .parse()
-        .unwrap();
+    let after = commits(&s.bare);
     assert_eq!(after, before + 50, "50 calls, 50 commits");
     let files = git_ok(
         &s.bare,
@@ -386,14 +397,8 @@ fn identity_from_a_proxy_header_and_read_only_replicas() {
 
 #[test]
 fn calls_racing_outside_pushes_all_land() {
-    let s = Server::new("hook");
-    let tmp = tempfile::tempdir().unwrap();
-    let pw = htpasswd(tmp.path());
-    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
-    let before: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
-        .trim()
-        .parse()
-        .unwrap();
+    let (s, _tmp, served) = admin_server(&[]);
+    let before = commits(&s.bare);
     let base = served.base.clone();
     // The calls are spread over the time the pushes take. (Whether one is planned on a tip
     // that a push then replaces is up to timing; the next test makes that happen.)
@@ -402,15 +407,7 @@ fn calls_racing_outside_pushes_all_land() {
             let base = base.clone();
             std::thread::spawn(move || {
                 std::thread::sleep(std::time::Duration::from_millis(50 * i));
-                reqwest::blocking::Client::new()
-                    .post(format!("{base}/admin/setnewpackage"))
-                    .basic_auth("buildsystem", Some("bs-secret"))
-                    .header("Content-Type", FORM)
-                    .body(format!("package=call{i}&maintainer=carol"))
-                    .send()
-                    .unwrap()
-                    .status()
-                    .as_u16()
+                setnew(&base, &format!("call{i}"))
             })
         })
         .collect();
@@ -437,10 +434,7 @@ fn calls_racing_outside_pushes_all_land() {
     for t in calls {
         assert_eq!(t.join().unwrap(), 200);
     }
-    let after: usize = git_ok(&s.bare, &["rev-list", "--count", "main"])
-        .trim()
-        .parse()
-        .unwrap();
+    let after = commits(&s.bare);
     assert_eq!(after, before + 30, "20 calls and 10 pushes, 30 commits");
     for (dir, n) in [("c", 20), ("o", 10)] {
         let files = git_ok(
@@ -497,13 +491,7 @@ fn a_call_whose_branch_moves_under_it_plans_again() {
 #[test]
 fn a_body_that_trickles_is_cut_off_and_nothing_lands() {
     use std::io::{Read, Write};
-    let s = Server::new("hook");
-    let tmp = tempfile::tempdir().unwrap();
-    let pw = htpasswd(tmp.path());
-    let served = Served::start_with(
-        &s.bare,
-        &["--htpasswd", pw.to_str().unwrap(), "--body-timeout", "1"],
-    );
+    let (s, _tmp, served) = admin_server(&["--body-timeout", "1"]);
     let before = s.refs();
     let addr = served.base.trim_start_matches("http://").to_owned();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
@@ -538,10 +526,7 @@ fn a_body_that_trickles_is_cut_off_and_nothing_lands() {
 
 #[test]
 fn failed_logins_are_limited_per_address() {
-    let s = Server::new("hook");
-    let tmp = tempfile::tempdir().unwrap();
-    let pw = htpasswd(tmp.path());
-    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let (s, _tmp, served) = admin_server(&[]);
     let before = s.refs();
     let call = |pass: &str, from: Option<&str>| {
         let mut req = reqwest::blocking::Client::new()

@@ -71,6 +71,84 @@ fn upstream(dir: &Path) -> Result<(String, String), EditError> {
     }
 }
 
+/// `<git dir>/maintdb/pushing`: the process running `--push` and the commit it started from,
+/// there from before its commit until it returns. A run killed in between leaves its commit
+/// unpushed; the next run sees the process is gone and drops that one commit (it stays in
+/// the reflog), as if the killed command had never run. More than one commit on top is
+/// someone's work, and is only reported.
+struct Journal {
+    path: std::path::PathBuf,
+}
+
+/// Removes the journal when the run returns, however it returns.
+struct Pushing<'a>(&'a Journal);
+
+impl Drop for Pushing<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0.path);
+    }
+}
+
+impl Journal {
+    fn at(dir: &Path) -> Result<Journal, EditError> {
+        let git_dir = git_ok(dir, &["rev-parse", "--absolute-git-dir"])?;
+        Ok(Journal {
+            path: Path::new(&git_dir).join("maintdb").join("pushing"),
+        })
+    }
+
+    fn begin(&self, start: &str) -> Result<Pushing<'_>, EditError> {
+        let io = |e: std::io::Error| EditError::GitCommand {
+            what: "push".into(),
+            message: format!("cannot write {}: {e}", self.path.display()),
+        };
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(&self.path, format!("{}\n{start}\n", std::process::id())).map_err(io)?;
+        Ok(Pushing(self))
+    }
+
+    /// Drops the one unpushed commit of a killed run, unless the server has it already.
+    fn drop_killed_commit(&self, dir: &Path, remote: &str, rref: &str) -> Result<(), EditError> {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return Ok(());
+        };
+        let mut lines = text.lines();
+        let (Some(pid), Some(start)) = (lines.next(), lines.next()) else {
+            let _ = std::fs::remove_file(&self.path);
+            return Ok(());
+        };
+        if Path::new("/proc").join(pid).exists() || !Path::new("/proc/self").exists() {
+            // The run is alive (or this system cannot tell): leave everything as it is.
+            return Ok(());
+        }
+        // The locks the killed run and its `git` children left.
+        if let (Some(since), Some(git_dir)) = (
+            crate::commit::journal::written(&self.path),
+            self.path.parent().and_then(Path::parent),
+        ) {
+            crate::commit::journal::remove_locks_since(git_dir, since);
+        }
+        // The killed run may have pushed before it died: ask the server.
+        git_ok(dir, &["fetch", "-q", remote, rref])?;
+        let head = git_ok(dir, &["rev-parse", "HEAD"])?;
+        let on_server = git(dir, &["merge-base", "--is-ancestor", &head, "FETCH_HEAD"])?;
+        let parent = git(dir, &["rev-parse", "-q", "--verify", "HEAD^"])?;
+        let one_on_start = String::from_utf8_lossy(&parent.stdout).trim() == start;
+        if !on_server.status.success() && one_on_start {
+            git_ok(dir, &["reset", "-q", "--keep", start])?;
+            eprintln!(
+                "note: dropped {}, the unpushed commit of a maintdb run killed before its push \
+                 (it stays in the reflog)",
+                &head[..head.len().min(12)]
+            );
+        }
+        let _ = std::fs::remove_file(&self.path);
+        Ok(())
+    }
+}
+
 fn backoff(attempt: u32) -> Duration {
     let base = 25u64 << attempt.min(5);
     let jitter = std::hash::RandomState::new().hash_one(attempt) % base;
@@ -84,6 +162,8 @@ pub fn with_push<E: From<EditError>>(
     mut attempt: impl FnMut() -> Result<Outcome, E>,
 ) -> Result<(Outcome, Pushed), E> {
     let (remote, rref) = upstream(dir)?;
+    let journal = Journal::at(dir)?;
+    journal.drop_killed_commit(dir, &remote, &rref)?;
     let ahead = git_ok(dir, &["rev-list", "--count", "@{upstream}..HEAD"])?;
     if ahead != "0" {
         return Err(EditError::GitCommand {
@@ -92,6 +172,7 @@ pub fn with_push<E: From<EditError>>(
         }
         .into());
     }
+    let _pushing = journal.begin(&git_ok(dir, &["rev-parse", "HEAD"])?)?;
     for n in 1..=MAX_ATTEMPTS {
         let start = git_ok(dir, &["rev-parse", "HEAD"])?;
         let outcome = attempt()?;

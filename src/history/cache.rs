@@ -42,11 +42,16 @@ fn parse(l: &[u8]) -> Option<CommitEvents> {
 
 /// Loads the cache; a missing file is an empty cache.
 pub fn load(path: &Path) -> Loaded {
-    let Ok(file) = std::fs::File::open(path) else {
-        return Loaded::default();
-    };
+    match std::fs::File::open(path) {
+        Ok(file) => read(std::io::BufReader::new(file)),
+        Err(_) => Loaded::default(),
+    }
+}
+
+/// Reads a cache's lines; any line that is not as [`append`] wrote it marks the cache damaged.
+pub fn read(input: impl BufRead) -> Loaded {
     let mut out = Loaded::default();
-    for l in std::io::BufReader::new(file).split(b'\n') {
+    for l in input.split(b'\n') {
         let Ok(l) = l else {
             out.damaged = true;
             break;

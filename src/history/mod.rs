@@ -3,7 +3,7 @@
 //! by commit id in the repository's git dir; a render after one new commit reads one commit.
 //! Deleting the cache changes nothing but the time it takes.
 
-mod cache;
+pub mod cache;
 mod events;
 
 use std::collections::HashMap;

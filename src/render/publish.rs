@@ -63,6 +63,7 @@ pub fn publish<E: From<PublishError>>(
         .open(&lock_path)
         .map_err(io(&lock_path))?;
     lock.lock().map_err(io(&lock_path))?;
+    remove_stale_links(&parent, &name)?;
     let prefix = format!(".{name}.gen-");
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -75,11 +76,26 @@ pub fn publish<E: From<PublishError>>(
         .ok()
         .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
     let link = parent.join(format!(".{name}.link-{}", std::process::id()));
-    let _ = std::fs::remove_file(&link);
     std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
     std::fs::rename(&link, out).map_err(io(out))?;
     prune(&parent, &prefix, &[Some(gen_name), previous])?;
     Ok(gen_dir)
+}
+
+/// Removes the links that renders killed before their swap left (this one holds the lock, so
+/// no other render is between making its link and renaming it).
+fn remove_stale_links(parent: &Path, name: &str) -> Result<(), PublishError> {
+    let prefix = format!(".{name}.link-");
+    for entry in std::fs::read_dir(parent)
+        .map_err(io(parent))?
+        .filter_map(Result::ok)
+    {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let p = entry.path();
+            std::fs::remove_file(&p).map_err(io(&p))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes every generation but the published one and the one published before it

@@ -106,37 +106,47 @@ fn call(
     body: &[u8],
     guard: Guard<'_>,
 ) -> admin::Reply {
+    match admit(auth, op, headers, body, guard) {
+        Ok((id, op, call)) => admin::apply(writing, &id, op, &call),
+        Err(r) => r,
+    }
+}
+
+/// Everything about an admin call before it is applied: the server takes changes, the call
+/// exists, the caller is known, the body reads. The caller, the operation and the call.
+pub(super) fn admit(
+    auth: Option<&admin::Auth>,
+    op: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    guard: Guard<'_>,
+) -> Result<(String, admin::Op, admin::Call), admin::Reply> {
     let (auth, op) = match (auth, admin::Op::from_path(op)) {
         (None, _) => {
-            return admin::Reply::error(
+            return Err(admin::Reply::error(
                 403,
                 "read-only",
                 "this server does not take changes",
                 "push to the repository, or ask for a server with --htpasswd",
-            );
+            ));
         }
         (_, None) => {
-            return admin::Reply::error(
+            return Err(admin::Reply::error(
                 404,
                 "unknown-call",
                 format!("no admin call `{op}`"),
                 "use setnewpackage, setpackage or removepackage",
-            );
+            ));
         }
         (Some(auth), Some(op)) => (auth, op),
     };
-    let id = match identify(auth, headers, guard) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+    let id = identify(auth, headers, guard)?;
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    match admin::parse_call(ctype, body) {
-        Ok(call) => admin::apply(writing, &id, op, &call),
-        Err(r) => r,
-    }
+    let call = admin::parse_call(ctype, body)?;
+    Ok((id, op, call))
 }
 
 /// A JSON reply; a 401 asks for basic auth.

@@ -95,11 +95,18 @@ pub(super) fn current(snapshot: &Snapshot, publish: Option<&std::path::Path>) ->
             eprintln!("error: cannot publish {label} at {}: {e}", dir.display());
         }
     }
-    Current {
-        site,
-        last_modified: axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(when))
-            .expect("an HTTP date is a valid header value"),
-        packed: Default::default(),
+    Current::new(site, when)
+}
+
+impl Current {
+    /// `site`, last modified `when`.
+    pub(super) fn new(site: Site, when: std::time::SystemTime) -> Current {
+        Current {
+            site,
+            last_modified: axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(when))
+                .expect("an HTTP date is a valid header value"),
+            packed: Default::default(),
+        }
     }
 }
 

@@ -8,9 +8,29 @@ use std::path::Path;
 #[derive(Debug, Default, Clone)]
 pub struct Htpasswd {
     users: HashMap<String, String>,
+    /// The bcrypt cost most of the file's hashes have.
+    cost: u32,
     /// What an unknown user's password is checked against: a hash of the file's own cost,
-    /// so that checking it takes as long as checking a real user's.
-    dummy: String,
+    /// so that checking it takes as long as checking a real user's. Made at the first need.
+    dummy: std::sync::OnceLock<String>,
+}
+
+/// The bcrypt costs `htpasswd -B -C` makes. A higher one stated in a file would make a
+/// single check take hours: such a line is refused when the file is read.
+const COSTS: std::ops::RangeInclusive<u32> = 4..=17;
+
+/// The cost of a well-formed bcrypt hash (`$2y$NN$` and 53 characters of salt and digest).
+fn bcrypt_cost(hash: &str) -> Option<u32> {
+    let rest = ["$2y$", "$2b$", "$2a$"]
+        .iter()
+        .find_map(|p| hash.strip_prefix(p))?;
+    let (cost, tail) = rest.split_once('$')?;
+    let ok = cost.len() == 2
+        && tail.len() == 53
+        && tail
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/');
+    ok.then(|| cost.parse().ok()).flatten()
 }
 
 /// Why the file could not be used.
@@ -35,9 +55,23 @@ impl Htpasswd {
                 continue;
             }
             match line.split_once(':') {
-                Some((user, hash)) if hash.starts_with("$2") => {
-                    users.insert(user.to_owned(), hash.to_owned());
-                }
+                Some((user, hash)) if hash.starts_with("$2") => match bcrypt_cost(hash) {
+                    Some(c) if COSTS.contains(&c) => {
+                        users.insert(user.to_owned(), hash.to_owned());
+                    }
+                    Some(c) => warnings.push(format!(
+                        "line {}: {user}'s bcrypt cost {c} is outside {}-{}; create it again \
+                         with htpasswd -B -C 12",
+                        i + 1,
+                        COSTS.start(),
+                        COSTS.end()
+                    )),
+                    None => warnings.push(format!(
+                        "line {}: {user}'s bcrypt hash is malformed; create it again with \
+                         htpasswd -B",
+                        i + 1
+                    )),
+                },
                 Some((user, _)) => warnings.push(format!(
                     "line {}: {user}'s password is not a bcrypt hash; create it with htpasswd -B",
                     i + 1
@@ -45,19 +79,28 @@ impl Htpasswd {
                 None => warnings.push(format!("line {}: not `user:hash`", i + 1)),
             }
         }
-        // The cost is the two digits after `$2y$`; the most common one in the file.
+        // The most common cost in the file.
         let mut costs: HashMap<u32, usize> = HashMap::new();
         for hash in users.values() {
-            if let Some(c) = hash.get(4..6).and_then(|c| c.parse().ok()) {
+            if let Some(c) = bcrypt_cost(hash) {
                 *costs.entry(c).or_default() += 1;
             }
         }
         let cost = costs
             .into_iter()
             .max_by_key(|(c, n)| (*n, *c))
-            .map_or(bcrypt::DEFAULT_COST, |(c, _)| c.clamp(4, 31));
-        let dummy = bcrypt::hash("no user has this password", cost).unwrap_or_default();
-        (Htpasswd { users, dummy }, warnings)
+            .map_or(bcrypt::DEFAULT_COST, |(c, _)| c);
+        let h = Htpasswd {
+            users,
+            cost,
+            dummy: Default::default(),
+        };
+        (h, warnings)
+    }
+
+    /// The bcrypt cost most of the file's hashes have (what a check costs).
+    pub fn cost(&self) -> u32 {
+        self.cost
     }
 
     pub fn read(path: &Path) -> Result<(Htpasswd, Vec<String>), HtpasswdError> {
@@ -75,7 +118,10 @@ impl Htpasswd {
         match self.users.get(user) {
             Some(hash) => bcrypt::verify(password, hash).unwrap_or(false),
             None => {
-                let _ = bcrypt::verify(password, &self.dummy);
+                let dummy = self.dummy.get_or_init(|| {
+                    bcrypt::hash("no user has this password", self.cost).unwrap_or_default()
+                });
+                let _ = bcrypt::verify(password, dummy);
                 false
             }
         }
@@ -98,5 +144,27 @@ mod tests {
         assert!(!h.check("old", "abc"));
         assert!(!h.check("nobody", "secret"));
         assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn a_cost_no_htpasswd_makes_is_refused_when_read() {
+        // Cost 31 would make every check of this user (and, as the file's cost, of every
+        // unknown user) take days: the file is refused line by line, never checked.
+        let hash = bcrypt::hash("secret", 4).unwrap();
+        let high = hash.replacen("$04$", "$31$", 1);
+        let short = &hash[..40];
+        let text = format!(
+            "ok:{hash}
+slow:{high}
+cut:{short}
+"
+        );
+        let (h, warnings) = Htpasswd::parse(&text);
+        assert_eq!(h.cost(), 4);
+        assert!(!h.check("slow", "secret"));
+        assert!(!h.check("cut", "secret"));
+        assert!(h.check("ok", "secret"));
+        assert!(warnings[0].contains("line 2: slow's bcrypt cost 31 is outside 4-17"));
+        assert!(warnings[1].contains("line 3: cut's bcrypt hash is malformed"));
     }
 }

@@ -9,6 +9,7 @@ pub mod answer;
 mod calls;
 mod follow;
 pub mod htpasswd;
+mod offline;
 mod pages;
 mod throttle;
 mod web;
@@ -16,6 +17,7 @@ mod web;
 pub use accept::Limits;
 use calls::admin_call;
 use follow::{Follow, Shared, branch_ref, tip};
+pub use offline::Offline;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -92,18 +92,32 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
 /// A page: a signed-in user's package page offers take or drop; everyone else gets the page
 /// as rendered.
 fn page(app: &App, req: &Parts, client: Client) -> Response<Body> {
-    let current = app.shared.now();
     let guard = super::calls::Guard {
         failures: &app.failures,
         client: client.0,
     };
-    if let Some(page) =
-        super::web::page_for_user(&current.site, app.auth.as_ref(), &app.sessions, req, guard)
-    {
+    page_of(
+        &app.shared.now(),
+        app.auth.as_ref(),
+        &app.sessions,
+        req,
+        guard,
+    )
+}
+
+/// A page of `current`, as [`page`] answers it.
+pub(super) fn page_of(
+    current: &Current,
+    auth: Option<&super::admin::Auth>,
+    sessions: &super::web::Sessions,
+    req: &Parts,
+    guard: super::calls::Guard<'_>,
+) -> Response<Body> {
+    if let Some(page) = super::web::page_for_user(&current.site, auth, sessions, req, guard) {
         return page;
     }
-    let mut res = respond(&current, req);
-    if app.auth.is_some() && super::web::is_package_page(req.uri.path()) {
+    let mut res = respond(current, req);
+    if auth.is_some() && super::web::is_package_page(req.uri.path()) {
         // The page differs for a signed-in user: caches must ask each time.
         let h = res.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

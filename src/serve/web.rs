@@ -138,6 +138,34 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Everything about a take or drop form before it is acted on: the server takes changes, the
+/// user is signed in, the form comes from this site. The user and the package, or the refusal.
+pub(super) fn admit(
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+    body: &[u8],
+    guard: Guard<'_>,
+) -> Result<(String, String), Box<Response<Body>>> {
+    if auth.is_none() {
+        return Err(Box::new(text(403, "this server takes no changes\n".into())));
+    }
+    let user = match signed_in(auth, sessions, headers, guard) {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(Box::new(text(401, "sign in at /login first\n".into()))),
+        Err(r) => return Err(Box::new(super::calls::json_reply(r))),
+    };
+    if !same_origin(headers) {
+        let why = "refused: the form was not posted from this site's pages\n";
+        return Err(Box::new(text(403, why.into())));
+    }
+    let package = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "package")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    Ok((user, package))
+}
+
 /// `POST /web/take` or `/web/drop` with a `package` form field: the answer, and whether a
 /// commit was made.
 pub(super) fn act(
@@ -149,22 +177,10 @@ pub(super) fn act(
     body: &[u8],
     guard: Guard<'_>,
 ) -> (Response<Body>, bool) {
-    if auth.is_none() {
-        return (text(403, "this server takes no changes\n".into()), false);
-    }
-    let user = match signed_in(auth, sessions, headers, guard) {
-        Ok(Some(user)) => user,
-        Ok(None) => return (text(401, "sign in at /login first\n".into()), false),
-        Err(r) => return (super::calls::json_reply(r), false),
+    let (user, package) = match admit(auth, sessions, headers, body, guard) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return (*refusal, false),
     };
-    if !same_origin(headers) {
-        let why = "refused: the form was not posted from this site's pages\n";
-        return (text(403, why.into()), false);
-    }
-    let package = form_urlencoded::parse(body)
-        .find(|(k, _)| k == "package")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
     let targets = Targets::Names(vec![package.clone()]);
     let reply: Reply = admin::commit_as(writing, &user, |s| match verb {
         "take" => ops::take(s, &targets),

@@ -80,7 +80,7 @@ pub fn queue(text: &str) -> Result<Vec<Upload>, Vec<InputError>> {
     let mut errors = Vec::new();
     for s in stanzas(text)? {
         let field = |n: &str| s.get(n).map(|f| f.value.clone()).unwrap_or_default();
-        let Some(source) = s.get("Source") else {
+        let Some(source) = s.get("Source").filter(|f| !f.value.trim().is_empty()) else {
             errors.push(InputError {
                 line: s.line,
                 message: "queue entry without Source".into(),
@@ -128,5 +128,9 @@ mod tests {
         .unwrap();
         assert_eq!(q[0].closes, [1070001, 1060000]);
         assert_eq!(q[0].queue, "stable-new");
+        // Found by fuzzing: an empty Source (field names are case-insensitive) was an upload
+        // of no package.
+        let e = queue("SourCe:\nCloses: #1\n").unwrap_err();
+        assert_eq!(e[0].message, "queue entry without Source");
     }
 }

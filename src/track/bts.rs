@@ -72,6 +72,32 @@ impl BugStatus {
     }
 }
 
+/// An item of a `get_status` answer without a bug number.
+#[derive(Debug)]
+pub struct NoKey;
+
+/// Reads the statuses of the bugs in `asked` from a `get_status` answer's value into `out`.
+/// The BTS may answer for bugs nobody asked about: those are ignored.
+pub fn statuses(
+    map: &Element,
+    asked: &[u64],
+    out: &mut BTreeMap<u64, BugStatus>,
+) -> Result<(), NoKey> {
+    for item in &map.children {
+        let key = item
+            .child("key")
+            .and_then(|k| k.text.trim().parse::<u64>().ok())
+            .ok_or(NoKey)?;
+        if !asked.contains(&key) {
+            continue;
+        }
+        if let Some(value) = item.child("value") {
+            out.insert(key, BugStatus::from_element(key, value));
+        }
+    }
+    Ok(())
+}
+
 /// Why the BTS could not be asked.
 #[derive(Debug, thiserror::Error)]
 pub enum BtsError {
@@ -181,23 +207,10 @@ impl Bts {
         let mut out = BTreeMap::new();
         for batch in bugs.chunks(BATCH) {
             let map = self.post("get_status", &[Arg::Ints(batch)])?;
-            for item in &map.children {
-                let key = item
-                    .child("key")
-                    .and_then(|k| k.text.trim().parse::<u64>().ok())
-                    .ok_or_else(|| BtsError::NoKey {
-                        url: self.url.clone(),
-                        method: "get_status",
-                    })?;
-                // The BTS may answer for bugs nobody asked about: ignore those.
-                if !batch.contains(&key) {
-                    continue;
-                }
-                let Some(value) = item.child("value") else {
-                    continue;
-                };
-                out.insert(key, BugStatus::from_element(key, value));
-            }
+            statuses(&map, batch, &mut out).map_err(|NoKey| BtsError::NoKey {
+                url: self.url.clone(),
+                method: "get_status",
+            })?;
         }
         Ok(out)
     }

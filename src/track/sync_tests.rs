@@ -234,3 +234,108 @@ fn unknown_and_reassigned_bugs_warn() {
     );
     assert_eq!(t.package.get_ref(), "foo", "kept");
 }
+
+mod property {
+    //! The state machine for any order of observations: a state never moves backwards, except
+    //! to `new` when the bug is reopened, and `ignored` never moves.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One sync's view of bug 100 of `foo`, as flags: each part of the world may or may not
+    /// show the fix this time.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        done: bool,
+        fixed_in_sid: bool,
+        request: Option<bool>,
+        queued: bool,
+        proposed: bool,
+        released: bool,
+    }
+
+    fn seen() -> impl Strategy<Value = Seen> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(any::<bool>()),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(done, fixed_in_sid, request, queued, proposed, released)| Seen {
+                    done,
+                    fixed_in_sid,
+                    request,
+                    queued,
+                    proposed,
+                    released,
+                },
+            )
+    }
+
+    fn world_of(s: &Seen) -> World {
+        let fixed: &[&str] = if s.fixed_in_sid { &["foo/1.3-1"] } else { &[] };
+        let mut w = world(status(if s.done { "Jane <j@x>" } else { "" }, fixed));
+        let fix = "1.2-1+deb12u1";
+        if let Some(pending) = s.request {
+            w.requests.push(Request {
+                bug: 200,
+                codename: "bookworm".into(),
+                package: "foo".into(),
+                version: Some(fix.into()),
+                pending,
+            });
+        }
+        if s.queued {
+            w.queue.push(Upload {
+                source: "foo".into(),
+                versions: vec![fix.into()],
+                distribution: "bookworm".into(),
+                queue: "stable-new".into(),
+                closes: vec![100],
+            });
+        }
+        let mut proposed = Versions::default();
+        if s.proposed {
+            proposed.insert("foo", fix);
+        }
+        w.proposed.insert("bookworm".into(), proposed);
+        if s.released {
+            w.released
+                .get_mut("bookworm")
+                .expect("the world has bookworm")
+                .insert("foo", fix);
+        }
+        w
+    }
+
+    proptest! {
+        #[test]
+        fn states_never_move_backwards_except_on_reopen(
+            start in prop::sample::select(TRACK_STATES),
+            views in prop::collection::vec(seen(), 1..12),
+        ) {
+            let mut t = track(&[("stable", start)]);
+            let mut was_done = false;
+            for v in &views {
+                let before = state(&t, "stable");
+                let out = step(100, &mut t, &suites(), &world_of(v));
+                let after = state(&t, "stable");
+                if before == "ignored" {
+                    prop_assert_eq!(&after, "ignored");
+                } else if was_done && !v.done {
+                    prop_assert_eq!(&after, "new", "a reopened bug starts again");
+                } else {
+                    prop_assert!(
+                        rank(&after) >= rank(&before),
+                        "{} -> {} on {:?}: {:?}", before, after, v, out.transitions
+                    );
+                }
+                prop_assert_eq!(out.transitions.is_empty(), before == after);
+                was_done = v.done;
+            }
+        }
+    }
+}

@@ -119,7 +119,7 @@ fn load_all(
 }
 
 /// Adds a loaded file and its per-file problems to `report`.
-fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option<Key>) {
+pub fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option<Key>) {
     let file = report.files.add(l.path, l.text);
     for p in l.problems {
         let mut d = Diagnostic::new(p.code, file, p.span, p.message);

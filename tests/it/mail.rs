@@ -390,6 +390,9 @@ fn kill_at(c: &Clone, sink: &Sink, event: &str) {
 }
 
 fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
+    crate::support::fsck_clean(&c.dir);
+    let (code, out, err) = md(c, T0, &["check"]);
+    assert_eq!(code, 0, "check after the kill: {out}{err}");
     assert_eq!(sink.mails().len(), delivered);
     let (_, todo, _) = md(c, T0, &["track", "todo"]);
     assert!(todo.contains("mails in doubt"), "{todo}");
@@ -402,6 +405,42 @@ fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("in doubt 1"), "{out}");
     assert_eq!(sink.mails().len(), delivered);
+}
+
+#[test]
+fn killed_at_random_points_never_sends_twice_and_the_next_run_goes_on() {
+    let Some((s, c)) = smtp_case(&[(660650, "zlib", false), (2000, "curl", false)]) else {
+        return;
+    };
+    let sink = Sink::start(&[]);
+    crate::support::kill_runs(
+        12,
+        Duration::from_millis(400),
+        |_| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.env("MAINTDB_USER", "dave")
+                .env("MAINTDB_PUSHER", "dave")
+                .env("MAINTDB_NOW", T0)
+                .args(["track", "notify", "--smtp", &sink.url, "--push"]);
+            cmd
+        },
+        |_| {
+            crate::support::fsck_clean(&c.dir);
+            crate::support::fsck_clean(&s.bare);
+            let (code, out, err) = md(&c, T0, &["check"]);
+            assert_eq!(code, 0, "check after a kill: {out}{err}");
+        },
+    );
+    // Each bug's notification went out at most once, whatever the kills hit.
+    let mails = sink.mails();
+    for bug in ["660650@bugs.example.org", "2000@bugs.example.org"] {
+        assert!(mails.iter().filter(|m| m.contains(bug)).count() <= 1);
+    }
+    // The next run finishes without cleanup by hand (mails in doubt are reported, not resent).
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url, "--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = md(&c, T0, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]

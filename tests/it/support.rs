@@ -216,3 +216,51 @@ impl Clone {
         self.push_as(Some(pusher), &["main"])
     }
 }
+
+/// Starts `cmd` `times` times and kills each run (its process group) with SIGKILL after a delay spread over
+/// `within` (evenly, with a pseudo-random jitter, so that every phase of the command is hit),
+/// calling `after(i)` once each killed run is reaped. A run that finishes first is fine.
+pub fn kill_runs(
+    times: u32,
+    within: std::time::Duration,
+    mut cmd: impl FnMut(u32) -> Command,
+    mut after: impl FnMut(u32),
+) {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..times {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let step = within / times;
+        let jitter = step.mul_f64((seed >> 11) as f64 / (1u64 << 53) as f64);
+        use std::os::unix::process::CommandExt as _;
+        // Its own process group, killed whole: the command and the `git` it runs die together,
+        // as under a service manager.
+        let mut child = cmd(i)
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the command starts");
+        std::thread::sleep(step * i + jitter);
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .status();
+        child.wait().expect("the killed command is reaped");
+        after(i);
+    }
+}
+
+/// `git fsck` of `dir` finds nothing wrong (dangling objects of a killed run are fine).
+pub fn fsck_clean(dir: &Path) {
+    let out = git(dir)
+        .args(["fsck", "--no-dangling", "--no-progress"])
+        .output()
+        .expect("git runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.trim().is_empty(),
+        "git fsck: {text}"
+    );
+}

@@ -274,6 +274,47 @@ fn a_track_walks_through_every_state() {
 }
 
 #[test]
+fn a_killed_sync_leaves_nothing_to_clean_up() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    add(&c, &r, BUG, &["stable", "oldstable"]);
+    let (ok, err) = c.push("dave");
+    assert!(ok, "{err}");
+    r.set(|w| {
+        let b = w.bugs.get_mut(&BUG).unwrap();
+        b.done = "Mark Brown <broonie@debian.org>".into();
+        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+    });
+    let mut args = vec!["track".to_owned(), "sync".to_owned(), "--push".to_owned()];
+    args.extend(r.sync_args());
+    crate::support::kill_runs(
+        16,
+        std::time::Duration::from_millis(400),
+        |_| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.env("MAINTDB_USER", "dave")
+                .env("MAINTDB_PUSHER", "dave")
+                .args(&args);
+            cmd
+        },
+        |i| {
+            crate::support::fsck_clean(&c.dir);
+            crate::support::fsck_clean(&s.bare);
+            let (code, out, err) = md(&c, &["check"]);
+            assert_eq!(code, 0, "run {i}: check after a kill: {out}{err}");
+        },
+    );
+    let (code, out, err) = sync(&c, &r, &["--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(&c, BUG, "stable"), "fixed-unstable");
+    assert_eq!(
+        git_ok(&c.dir, &["rev-parse", "HEAD"]),
+        git_ok(&s.bare, &["rev-parse", "main"])
+    );
+}
+
+#[test]
 fn a_reopened_bug_goes_back_to_new_and_the_commit_says_so() {
     let s = Server::new("tracker");
     let c = s.clone("dave");

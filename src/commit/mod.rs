@@ -11,6 +11,8 @@ use gix::objs::tree::EntryKind;
 
 use crate::source::{GitSource, Source};
 
+pub(crate) mod journal;
+
 /// One file to write (`Some`) or delete (`None`), by repository-relative path.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -46,6 +48,8 @@ pub enum CommitError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} exists ({why}); if no git command is running, remove it")]
+    Locked { path: PathBuf, why: String },
     #[error("git failed while {what}")]
     Git {
         what: &'static str,
@@ -91,7 +95,76 @@ impl Writer {
             })?
             .to_owned();
         let head = repo.head_id().ok().map(|id| id.detach());
-        Writer::at(repo, Some(workdir), "HEAD".to_owned(), head)
+        let writer = Writer::at(repo, Some(workdir), "HEAD".to_owned(), head)?;
+        writer.finish_killed_run()?;
+        Ok(writer)
+    }
+
+    /// Finishes what a killed writing command left: its commit made but the working tree and
+    /// index not yet following (their lock still held), per its journal. A lock this tool
+    /// did not take is only reported.
+    fn finish_killed_run(&self) -> Result<(), CommitError> {
+        let Some(workdir) = &self.workdir else {
+            return Ok(());
+        };
+        let index_path = self.repo.index_path();
+        let Some(left) = journal::left(&self.repo, &index_path)? else {
+            return Ok(());
+        };
+        // The killed run's temporary files.
+        let _ = fs::remove_dir_all(journal::scratch(&self.repo));
+        if self.head != left.before {
+            let changes = left
+                .paths
+                .iter()
+                .map(|p| {
+                    Ok(Change {
+                        path: p.clone(),
+                        content: self.head_content(p)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, CommitError>>()?;
+            let lock = self.lock_index(&changes)?;
+            self.update_worktree(workdir, &changes, self.read_index()?, lock)?;
+            journal::done(&self.repo);
+            eprintln!(
+                "note: a killed maintdb run left its commit without the working tree; brought {} \
+                 file(s) in line with HEAD",
+                changes.len()
+            );
+        } else {
+            journal::done(&self.repo);
+        }
+        Ok(())
+    }
+
+    /// The bytes at `path` in `HEAD`, if any.
+    fn head_content(&self, path: &str) -> Result<Option<Vec<u8>>, CommitError> {
+        match self.head_blob(path)? {
+            Some(id) => Ok(Some(
+                self.repo
+                    .find_object(id)
+                    .map_err(git("reading a blob"))?
+                    .detach()
+                    .data,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes git's index lock and records in the journal that this process holds it for
+    /// `changes`.
+    fn lock_index(&self, changes: &[Change]) -> Result<gix::lock::File, CommitError> {
+        let index_path = self.repo.index_path();
+        let lock = gix::lock::File::acquire_to_update_resource(
+            &index_path,
+            gix::lock::acquire::Fail::Immediately,
+            None,
+            0,
+        )
+        .map_err(|source| journal::locked(&index_path, source))?;
+        journal::begin(&self.repo, &index_path, self.head, changes)?;
+        Ok(lock)
     }
 
     /// Writes `reference` (`refs/heads/main`) of `repo` directly, with no working tree: what
@@ -262,13 +335,7 @@ impl Writer {
         let index = match self.workdir {
             Some(_) => {
                 let index = self.read_index()?;
-                let lock = gix::lock::File::acquire_to_update_resource(
-                    index.path(),
-                    gix::lock::acquire::Fail::Immediately,
-                    None,
-                    0,
-                )
-                .map_err(git("locking the index"))?;
+                let lock = self.lock_index(changes)?;
                 Some((index, lock))
             }
             None => None,
@@ -302,6 +369,7 @@ impl Writer {
             .detach();
         if let (Some((index, lock)), Some(workdir)) = (index, &self.workdir) {
             self.update_worktree(workdir, changes, index, lock)?;
+            journal::done(&self.repo);
         }
         Ok(id)
     }
@@ -334,7 +402,7 @@ impl Writer {
             let full = workdir.join(&c.path);
             match &c.content {
                 Some(bytes) => {
-                    write_atomically(&full, bytes)?;
+                    write_atomically(&full, bytes, &journal::scratch(&self.repo))?;
                     let meta =
                         gix::index::fs::Metadata::from_path_no_follow(&full).map_err(io(&full))?;
                     let stat = gix::index::entry::Stat::from_fs(&meta).unwrap_or_default();
@@ -426,10 +494,21 @@ fn write_index(
     Ok(())
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a record.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CommitError> {
+/// Writes through a temporary file and a rename, so a reader never sees half a record. The
+/// temporary file is made in `scratch` (in the git dir), so that a killed run leaves nothing
+/// among the records; beside the record when the two are on different file systems.
+fn write_atomically(path: &Path, bytes: &[u8], scratch: &Path) -> Result<(), CommitError> {
     let dir = path.parent().expect("a record path has a parent directory");
     fs::create_dir_all(dir).map_err(io(dir))?;
+    fs::create_dir_all(scratch).map_err(io(scratch))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(scratch).map_err(io(scratch))?;
+    tmp.write_all(bytes).map_err(io(path))?;
+    let tmp = match tmp.persist(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::CrossesDevices => e.file,
+        Err(e) => return Err(io(path)(e.error)),
+    };
+    drop(tmp);
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
     tmp.write_all(bytes).map_err(io(path))?;
     tmp.persist(path).map_err(|e| io(path)(e.error))?;

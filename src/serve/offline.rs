@@ -1,0 +1,82 @@
+//! The server's request handling without a socket or a repository: the pages exactly as
+//! served, and the admin and web calls up to the point where they would commit (answered
+//! with 202 instead). Fuzzing drives requests through it.
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Method, Request, Response, StatusCode};
+
+use super::admin::{Auth, Reply};
+use super::calls::{self, Guard};
+use super::follow::Current;
+use super::{pages, throttle, web};
+use crate::render::site::Site;
+
+/// A server of one site, with its sessions and failed logins, and no repository.
+pub struct Offline {
+    current: Current,
+    auth: Option<Auth>,
+    sessions: web::Sessions,
+    failures: throttle::FailedLogins,
+}
+
+impl Offline {
+    pub fn new(site: Site, auth: Option<Auth>) -> Offline {
+        Offline {
+            current: Current::new(site, std::time::UNIX_EPOCH),
+            auth,
+            sessions: web::Sessions::default(),
+            failures: throttle::FailedLogins::default(),
+        }
+    }
+
+    /// The answer to `req` from a connection of `peer`.
+    pub fn handle(&self, peer: IpAddr, req: Request<bytes::Bytes>) -> Response<Body> {
+        let guard = Guard {
+            failures: &self.failures,
+            client: throttle::client(peer, req.headers()),
+        };
+        let auth = self.auth.as_ref();
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path();
+        let post = parts.method == Method::POST;
+        if let Some(op) = path.strip_prefix("/admin/") {
+            if !post {
+                return status(StatusCode::METHOD_NOT_ALLOWED);
+            }
+            return calls::json_reply(match calls::admit(auth, op, &parts.headers, &body, guard) {
+                Ok(_) => Reply {
+                    status: 202,
+                    body: serde_json::json!({"would": "commit"}),
+                },
+                Err(r) => r,
+            });
+        }
+        if let Some(verb) = path.strip_prefix("/web/") {
+            if !post {
+                return status(StatusCode::METHOD_NOT_ALLOWED);
+            }
+            if verb != "take" && verb != "drop" {
+                return web::not_found();
+            }
+            return match web::admit(auth, &self.sessions, &parts.headers, &body, guard) {
+                Ok(_) => status(StatusCode::ACCEPTED),
+                Err(refusal) => *refusal,
+            };
+        }
+        if path == "/login" {
+            if !matches!(parts.method, Method::GET | Method::HEAD) {
+                return status(StatusCode::METHOD_NOT_ALLOWED);
+            }
+            return web::login(auth, &self.sessions, &parts.headers, guard);
+        }
+        pages::page_of(&self.current, auth, &self.sessions, &parts, guard)
+    }
+}
+
+fn status(code: StatusCode) -> Response<Body> {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = code;
+    res
+}

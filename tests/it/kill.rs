@@ -1,0 +1,212 @@
+//! Every writing path killed with SIGKILL at many points: afterwards `git fsck` and `check`
+//! are clean, a published site is one whole generation, and the next run succeeds without
+//! any cleanup by hand.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::serve::Served;
+use crate::support::{Clone, Server, fsck_clean, git_ok, kill_runs, maintdb, run};
+
+/// How many killed runs per path.
+const TIMES: u32 = 16;
+
+fn check_clean(dir: &Path) {
+    let (code, out, err) = run(maintdb(dir).arg("check"));
+    assert_eq!(code, 0, "check after a kill: {out}{err}");
+}
+
+/// A clone that can still write: its worktree matches its HEAD or a writing command can go on.
+fn writes_again(c: &Clone, args: &[&str]) {
+    let (code, out, err) = run(maintdb(&c.dir).env_remove("MAINTDB_USER").args(args));
+    assert_eq!(code, 0, "{args:?} after a kill: {out}{err}");
+    check_clean(&c.dir);
+}
+
+#[test]
+fn a_writing_command_with_push() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let verb = |i: u32| if i.is_multiple_of(2) { "take" } else { "drop" };
+    kill_runs(
+        TIMES,
+        Duration::from_millis(400),
+        |i| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.env_remove("MAINTDB_USER")
+                .env("MAINTDB_PUSHER", "bob")
+                .args([verb(i), "orphan", "--as", "bob", "--push"]);
+            cmd
+        },
+        |i| {
+            fsck_clean(&c.dir);
+            fsck_clean(&s.bare);
+            check_clean(&c.dir);
+            // The next run succeeds: the same verb again (which may find it done) or the other.
+            let set = |who: &[&str]| {
+                let mut cmd = maintdb(&c.dir);
+                cmd.env_remove("MAINTDB_USER")
+                    .env("MAINTDB_PUSHER", "alice")
+                    .args(["set", "orphan2"])
+                    .args(who)
+                    .args(["--as", "alice", "--push"]);
+                let (code, out, err) = run(&mut cmd);
+                assert_eq!(
+                    code,
+                    0,
+                    "run {i}: set after a killed {}: {out}{err}",
+                    verb(i)
+                );
+            };
+            set(&["bob"]);
+            set(&[]);
+        },
+    );
+    // The clone and the server agree at the end.
+    git_ok(&c.dir, &["fetch", "-q"]);
+    check_clean(&c.dir);
+}
+
+#[test]
+fn an_import() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let list = c.dir.join("../list.txt");
+    let text: String = (0..300).map(|i| format!("imported{i}:carol\n")).collect();
+    std::fs::write(&list, text).unwrap();
+    kill_runs(
+        TIMES,
+        Duration::from_millis(600),
+        |_| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.env("MAINTDB_USER", "alice")
+                .args(["import", "text"])
+                .arg(&list);
+            cmd
+        },
+        |_| {
+            fsck_clean(&c.dir);
+            check_clean(&c.dir);
+        },
+    );
+    writes_again(&c, &["take", "orphan", "--as", "bob"]);
+}
+
+/// Every file of `dir` (through the published symlink), by path.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let root = dir.canonicalize().expect("published");
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_render_that_publishes() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let (code, _, err) = run(maintdb(&c.dir).arg("render").arg("--out").arg(&whole));
+    assert_eq!(code, 0, "{err}");
+    let expected = files(&whole);
+    let site = tmp.path().join("site");
+    kill_runs(
+        TIMES,
+        Duration::from_millis(300),
+        |_| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.arg("render").arg("--out").arg(&site).arg("--no-cache");
+            cmd
+        },
+        |i| {
+            // Either nothing is published yet, or one whole generation is.
+            if site.exists() {
+                assert_eq!(files(&site), expected, "run {i}: a partial generation");
+            }
+        },
+    );
+    let (code, _, err) = run(maintdb(&c.dir).arg("render").arg("--out").arg(&site));
+    assert_eq!(code, 0, "render after kills: {err}");
+    assert_eq!(files(&site), expected);
+    // Killed runs leave nothing behind that a later run does not clear: the published
+    // generation and the one before it, the lock file (an flock, never stale) and the link.
+    let mut left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".site") || n == "site")
+        .collect();
+    left.sort();
+    assert_eq!(left.len(), 4, "left behind: {left:?}");
+    assert!(left[0].starts_with(".site.gen-") && left[1].starts_with(".site.gen-"));
+    assert_eq!(left[2..], [".site.lock", "site"]);
+}
+
+#[test]
+fn an_admin_call_to_serve() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = crate::serve_admin::htpasswd(tmp.path());
+    let args = ["--htpasswd", pw.to_str().unwrap()];
+    for i in 0..TIMES {
+        let mut served = Served::start_with(&s.bare, &args);
+        let base = served.base.clone();
+        let package = format!("killed{i}");
+        let call = std::thread::spawn(move || {
+            reqwest::blocking::Client::new()
+                .post(format!("{base}/admin/setnewpackage"))
+                .basic_auth("buildsystem", Some("bs-secret"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(format!("package={package}&maintainer=carol"))
+                .send()
+                .map(|r| r.status().as_u16())
+        });
+        std::thread::sleep(Duration::from_millis(u64::from(i) * 150 / u64::from(TIMES)));
+        let _ = served.child.kill();
+        let _ = served.child.wait();
+        let _ = call.join();
+        fsck_clean(&s.bare);
+        let (code, out, err) = run(maintdb(&s.bare).args(["check", "--rev", "main"]));
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // A new server takes the next call.
+    let served = Served::start_with(&s.bare, &args);
+    let status = reqwest::blocking::Client::new()
+        .post(format!("{}/admin/setnewpackage", served.base))
+        .basic_auth("buildsystem", Some("bs-secret"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("package=afterwards&maintainer=carol")
+        .send()
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_lock_no_maintdb_run_journaled_is_reported_and_kept() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let lock = c.dir.join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap();
+    let (code, _, err) = run(maintdb(&c.dir).args(["take", "orphan", "--as", "bob"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("index.lock exists (held by a git command, or left by a killed one)")
+            && err.contains("if no git command is running, remove it"),
+        "{err}"
+    );
+    assert!(lock.exists(), "a lock maintdb did not take stays");
+    std::fs::remove_file(&lock).unwrap();
+    writes_again(&c, &["take", "orphan", "--as", "bob"]);
+}

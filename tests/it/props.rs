@@ -1,0 +1,176 @@
+//! Properties over random command sequences, against real clones: every writing command
+//! makes one valid commit or none (and leaves nothing behind when it makes none), `check`
+//! stays clean, and `render` of a commit is the same bytes every time, with or without the
+//! history cache.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use crate::support::{Clone, Server, git_ok, maintdb, run};
+
+/// The people, groups and packages the commands pick from: mostly existing and new ones,
+/// sometimes names that break the rules or do not exist.
+fn login() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        6 => prop::sample::select(&["alice", "bob", "carol", "dave", "erin"][..]),
+        1 => prop::sample::select(&["nobody", "Bad!", "ghost"][..]),
+    ]
+}
+
+fn package() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        6 => prop::sample::select(&["orphan", "orphan2", "perl-Foo", "perl-Bar", "newpkg", "zz"][..]),
+        1 => prop::sample::select(&["perl-foo", "bad_name", ".x"][..]),
+    ]
+}
+
+fn group() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        6 => prop::sample::select(&["perl", "rust"][..]),
+        1 => prop::sample::select(&["Bad", "ghosts"][..]),
+    ]
+}
+
+fn maintainer() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => login().prop_map(str::to_owned),
+        1 => group().prop_map(|g| format!("%{g}")),
+    ]
+}
+
+/// One command line, acting as some login.
+fn command() -> impl Strategy<Value = Vec<String>> {
+    let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let cmd = prop_oneof![
+        prop::collection::vec(package(), 1..3)
+            .prop_map(move |p| [own(&["take"]), own(&p)].concat()),
+        prop::collection::vec(package(), 1..3)
+            .prop_map(move |p| [own(&["drop"]), own(&p)].concat()),
+        (package(), prop::collection::vec(maintainer(), 1..3)).prop_map(move |(p, m)| [
+            own(&["new", p]),
+            m
+        ]
+        .concat()),
+        (package(), prop::collection::vec(maintainer(), 0..3)).prop_map(move |(p, m)| [
+            own(&["set", p]),
+            m
+        ]
+        .concat()),
+        package().prop_map(move |p| own(&["remove", p])),
+        login().prop_map(move |l| own(&[
+            "person",
+            "add",
+            l,
+            "--name",
+            "Some One",
+            "--email",
+            "one@example.org"
+        ])),
+        (login(), prop::bool::ANY).prop_map(move |(l, inactive)| {
+            let flag = if inactive { "true" } else { "false" };
+            own(&["person", "edit", l, "--inactive", flag])
+        }),
+        (group(), login()).prop_map(move |(g, l)| own(&[
+            "group",
+            "add",
+            g,
+            "--description",
+            "A team",
+            "--member",
+            l
+        ])),
+        (group(), login()).prop_map(move |(g, l)| own(&["group", "add-member", g, l])),
+        (group(), login()).prop_map(move |(g, l)| own(&["group", "remove-member", g, l])),
+    ];
+    // Mostly the admin, so that most commands are allowed and make a commit.
+    let actor = prop_oneof![3 => Just("alice"), 2 => login()];
+    (cmd, actor).prop_map(|(mut c, actor)| {
+        c.extend(["--as".to_owned(), actor.to_owned()]);
+        c
+    })
+}
+
+fn head(dir: &Path) -> String {
+    git_ok(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+fn commits(dir: &Path) -> usize {
+    git_ok(dir, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// Every file under `dir` (following the published symlink) with its bytes, by path.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.canonicalize().expect("the output exists")];
+    let root = stack[0].clone();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("a directory") {
+            let p = e.expect("an entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&root).expect("inside").display().to_string();
+                out.insert(rel, std::fs::read(&p).expect("a file"));
+            }
+        }
+    }
+    out
+}
+
+fn render(c: &Clone, out: &Path, cold: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut cmd = maintdb(&c.dir);
+    cmd.args(["render", "--out"]).arg(out);
+    if cold {
+        cmd.arg("--no-cache");
+    }
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 0, "render: {err}");
+    tree(out)
+}
+
+fn sequence(c: &Clone, cmds: &[Vec<String>]) -> Result<(), TestCaseError> {
+    for args in cmds {
+        let (before, n) = (head(&c.dir), commits(&c.dir));
+        let (code, out, err) = run(maintdb(&c.dir).env_remove("MAINTDB_USER").args(args));
+        let made = commits(&c.dir) - n;
+        eprintln!(
+            "DBG {code} {made} {args:?} {}",
+            err.lines().next().unwrap_or("")
+        );
+        prop_assert!(made <= 1, "{args:?} made {made} commits");
+        if code != 0 {
+            prop_assert_eq!(made, 0, "{:?} failed but committed: {}", args, err);
+            prop_assert_eq!(head(&c.dir), before);
+        }
+        let status = git_ok(&c.dir, &["status", "--porcelain"]);
+        prop_assert!(
+            status.is_empty(),
+            "{args:?} ({code}: {out}{err}) left {status}"
+        );
+        let (code, out, err) = run(maintdb(&c.dir).arg("check"));
+        prop_assert_eq!(code, 0, "check after {:?}: {}{}", args, out, err);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn commands_make_one_valid_commit_or_none(
+        cmds in prop::collection::vec(command(), 1..8),
+    ) {
+        let s = Server::new("hook");
+        let c = s.clone("x");
+        sequence(&c, &cmds)?;
+        // The same commit renders to the same bytes: twice from the cache, once without.
+        let out = tempfile::tempdir().expect("a temporary directory");
+        let first = render(&c, &out.path().join("a"), false);
+        prop_assert_eq!(&first, &render(&c, &out.path().join("b"), false));
+        prop_assert_eq!(&first, &render(&c, &out.path().join("c"), true));
+    }
+}

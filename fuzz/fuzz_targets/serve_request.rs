@@ -23,6 +23,7 @@ fn site() -> Site {
         commit: "0123456789abcdef0123456789abcdef01234567",
         timelines: &Default::default(),
         process: &[],
+        stats: Default::default(),
     })
 }
 

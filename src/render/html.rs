@@ -27,6 +27,8 @@ pub struct PackagesPage<'a> {
 pub struct PackagePage<'a> {
     pub page: Page<'a>,
     pub row: &'a PackageRow,
+    /// Who maintained it, from when to when.
+    pub stints: &'a [super::stats::Stint],
     pub bug: Option<String>,
     pub tracks: Vec<&'a super::tracker::TrackView>,
     /// `take` or `drop`, offered to a signed-in user by `serve` (never in rendered files).
@@ -45,6 +47,29 @@ pub struct PeoplePage<'a> {
 pub struct PersonPage<'a> {
     pub page: Page<'a>,
     pub person: &'a PersonView,
+    /// Their package count over time, as inline SVG ("" without history).
+    pub sparkline: String,
+    pub since: &'a str,
+    pub until: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "stats.html")]
+pub struct StatsPage<'a> {
+    pub page: Page<'a>,
+    /// `(day, packages, unmaintained)` for each day either changed.
+    pub days: Vec<(&'a str, i64, i64)>,
+    pub packages_now: i64,
+    pub unmaintained_now: i64,
+    pub last_day: &'a str,
+    pub over_time: String,
+    pub monthly: &'a [super::stats::Month],
+    pub monthly_svg: String,
+    pub recent_days: i64,
+    pub takers: &'a [super::stats::Taker],
+    pub takers_svg: String,
+    pub tracking: Option<&'a super::stats::Tracking>,
+    pub releases_svg: String,
 }
 
 #[derive(Template)]

@@ -1,12 +1,14 @@
 //! `maintdb render`: every path of docs/outputs.md for one commit, as a pure function of it.
 //! Nothing here reads the clock or the machine: the same commit gives the same bytes.
 
+mod charts;
 pub mod html;
 pub mod process;
 pub mod publish;
 pub mod rss;
 pub mod site;
 pub mod snapshot;
+pub mod stats;
 pub mod text;
 pub mod tracker;
 pub mod view;
@@ -75,6 +77,8 @@ pub struct Input<'a> {
     pub timelines: &'a std::collections::BTreeMap<u64, Vec<crate::track::timeline::Change>>,
     /// The process documentation of the commit (`docs/process/*.md`).
     pub process: &'a [process::Doc],
+    /// The trends of the whole history (not only the part in `history`).
+    pub stats: std::sync::Arc<stats::Stats>,
 }
 
 /// Writes every path of `site` into `dir`, which must exist and be empty.

@@ -91,6 +91,9 @@ pub struct Site {
     tracks: Vec<TrackView>,
     tracks_of: HashMap<String, Vec<usize>>,
     process: Vec<Doc>,
+    stats: std::sync::Arc<super::stats::Stats>,
+    /// The tracking figures, when there are tracks.
+    tracking: Option<super::stats::Tracking>,
 }
 
 fn events(history: &[CommitEvents]) -> Vec<EventRow> {
@@ -126,9 +129,16 @@ impl Site {
             link: input.db.config.base_url.clone().unwrap_or_default(),
             view: View::new(input.db),
             history: std::sync::Arc::clone(&input.history),
+            tracking: (!tracks.is_empty()).then(|| {
+                let released = tracks
+                    .iter()
+                    .flat_map(|t| t.suites.iter().filter_map(|s| s.released_in.as_deref()));
+                super::stats::tracking(released, input.timelines)
+            }),
             tracks,
             tracks_of,
             process: input.process.to_vec(),
+            stats: std::sync::Arc::clone(&input.stats),
         }
     }
 
@@ -156,6 +166,8 @@ impl Site {
             "groups.html",
             "changelog.html",
             "changelog.rss",
+            "stats.html",
+            "stats.json",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -280,13 +292,7 @@ impl Site {
                     direct: v.unmaintained.clone(),
                     ..Default::default()
                 };
-                html(
-                    path,
-                    &html::PersonPage {
-                        page: page("nobody".into(), "../"),
-                        person: &nobody,
-                    },
-                )?
+                self.person_page(path, "nobody".into(), &nobody)?
             }
             "groups.html" => html(
                 path,
@@ -314,9 +320,113 @@ impl Site {
                 })?;
                 Some(Rendered::new(Kind::Rss, feed))
             }
+            "stats.html" => html(path, &self.stats_page())?,
+            "stats.json" => Some(Rendered::new(
+                Kind::Json,
+                self.stats.json(self.tracking.as_ref()),
+            )),
             _ => return self.get_named(path),
         };
         Ok(out)
+    }
+
+    /// `stats.html`: each chart with its numbers.
+    fn stats_page(&self) -> html::StatsPage<'_> {
+        use super::charts;
+        let st = &*self.stats;
+        // Both series by day, each carried forward to the days only the other changed.
+        let mut days: Vec<(&str, i64, i64)> = Vec::new();
+        let (mut p, mut u) = (
+            st.packages.iter().peekable(),
+            st.unmaintained.iter().peekable(),
+        );
+        let (mut pv, mut uv) = (0, 0);
+        loop {
+            let d = match (p.peek(), u.peek()) {
+                (Some(a), Some(b)) => a.0.as_str().min(b.0.as_str()),
+                (Some(a), None) => a.0.as_str(),
+                (None, Some(b)) => b.0.as_str(),
+                (None, None) => break,
+            };
+            if let Some(x) = p.next_if(|x| x.0 == d) {
+                pv = x.1;
+            }
+            if let Some(x) = u.next_if(|x| x.0 == d) {
+                uv = x.1;
+            }
+            days.push((d, pv, uv));
+        }
+        let takers: Vec<(String, u64)> = st
+            .top_takers
+            .iter()
+            .map(|t| (t.login.clone(), t.taken))
+            .collect();
+        let releases = self
+            .tracking
+            .as_ref()
+            .map(|t| t.per_release.clone())
+            .unwrap_or_default();
+        html::StatsPage {
+            page: self.page("Trends".into(), ""),
+            packages_now: pv,
+            unmaintained_now: uv,
+            last_day: days.last().map_or("", |d| d.0),
+            over_time: charts::over_time(
+                "Packages and unmaintained packages over time",
+                "packages",
+                &[
+                    ("packages", &st.packages),
+                    ("unmaintained", &st.unmaintained),
+                ],
+            ),
+            days,
+            monthly: &st.monthly,
+            monthly_svg: charts::monthly(
+                "Packages taken, dropped, added and removed per month",
+                &st.monthly,
+            ),
+            recent_days: super::stats::RECENT_DAYS,
+            takers: &st.top_takers,
+            takers_svg: charts::ranking(
+                "The people who took the most packages lately",
+                "packages taken",
+                &takers,
+            ),
+            tracking: self.tracking.as_ref(),
+            releases_svg: charts::ranking(
+                "Tracked bugs fixed per point release",
+                "fixes (suites)",
+                &releases,
+            ),
+        }
+    }
+
+    /// A person's page, with their sparkline.
+    fn person_page(
+        &self,
+        path: &str,
+        title: String,
+        person: &view::PersonView,
+    ) -> Result<Option<Rendered>, RenderError> {
+        let series = if person.login == crate::names::NOBODY {
+            Some(&self.stats.unmaintained)
+        } else {
+            self.stats.people.get(&person.login)
+        };
+        let first = series.and_then(|s| s.first()).map_or("", |x| x.0.as_str());
+        let last = self.stats.packages.last().map_or("", |x| x.0.as_str());
+        html(
+            path,
+            &html::PersonPage {
+                page: self.page(title, "../"),
+                person,
+                sparkline: series.map_or_else(String::new, |s| {
+                    super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
+                }),
+                since: first,
+                until: last,
+            },
+        )
     }
 
     /// The paths that name a package, person, group, shard, track or document.
@@ -373,13 +483,7 @@ impl Site {
                 if ext == "txt" {
                     return Ok(Rendered::text(text::person(name, &p.direct)));
                 }
-                html(
-                    path,
-                    &html::PersonPage {
-                        page: page(name.to_owned(), "../"),
-                        person: p,
-                    },
-                )
+                self.person_page(path, name.to_owned(), p)
             }
             ("groups", _) => {
                 let Some(g) = v.groups.get(name) else {
@@ -415,6 +519,11 @@ impl Site {
             &html::PackagePage {
                 page: self.page(row.name.clone(), "../"),
                 row,
+                stints: self
+                    .stats
+                    .stints
+                    .get(&row.name)
+                    .map_or(&[][..], Vec::as_slice),
                 bug: self.view.bug_link(&row.name),
                 tracks,
                 action,

@@ -27,6 +27,8 @@ pub struct Snapshot {
     complete: bool,
     pub timelines: std::collections::BTreeMap<u64, Vec<Change>>,
     pub process: Vec<Doc>,
+    /// The whole history's trends, folded commit by commit.
+    tally: super::stats::Tally,
 }
 
 impl Snapshot {
@@ -52,6 +54,7 @@ impl Snapshot {
             process: process_docs(&local, commit),
             timelines: timelines(&local, &db, commit)?,
             db,
+            tally: super::stats::Tally::of(&history),
             history: Arc::new(history),
             complete: true,
         }))
@@ -91,11 +94,13 @@ impl Snapshot {
             return Ok(false);
         };
         let mut history = fresh;
+        let new_commits = history.len();
         history.extend(self.history.iter().cloned());
         if !self.complete && super::shown(&history) == history.len() {
             // The site would show more than this snapshot kept (commit dates going back).
             return Ok(false);
         }
+        self.tally.fold(&history[..new_commits]);
         self.history = Arc::new(history);
         self.keep_shown();
         self.timelines = timelines(&local, &self.db, commit)?;
@@ -114,6 +119,7 @@ impl Snapshot {
             commit: &id,
             timelines: &self.timelines,
             process: &self.process,
+            stats: Arc::new(self.tally.stats()),
         })
     }
 }

@@ -204,6 +204,59 @@ fn search_box_filters_rows_in_chromium() {
     d.call(reqwest::Method::DELETE, &s(""), None);
 }
 
+#[test]
+fn stats_charts_fit_any_width_in_chromium() {
+    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and chromedriver: .ci/run installs them"
+        );
+        eprintln!(
+            "skipping the browser test: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let repo = crate::render::scripted();
+    let site = repo.path().join("site");
+    let (code, _, err) =
+        run(maintdb(repo.path()).args(["render", "--out", site.to_str().unwrap()]));
+    assert_eq!(code, 0, "{err}");
+    let url = format!(
+        "file://{}",
+        site.join("stats.html").canonicalize().unwrap().display()
+    );
+    let d = Driver::start(&driver_bin);
+    for (window, shot) in [("420,1600", "stats-narrow.png"), ("1400,1600", "stats.png")] {
+        let profile = tempfile::tempdir().unwrap();
+        let sid = d.session(profile.path(), window);
+        let s = |p: &str| format!("/session/{sid}{p}");
+        d.call(
+            reqwest::Method::POST,
+            &s("/url"),
+            Some(json!({ "url": url })),
+        );
+        // Every chart is laid out inside the page's width, with its aspect kept.
+        let script = "return Array.prototype.map.call(document.querySelectorAll('section svg'), function (e) { var r = e.getBoundingClientRect(); return [r.width, r.height, document.documentElement.clientWidth]; });";
+        let sizes = d.call(
+            reqwest::Method::POST,
+            &s("/execute/sync"),
+            Some(json!({"script": script, "args": []})),
+        );
+        let sizes = sizes.as_array().unwrap();
+        assert_eq!(sizes.len(), 3, "{sizes:?}");
+        for size in sizes {
+            let (w, h, page) = (
+                size[0].as_f64().unwrap(),
+                size[1].as_f64().unwrap(),
+                size[2].as_f64().unwrap(),
+            );
+            assert!(w > 100.0 && w <= page && h > 20.0, "{window}: {sizes:?}");
+        }
+        screenshot(&d, &sid, shot);
+        d.call(reqwest::Method::DELETE, &s(""), None);
+    }
+}
+
 /// Keeps a screenshot of the session's page in `CARGO_TARGET_TMPDIR/artifacts/`.
 fn screenshot(d: &Driver, sid: &str, name: &str) {
     use base64::Engine;

@@ -26,7 +26,7 @@ fn write(dir: &Path, rel: &str, content: &str) {
 }
 
 /// The scripted history behind the golden files.
-fn scripted() -> tempfile::TempDir {
+pub fn scripted() -> tempfile::TempDir {
     let repo = support::repo_from(&support::fixtures().join("hook"));
     let d = repo.path();
     write(
@@ -510,4 +510,186 @@ fn process_documentation_pages() {
     assert!(!index.contains("<script>"), "raw HTML is text: {index}");
     let states = std::fs::read_to_string(site.join("process/states.html")).unwrap();
     assert!(states.contains("<table>"), "{states}");
+}
+
+/// The maintainers of each package file at `commit`, by path, read with git alone.
+fn lists_at(repo: &Path, commit: &str) -> BTreeMap<String, Vec<String>> {
+    git_ok(
+        repo,
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            commit,
+            "maintainers/packages",
+        ],
+    )
+    .lines()
+    .map(|path| {
+        let text = git_ok(repo, &["show", &format!("{commit}:{path}")]);
+        let list = text
+            .split_once('[')
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .map(|(inner, _)| {
+                inner
+                    .split(',')
+                    .map(|m| m.trim().trim_matches('"').to_owned())
+                    .filter(|m| !m.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (path.to_owned(), list)
+    })
+    .collect()
+}
+
+#[test]
+fn stats_match_what_git_log_and_git_show_say() {
+    let repo = scripted();
+    let d = repo.path();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(d, &site, &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("stats.json")).unwrap()).unwrap();
+
+    // The same numbers from git: each first-parent commit's tree, the last one of each day.
+    let log = git_ok(
+        d,
+        &[
+            "log",
+            "--first-parent",
+            "--reverse",
+            "--date=format-local:%Y-%m-%d",
+            "--format=%H %ad",
+        ],
+    );
+    let mut packages: Vec<(String, i64)> = Vec::new();
+    let mut unmaintained: Vec<(String, i64)> = Vec::new();
+    let mut monthly: BTreeMap<String, [u64; 4]> = BTreeMap::new();
+    let mut before: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let push = |series: &mut Vec<(String, i64)>, day: &str, n: i64| match series.last_mut() {
+        Some((d, v)) if d == day => *v = n,
+        Some((_, v)) if *v == n => {}
+        _ => series.push((day.to_owned(), n)),
+    };
+    for line in log.lines() {
+        let (commit, day) = line.split_once(' ').unwrap();
+        let now = lists_at(d, commit);
+        let m = monthly.entry(day[..7].to_owned()).or_default();
+        for (path, list) in &now {
+            match before.get(path) {
+                None => m[2] += 1,
+                Some(old) if old != list => {
+                    let gone = old.iter().filter(|x| !list.contains(x)).count();
+                    let came = list.iter().filter(|x| !old.contains(x)).count();
+                    m[0] += u64::from(came > 0);
+                    m[1] += u64::from(gone > 0);
+                }
+                _ => {}
+            }
+        }
+        m[3] += before.keys().filter(|p| !now.contains_key(*p)).count() as u64;
+        push(&mut packages, day, now.len() as i64);
+        push(
+            &mut unmaintained,
+            day,
+            now.values().filter(|l| l.is_empty()).count() as i64,
+        );
+        before = now;
+    }
+    let series = |key: &str| -> Vec<(String, i64)> {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(series("packages"), packages);
+    assert_eq!(series("unmaintained"), unmaintained);
+    let months: BTreeMap<String, [u64; 4]> = json["monthly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let n = |k: &str| m[k].as_u64().unwrap();
+            (
+                m["month"].as_str().unwrap().to_owned(),
+                [n("taken"), n("dropped"), n("added"), n("removed")],
+            )
+        })
+        .collect();
+    assert_eq!(months, monthly);
+
+    // Golden: the JSON and the first chart, from the fixed dates of the scripted history.
+    let html = std::fs::read_to_string(site.join("stats.html")).unwrap();
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap() + 6];
+    for (name, got) in [
+        (
+            "stats.json",
+            std::fs::read_to_string(site.join("stats.json")).unwrap(),
+        ),
+        ("stats-packages.svg", format!("{svg}\n")),
+    ] {
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(golden_dir().join(name), &got).unwrap();
+        }
+        let want = std::fs::read_to_string(golden_dir().join(name))
+            .unwrap_or_else(|_| panic!("no golden file for {name} (UPDATE_GOLDEN=1 writes it)"));
+        assert_eq!(got, want, "{name} differs from tests/golden/render/{name}");
+    }
+    // Each chart is titled, labelled, and has its numbers behind a <details>.
+    assert_eq!(html.matches("<svg").count(), 3, "{html}");
+    assert_eq!(
+        html.matches("<title>").count(),
+        4,
+        "the page's and each chart's"
+    );
+    assert!(html.contains("date (UTC)") && html.contains("month"));
+    assert_eq!(html.matches("<details>").count(), 3);
+    assert!(
+        html.contains("<tr><td>2026-11-13</td><td>5</td><td>1</td></tr>"),
+        "{html}"
+    );
+    // The person and package pages: a sparkline, and who maintained it when.
+    let bob = std::fs::read_to_string(site.join("people/bob.html")).unwrap();
+    assert!(bob.contains("<figure class=\"sparkline\"><svg"), "{bob}");
+    let foo = std::fs::read_to_string(site.join("packages/perl-Foo.html")).unwrap();
+    assert!(
+        foo.contains("<tr><td>bob, carol</td><td>2026-11-10</td><td>2026-11-14</td></tr>")
+            && foo.contains("<tr><td>carol</td><td>2026-11-14</td><td>now</td></tr>"),
+        "{foo}"
+    );
+}
+
+#[test]
+fn stats_of_a_young_repository() {
+    // One commit: one point per chart.
+    let one = support::repo_from(&support::fixtures().join("hook"));
+    let out = tempfile::tempdir().unwrap();
+    render(one.path(), &out.path().join("a"), &[]);
+    let html = std::fs::read_to_string(out.path().join("a/stats.html")).unwrap();
+    assert!(html.contains("<circle"), "a single day is drawn as a point");
+    let json = std::fs::read_to_string(out.path().join("a/stats.json")).unwrap();
+    assert!(
+        json.starts_with("{\"packages\":[[\"2026-11-01\",4]],"),
+        "{json}"
+    );
+    // No package yet: no chart, a note instead.
+    let empty = tempfile::tempdir().unwrap();
+    git_ok(empty.path(), &["init", "-q", "-b", "main"]);
+    write(empty.path(), "config.toml", "distribution = \"Empty\"\n");
+    commit_at(empty.path(), "alice", "2026-11-01T00:00:00Z", "start");
+    render(empty.path(), &out.path().join("b"), &[]);
+    let html = std::fs::read_to_string(out.path().join("b/stats.html")).unwrap();
+    assert!(
+        html.contains("Not enough history yet") && !html.contains("<svg"),
+        "{html}"
+    );
+    let json = std::fs::read_to_string(out.path().join("b/stats.json")).unwrap();
+    assert!(
+        json.starts_with("{\"packages\":[],\"unmaintained\":[],\"monthly\":[]"),
+        "{json}"
+    );
 }

@@ -1,0 +1,331 @@
+//! The charts of `stats.html` and the person pages, drawn with plotters' SVG backend into
+//! inline SVG: a `<title>`, axis labels, and a `viewBox` with the width left to the page, so
+//! they stay sharp at any width. No JavaScript.
+
+use plotters::prelude::*;
+
+use super::stats::{Month, Series, day};
+
+const WIDTH: u32 = 800;
+const HEIGHT: u32 = 320;
+const FONT: &str = "sans-serif";
+const PACKAGES: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const UNMAINTAINED: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+const TAKEN: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+const DROPPED: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+const REMOVED: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
+
+/// Days since 1970-01-01 of `YYYY-MM-DD` (0 for anything else).
+fn days(date: &str) -> i64 {
+    let mut it = date.splitn(3, '-').map(|p| p.parse::<i64>().unwrap_or(1));
+    let (y, m, d) = (
+        it.next().unwrap_or(1970),
+        it.next().unwrap_or(1),
+        it.next().unwrap_or(1),
+    );
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// plotters' document made scalable (`width="100%"`, no height: the `viewBox` keeps the
+/// ratio) and titled.
+fn finish(svg: String, title: &str) -> String {
+    let Some(end) = svg.find('>') else {
+        return svg;
+    };
+    let open = &svg[..end];
+    let view_box = open
+        .find("viewBox=\"")
+        .and_then(|i| open[i + 9..].split('"').next())
+        .unwrap_or("");
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"100%\" viewBox=\"{view_box}\"><title>{}</title>{}",
+        escape(title),
+        &svg[end + 1..]
+    )
+}
+
+/// Draws into an SVG string; a drawing error leaves the chart out (a note says so).
+fn draw(
+    title: &str,
+    size: (u32, u32),
+    f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> String {
+    let mut svg = String::new();
+    let ok = {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        f(root).is_ok()
+    };
+    if ok {
+        finish(svg, title)
+    } else {
+        format!(
+            "<p class=\"muted\">{} could not be drawn.</p>",
+            escape(title)
+        )
+    }
+}
+
+fn e(err: impl std::fmt::Display) -> String {
+    err.to_string()
+}
+
+/// Lines over days: each series with its label and colour; "" without a point.
+pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> String {
+    let colours = [PACKAGES, UNMAINTAINED];
+    let points: Vec<Vec<(i64, i64)>> = series
+        .iter()
+        .map(|(_, s)| s.iter().map(|(d, v)| (days(d), *v)).collect())
+        .collect();
+    if points.iter().all(Vec::is_empty) {
+        return String::new();
+    }
+    let all = points.iter().flatten();
+    let (x0, x1) = all.clone().fold((i64::MAX, i64::MIN), |(a, b), (x, _)| {
+        (a.min(*x), b.max(*x))
+    });
+    let y1 = all.map(|(_, y)| *y).max().unwrap_or(0).max(1);
+    let (x0, x1) = if x0 >= x1 { (x0 - 1, x0 + 1) } else { (x0, x1) };
+    draw(title, (WIDTH, HEIGHT), |root| {
+        root.fill(&WHITE).map_err(e)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(40)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0..(y1 + y1 / 10 + 1))
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("date (UTC)")
+            .y_desc(y_desc)
+            .x_labels(6)
+            .x_label_formatter(&|d| day(d * 86_400))
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(e)?;
+        for (i, ((label, _), pts)) in series.iter().zip(&points).enumerate() {
+            let colour = colours[i % colours.len()];
+            // Steps: a count holds until the next day with a change.
+            let mut steps = Vec::with_capacity(pts.len() * 2);
+            for (j, p) in pts.iter().enumerate() {
+                if j > 0 {
+                    steps.push((p.0, pts[j - 1].1));
+                }
+                steps.push(*p);
+            }
+            chart
+                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))
+                .map_err(e)?
+                .label(*label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
+            if pts.len() == 1 {
+                chart
+                    .draw_series(pts.iter().map(|p| Circle::new(*p, 4, colour.filled())))
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 12))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)
+    })
+}
+
+/// One kind of bar: its label, colour and value in a month.
+type Bar = (&'static str, RGBColor, fn(&Month) -> u64);
+
+/// Bars per month: taken, dropped, added and removed side by side; "" without a month.
+pub fn monthly(title: &str, months: &[Month]) -> String {
+    if months.is_empty() {
+        return String::new();
+    }
+    let kinds: [Bar; 4] = [
+        ("taken", TAKEN, |m| m.taken),
+        ("dropped", DROPPED, |m| m.dropped),
+        ("added", PACKAGES, |m| m.added),
+        ("removed", REMOVED, |m| m.removed),
+    ];
+    let top = months
+        .iter()
+        .flat_map(|m| kinds.iter().map(move |(_, _, f)| f(m)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = months.len().max(1) as i32;
+    draw(title, (WIDTH, HEIGHT), |root| {
+        root.fill(&WHITE).map_err(e)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(40)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0..n * 5, 0..(top + top / 10 + 1))
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc("month")
+            .y_desc("packages")
+            .x_labels(months.len().min(12))
+            .x_label_formatter(&|x| {
+                months
+                    .get((*x / 5) as usize)
+                    .map_or_else(String::new, |m| m.month.clone())
+            })
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(e)?;
+        for (k, (label, colour, f)) in kinds.iter().enumerate() {
+            let colour = *colour;
+            chart
+                .draw_series(months.iter().enumerate().map(|(i, m)| {
+                    let x = i as i32 * 5 + k as i32;
+                    Rectangle::new([(x, 0), (x + 1, f(m))], colour.filled())
+                }))
+                .map_err(e)?
+                .label(*label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 12))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)
+    })
+}
+
+/// Horizontal bars, one per named row, longest first as given; "" without a row.
+pub fn ranking(title: &str, x_desc: &str, rows: &[(String, u64)]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let top = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let n = rows.len() as i32;
+    let height = 60 + 28 * n as u32;
+    // Row i from the top is segment n-1-i, its name centred on it.
+    let name = |y: i32| rows.get((n - 1 - y) as usize).map(|(name, _)| name.clone());
+    draw(title, (WIDTH, height), |root| {
+        root.fill(&WHITE).map_err(e)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(40)
+            .x_label_area_size(36)
+            .y_label_area_size(140)
+            .build_cartesian_2d(0..(top + top / 10 + 1), (0..n).into_segmented())
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(x_desc)
+            .y_labels(rows.len())
+            .y_label_formatter(&|y| match y {
+                SegmentValue::CenterOf(y) => name(*y).unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style((FONT, 12))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
+                let y = n - 1 - i as i32;
+                let mut bar = Rectangle::new(
+                    [
+                        (0, SegmentValue::Exact(y)),
+                        (*v, SegmentValue::Exact(y + 1)),
+                    ],
+                    PACKAGES.mix(0.8).filled(),
+                );
+                bar.set_margin(3, 3, 0, 0);
+                bar
+            }))
+            .map_err(e)?;
+        root.present().map_err(e)
+    })
+}
+
+/// A person's package count over time, small and without axes.
+pub fn sparkline(title: &str, series: &Series) -> String {
+    let pts: Vec<(i64, i64)> = series.iter().map(|(d, v)| (days(d), *v)).collect();
+    let (x0, x1) = match (pts.first(), pts.last()) {
+        (Some(a), Some(b)) if a.0 < b.0 => (a.0, b.0),
+        (Some(a), _) => (a.0 - 1, a.0 + 1),
+        _ => return String::new(),
+    };
+    let y1 = pts.iter().map(|p| p.1).max().unwrap_or(0).max(1);
+    draw(title, (240, 40), |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(3)
+            .build_cartesian_2d(x0..x1, 0..y1)
+            .map_err(e)?;
+        let mut steps = Vec::with_capacity(pts.len() * 2);
+        for (j, p) in pts.iter().enumerate() {
+            if j > 0 {
+                steps.push((p.0, pts[j - 1].1));
+            }
+            steps.push(*p);
+        }
+        if let Some(last) = pts.last() {
+            steps.push((x1, last.1));
+        }
+        chart
+            .draw_series(LineSeries::new(steps, PACKAGES.stroke_width(2)))
+            .map_err(e)?;
+        root.present().map_err(e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days("1970-01-01"), 0);
+        assert_eq!(days("2026-11-22"), 20_779);
+        assert_eq!(day(days("2000-02-29") * 86_400), "2000-02-29");
+    }
+
+    #[test]
+    fn charts_scale_and_are_titled() {
+        let s: Series = vec![("2026-01-01".into(), 3), ("2026-02-01".into(), 5)];
+        let svg = over_time("Packages <over> time", "packages", &[("packages", &s)]);
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"100%\" viewBox=\"0 0 800 320\"><title>Packages &lt;over&gt; time</title>"), "{svg}");
+        assert!(
+            svg.contains("date (UTC)") && svg.contains("2026-01-"),
+            "{svg}"
+        );
+        let one: Series = vec![("2026-01-01".into(), 3)];
+        assert!(over_time("t", "n", &[("packages", &one)]).contains("<circle"));
+        assert!(sparkline("t", &one).starts_with("<svg"));
+        assert_eq!(sparkline("t", &Vec::new()), "");
+        assert_eq!(over_time("t", "n", &[("packages", &Vec::new())]), "");
+        assert_eq!(monthly("t", &[]), "");
+        assert_eq!(ranking("t", "n", &[]), "");
+        assert!(ranking("t", "n", &[("alice".into(), 1)]).contains("alice"));
+    }
+}

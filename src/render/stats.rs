@@ -1,0 +1,416 @@
+//! Trends drawn from the history: packages and unmaintained packages per day, takes, drops,
+//! additions and removals per month, who took the most packages lately, each person's package
+//! count over time and each package's maintainers over time. The first-parent history's
+//! events are folded oldest first into a [`Tally`], so that a server folds each new commit
+//! into what it holds. Days are UTC dates of the commits' author times.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::history::{CommitEvents, Kind};
+
+/// How far back "the people who took the most packages" looks, from the newest commit.
+pub const RECENT_DAYS: i64 = 90;
+/// How many of them are shown.
+pub const TOP: usize = 10;
+
+/// The UTC date of `seconds`, `YYYY-MM-DD`.
+pub fn day(seconds: i64) -> String {
+    let iso =
+        gix::date::Time { seconds, offset: 0 }.format_or_unix(gix::date::time::format::ISO8601);
+    iso.get(..10).unwrap_or(&iso).to_owned()
+}
+
+/// One month's changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Month {
+    pub month: String,
+    pub taken: u64,
+    pub dropped: u64,
+    pub added: u64,
+    pub removed: u64,
+}
+
+/// Who maintained a package, from one day to another (`None`: still).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stint {
+    pub maintainers: Vec<String>,
+    pub from: String,
+    pub to: Option<String>,
+}
+
+/// A series of `(day, value)`, one point per day with a change: the value at the day's end.
+pub type Series = Vec<(String, i64)>;
+
+fn record(series: &mut Series, day: &str, value: i64) {
+    match series.last_mut() {
+        // A series starts with its first count above zero.
+        None if value == 0 => {}
+        Some((d, v)) if d == day => *v = value,
+        Some((_, v)) if *v == value => {}
+        _ => series.push((day.to_owned(), value)),
+    }
+}
+
+/// The history folded so far.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    maintainers: HashMap<String, Vec<String>>,
+    unmaintained: i64,
+    counts: HashMap<String, i64>,
+    packages_series: Series,
+    unmaintained_series: Series,
+    monthly: BTreeMap<String, Month>,
+    /// (author time, login) of every take by a person.
+    takes: Vec<(i64, String)>,
+    people: BTreeMap<String, Series>,
+    stints: HashMap<String, Vec<Stint>>,
+    newest: Option<i64>,
+}
+
+/// Whether `m` names a person (not a `%group`).
+fn person(m: &str) -> bool {
+    !m.starts_with('%')
+}
+
+impl Tally {
+    /// The tally of `history`, newest first as [`crate::history::read`] gives it.
+    pub fn of(history: &[CommitEvents]) -> Tally {
+        let mut t = Tally::default();
+        t.fold(history);
+        t
+    }
+
+    /// Folds in `commits`, newest first, all newer than what was folded before.
+    pub fn fold(&mut self, commits: &[CommitEvents]) {
+        for c in commits.iter().rev() {
+            self.fold_one(c);
+        }
+    }
+
+    fn set(&mut self, package: &str, new: Option<Vec<String>>, day: &str) {
+        let old = match &new {
+            Some(n) => self.maintainers.insert(package.to_owned(), n.clone()),
+            None => self.maintainers.remove(package),
+        };
+        let empty = |m: &Option<Vec<String>>| m.as_ref().map(|m| m.is_empty());
+        self.unmaintained += i64::from(empty(&new) == Some(true));
+        self.unmaintained -= i64::from(empty(&old) == Some(true));
+        let mut changed: Vec<&str> = Vec::new();
+        for m in old.iter().flatten().filter(|m| person(m)) {
+            if !new.iter().flatten().any(|n| n == m) {
+                *self.counts.entry(m.clone()).or_default() -= 1;
+                changed.push(m);
+            }
+        }
+        for m in new.iter().flatten().filter(|m| person(m)) {
+            if !old.iter().flatten().any(|o| o == m) {
+                *self.counts.entry(m.clone()).or_default() += 1;
+                changed.push(m);
+            }
+        }
+        for m in changed {
+            let n = self.counts.get(m).copied().unwrap_or_default();
+            record(self.people.entry(m.to_owned()).or_default(), day, n);
+        }
+        let stints = self.stints.entry(package.to_owned()).or_default();
+        if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
+            open.to = Some(day.to_owned());
+        }
+        if let Some(maintainers) = new {
+            stints.push(Stint {
+                maintainers,
+                from: day.to_owned(),
+                to: None,
+            });
+        }
+    }
+
+    fn fold_one(&mut self, c: &CommitEvents) {
+        let day = day(c.time);
+        let month = day[..7.min(day.len())].to_owned();
+        for e in &c.events {
+            let current = self.maintainers.get(&e.package).cloned();
+            let counts = self.monthly.entry(month.clone()).or_insert_with(|| Month {
+                month: month.clone(),
+                ..Month::default()
+            });
+            let next = match &e.kind {
+                Kind::Added { maintainers } => {
+                    counts.added += 1;
+                    Some(maintainers.clone())
+                }
+                Kind::Removed => {
+                    counts.removed += 1;
+                    None
+                }
+                Kind::Takes { who } => {
+                    counts.taken += 1;
+                    let mut m = current.unwrap_or_default();
+                    m.extend(
+                        who.iter()
+                            .filter(|w| !m.contains(w))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                    self.takes.extend(
+                        who.iter()
+                            .filter(|w| person(w))
+                            .map(|w| (c.time, w.clone())),
+                    );
+                    Some(m)
+                }
+                Kind::Drops { who } => {
+                    counts.dropped += 1;
+                    let mut m = current.unwrap_or_default();
+                    m.retain(|x| !who.contains(x));
+                    Some(m)
+                }
+                Kind::HandedOver { from, to } => {
+                    counts.taken += 1;
+                    counts.dropped += 1;
+                    let mut m = current.unwrap_or_default();
+                    m.retain(|x| !from.contains(x));
+                    m.extend(to.iter().cloned());
+                    self.takes
+                        .extend(to.iter().filter(|w| person(w)).map(|w| (c.time, w.clone())));
+                    Some(m)
+                }
+            };
+            self.set(&e.package, next, &day);
+        }
+        record(
+            &mut self.packages_series,
+            &day,
+            self.maintainers.len() as i64,
+        );
+        record(&mut self.unmaintained_series, &day, self.unmaintained);
+        self.newest = Some(self.newest.map_or(c.time, |n| n.max(c.time)));
+    }
+
+    /// What the site shows of it.
+    pub fn stats(&self) -> Stats {
+        let since = self.newest.unwrap_or_default() - RECENT_DAYS * 86_400;
+        let mut took: HashMap<&str, u64> = HashMap::new();
+        for (_, who) in self.takes.iter().filter(|(t, _)| *t > since) {
+            *took.entry(who).or_default() += 1;
+        }
+        let mut top: Vec<Taker> = took
+            .into_iter()
+            .map(|(login, taken)| Taker {
+                login: login.to_owned(),
+                taken,
+            })
+            .collect();
+        top.sort_by(|a, b| b.taken.cmp(&a.taken).then_with(|| a.login.cmp(&b.login)));
+        top.truncate(TOP);
+        Stats {
+            packages: self.packages_series.clone(),
+            unmaintained: self.unmaintained_series.clone(),
+            monthly: self.monthly.values().cloned().collect(),
+            top_takers: top,
+            people: self.people.clone(),
+            stints: self.stints.clone(),
+        }
+    }
+}
+
+/// A person and how many packages they took lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Taker {
+    pub login: String,
+    pub taken: u64,
+}
+
+/// The numbers `stats.html` and `stats.json` show, and the person and package pages' trends.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub packages: Series,
+    pub unmaintained: Series,
+    pub monthly: Vec<Month>,
+    pub top_takers: Vec<Taker>,
+    pub people: BTreeMap<String, Series>,
+    pub stints: HashMap<String, Vec<Stint>>,
+}
+
+impl Stats {
+    /// `stats.json`: the series, the months, the recent takers and, when there are tracks, the
+    /// tracking figures.
+    pub fn json(&self, tracking: Option<&Tracking>) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            packages: &'a Series,
+            unmaintained: &'a Series,
+            monthly: &'a [Month],
+            top_takers: &'a [Taker],
+            recent_days: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            tracking: Option<&'a Tracking>,
+        }
+        let mut out = serde_json::to_vec(&Document {
+            packages: &self.packages,
+            unmaintained: &self.unmaintained,
+            monthly: &self.monthly,
+            top_takers: &self.top_takers,
+            recent_days: RECENT_DAYS,
+            tracking,
+        })
+        .expect("the stats serialize");
+        out.push(b'\n');
+        out
+    }
+}
+
+/// Tracks fixed per point release, and the days each took from `fixed-unstable` to `released`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Tracking {
+    /// `(point release, suites of tracks released in it)`, in release order.
+    pub per_release: Vec<(String, u64)>,
+    /// The median of the days from `fixed-unstable` to `released`, over every suite of every
+    /// track that went through both.
+    pub median_days_to_release: Option<f64>,
+}
+
+/// The tracking figures from each track's suites' point releases and state changes.
+pub fn tracking<'a>(
+    released_in: impl Iterator<Item = &'a str>,
+    timelines: &BTreeMap<u64, Vec<crate::track::timeline::Change>>,
+) -> Tracking {
+    let mut per: BTreeMap<Vec<u64>, (String, u64)> = BTreeMap::new();
+    for r in released_in {
+        // Numerically: 12.10 after 12.9.
+        let key = r.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        per.entry(key).or_insert_with(|| (r.to_owned(), 0)).1 += 1;
+    }
+    let mut days: Vec<f64> = Vec::new();
+    for changes in timelines.values() {
+        let mut fixed: HashMap<&str, i64> = HashMap::new();
+        for c in changes {
+            if c.to == "fixed-unstable" {
+                fixed.entry(c.suite.as_str()).or_insert(c.time);
+            } else if c.to == "released"
+                && let Some(t) = fixed.get(c.suite.as_str())
+            {
+                days.push((c.time - t) as f64 / 86_400.0);
+            }
+        }
+    }
+    days.sort_by(f64::total_cmp);
+    let median = match days.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(days[n / 2]),
+        n => Some((days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    Tracking {
+        per_release: per.into_values().collect(),
+        median_days_to_release: median.map(|d| (d * 10.0).round() / 10.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Event;
+
+    fn commit(time: i64, events: Vec<(&str, Kind)>) -> CommitEvents {
+        CommitEvents {
+            id: format!("{time:040}"),
+            parent: None,
+            author: "A".into(),
+            email: "a@example.org".into(),
+            time,
+            offset: 3600,
+            subject: "s".into(),
+            events: events
+                .into_iter()
+                .map(|(p, kind)| Event {
+                    package: p.into(),
+                    kind,
+                })
+                .collect(),
+        }
+    }
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn folding_in_parts_equals_folding_whole() {
+        let d = 86_400;
+        let history = vec![
+            commit(3 * d, vec![("a", Kind::Removed)]),
+            commit(
+                2 * d + 5,
+                vec![(
+                    "b",
+                    Kind::HandedOver {
+                        from: v(&["ann"]),
+                        to: v(&["bob"]),
+                    },
+                )],
+            ),
+            commit(2 * d, vec![("a", Kind::Takes { who: v(&["bob"]) })]),
+            commit(
+                d,
+                vec![
+                    (
+                        "a",
+                        Kind::Added {
+                            maintainers: vec![],
+                        },
+                    ),
+                    (
+                        "b",
+                        Kind::Added {
+                            maintainers: v(&["ann", "%team"]),
+                        },
+                    ),
+                ],
+            ),
+        ];
+        let whole = Tally::of(&history).stats();
+        let mut parts = Tally::of(&history[2..]);
+        parts.fold(&history[..2]);
+        let parts = parts.stats();
+        assert_eq!(whole.packages, parts.packages);
+        assert_eq!(
+            whole.packages,
+            [("1970-01-02".into(), 2), ("1970-01-04".into(), 1)]
+        );
+        assert_eq!(
+            whole.unmaintained,
+            [("1970-01-02".into(), 1), ("1970-01-03".into(), 0)]
+        );
+        assert_eq!(
+            whole.people["bob"],
+            [("1970-01-03".into(), 2), ("1970-01-04".into(), 1)]
+        );
+        assert_eq!(whole.monthly.len(), 1);
+        let m = &whole.monthly[0];
+        assert_eq!((m.taken, m.dropped, m.added, m.removed), (2, 1, 2, 1));
+        assert_eq!(
+            whole.top_takers[0],
+            Taker {
+                login: "bob".into(),
+                taken: 2
+            }
+        );
+        assert_eq!(
+            whole.stints["b"],
+            [
+                Stint {
+                    maintainers: v(&["ann", "%team"]),
+                    from: "1970-01-02".into(),
+                    to: Some("1970-01-03".into())
+                },
+                Stint {
+                    maintainers: v(&["%team", "bob"]),
+                    from: "1970-01-03".into(),
+                    to: None
+                },
+            ]
+        );
+    }
+}

@@ -33,7 +33,9 @@ git worktree add -q --detach "$base_dir" "$base"
 trap 'git worktree remove --force "$base_dir"' EXIT
 CARGO_TARGET_DIR=$work/stats-base-target cargo build --release -q --bin maintdb --manifest-path "$base_dir/Cargo.toml"
 old=$work/stats-base-target/release/maintdb
-out=$work/stats-out
+# The output goes to OUT (default: tmpfs when there is one), as in bench/render.sh: on ext4
+# the time of creating and unlinking 100,000 files swings by more than the trends cost.
+out=${OUT:-$([ -d /dev/shm ] && echo /dev/shm/maintdb-stats || echo "$work/stats-out")}
 # Warm the history cache (both read the same file), then alternate.
 "$bin" --repo "$repo" render --out "$out-new" >/dev/null
 "$old" --repo "$repo" render --out "$out-old" >/dev/null

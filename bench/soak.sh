@@ -48,7 +48,10 @@ retree() {
 
 # 5 pushes a second, from 5 pushers pushing once a second each: one-package commits made
 # with plumbing in a clone without a checkout, pushed as the admin u0; a push that finds the
-# branch moved fetches and makes it again (up to 10 times).
+# branch moved fetches and makes it again (up to 10 times). Writers take turns on the branch
+# (an flock around fetch-commit-push and around each admin call): with ten commits offered a
+# second on one fast-forward-only branch, a push that takes longer than the gap between two
+# other commits would otherwise never land. What landed per minute is printed.
 pusher() {
   local k=$1 clone=$work/soak-pusher-$1 i=0 n path blob tree c s
   rm -rf "$clone" && git clone -q --no-checkout "$repo" "$clone"
@@ -60,13 +63,18 @@ pusher() {
     path=maintainers/packages/p/$n.toml
     blob=$(printf 'maintainers = ["u%d"]\n' $((i % 5000 + 1)) | git -C "$clone" hash-object -w --stdin)
     for attempt in $(seq 10); do
+      exec 9>"$out/branch.lock"
+      flock 9
       git -C "$clone" fetch -q origin main
       tree=$(retree "$clone" FETCH_HEAD "$path" "$blob")
       c=$(git -C "$clone" commit-tree "$tree" -p FETCH_HEAD -m "soak $i: $n")
       if git -C "$clone" push -q origin "$c:refs/heads/main" 2>"$out/push-$k.err"; then
+        exec 9>&-
         echo "$(date +%s) ok $attempt" >>"$out/pushes"
         break
-      elif grep -q "maintdb: push refused" "$out/push-$k.err"; then
+      fi
+      exec 9>&-
+      if grep -q "maintdb: push refused" "$out/push-$k.err"; then
         cp "$out/push-$k.err" "$out/refused-$k-$i.err"
         echo "$(date +%s) refused" >>"$out/pushes"
         break
@@ -85,7 +93,7 @@ caller() {
   while :; do
     s=$(date +%s%N)
     i=$((i + 1))
-    code=$(curl -s -o /dev/null -w '%{http_code}' -u u0:secret \
+    code=$(flock "$out/branch.lock" curl -s -o /dev/null -w '%{http_code}' -u u0:secret \
       -d "package=${pkgs[$(((i * 7) % ${#pkgs[@]}))]}" -d "maintainer=u$((i % 5000 + 1))" \
       "$base/admin/setpackage")
     echo "$(date +%s) $code" >>"$out/calls"

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::history::{CommitEvents, Kind};
@@ -64,8 +66,9 @@ pub struct Tally {
     monthly: BTreeMap<String, Month>,
     /// (author time, login) of every take by a person.
     takes: Vec<(i64, String)>,
-    people: BTreeMap<String, Series>,
-    stints: HashMap<String, Vec<Stint>>,
+    /// Shared with the [`Stats`] handed out; a fold after that copies them once.
+    people: Arc<BTreeMap<String, Series>>,
+    stints: Arc<HashMap<String, Vec<Stint>>>,
     newest: Option<i64>,
 }
 
@@ -90,9 +93,10 @@ impl Tally {
     }
 
     fn set(&mut self, package: &str, new: Option<Vec<String>>, day: &str) {
-        let old = match &new {
-            Some(n) => self.maintainers.insert(package.to_owned(), n.clone()),
-            None => self.maintainers.remove(package),
+        let old = match (&new, self.maintainers.get_mut(package)) {
+            (Some(n), Some(slot)) => Some(std::mem::replace(slot, n.clone())),
+            (Some(n), None) => self.maintainers.insert(package.to_owned(), n.clone()),
+            (None, _) => self.maintainers.remove(package),
         };
         let empty = |m: &Option<Vec<String>>| m.as_ref().map(|m| m.is_empty());
         self.unmaintained += i64::from(empty(&new) == Some(true));
@@ -110,11 +114,16 @@ impl Tally {
                 changed.push(m);
             }
         }
+        let people = Arc::make_mut(&mut self.people);
         for m in changed {
             let n = self.counts.get(m).copied().unwrap_or_default();
-            record(self.people.entry(m.to_owned()).or_default(), day, n);
+            record(people.entry(m.to_owned()).or_default(), day, n);
         }
-        let stints = self.stints.entry(package.to_owned()).or_default();
+        let all = Arc::make_mut(&mut self.stints);
+        let stints = match all.get_mut(package) {
+            Some(s) => s,
+            None => all.entry(package.to_owned()).or_default(),
+        };
         if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
             open.to = Some(day.to_owned());
         }
@@ -129,13 +138,9 @@ impl Tally {
 
     fn fold_one(&mut self, c: &CommitEvents) {
         let day = day(c.time);
-        let month = day[..7.min(day.len())].to_owned();
+        let mut counts = Month::default();
         for e in &c.events {
-            let current = self.maintainers.get(&e.package).cloned();
-            let counts = self.monthly.entry(month.clone()).or_insert_with(|| Month {
-                month: month.clone(),
-                ..Month::default()
-            });
+            let current = self.maintainers.get(&e.package);
             let next = match &e.kind {
                 Kind::Added { maintainers } => {
                     counts.added += 1;
@@ -147,13 +152,12 @@ impl Tally {
                 }
                 Kind::Takes { who } => {
                     counts.taken += 1;
-                    let mut m = current.unwrap_or_default();
-                    m.extend(
-                        who.iter()
-                            .filter(|w| !m.contains(w))
-                            .cloned()
-                            .collect::<Vec<_>>(),
-                    );
+                    let mut m = current.cloned().unwrap_or_default();
+                    for w in who {
+                        if !m.contains(w) {
+                            m.push(w.clone());
+                        }
+                    }
                     self.takes.extend(
                         who.iter()
                             .filter(|w| person(w))
@@ -163,14 +167,14 @@ impl Tally {
                 }
                 Kind::Drops { who } => {
                     counts.dropped += 1;
-                    let mut m = current.unwrap_or_default();
+                    let mut m = current.cloned().unwrap_or_default();
                     m.retain(|x| !who.contains(x));
                     Some(m)
                 }
                 Kind::HandedOver { from, to } => {
                     counts.taken += 1;
                     counts.dropped += 1;
-                    let mut m = current.unwrap_or_default();
+                    let mut m = current.cloned().unwrap_or_default();
                     m.retain(|x| !from.contains(x));
                     m.extend(to.iter().cloned());
                     self.takes
@@ -179,6 +183,20 @@ impl Tally {
                 }
             };
             self.set(&e.package, next, &day);
+        }
+        if !c.events.is_empty() {
+            let month = &day[..7.min(day.len())];
+            let m = self
+                .monthly
+                .entry(month.to_owned())
+                .or_insert_with(|| Month {
+                    month: month.to_owned(),
+                    ..Month::default()
+                });
+            m.taken += counts.taken;
+            m.dropped += counts.dropped;
+            m.added += counts.added;
+            m.removed += counts.removed;
         }
         record(
             &mut self.packages_series,
@@ -210,8 +228,8 @@ impl Tally {
             unmaintained: self.unmaintained_series.clone(),
             monthly: self.monthly.values().cloned().collect(),
             top_takers: top,
-            people: self.people.clone(),
-            stints: self.stints.clone(),
+            people: Arc::clone(&self.people),
+            stints: Arc::clone(&self.stints),
         }
     }
 }
@@ -230,8 +248,8 @@ pub struct Stats {
     pub unmaintained: Series,
     pub monthly: Vec<Month>,
     pub top_takers: Vec<Taker>,
-    pub people: BTreeMap<String, Series>,
-    pub stints: HashMap<String, Vec<Stint>>,
+    pub people: Arc<BTreeMap<String, Series>>,
+    pub stints: Arc<HashMap<String, Vec<Stint>>>,
 }
 
 impl Stats {

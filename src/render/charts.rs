@@ -2,6 +2,7 @@
 //! inline SVG: a `<title>`, axis labels, and a `viewBox` with the width left to the page, so
 //! they stay sharp at any width. No JavaScript.
 
+use plotters::coord::ranged1d::AsRangedCoord;
 use plotters::prelude::*;
 
 use super::stats::{Month, Series, day};
@@ -83,6 +84,64 @@ fn e(err: impl std::fmt::Display) -> String {
     err.to_string()
 }
 
+/// The top of an axis: a tenth above the highest value.
+fn headroom<T>(top: T) -> T
+where
+    T: Copy + From<u8> + std::ops::Add<Output = T> + std::ops::Div<Output = T>,
+{
+    top + top / T::from(10) + T::from(1)
+}
+
+/// A chart on the SVG backend, in the coordinates `X` and `Y` describe.
+type Chart<'a, 'b, X, Y> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// The white canvas and the chart area every chart shares, `y_area` wide for the y labels.
+fn frame<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    y_area: u32,
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, 'b, X, Y>, String> {
+    root.fill(&WHITE).map_err(e)?;
+    ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(40)
+        .x_label_area_size(36)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)
+        .map_err(e)
+}
+
+/// The legend, in the upper left corner.
+fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 12))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(e)
+}
+
+/// A count as steps: each value holds until the next day with a change.
+fn steps(pts: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::with_capacity(pts.len() * 2);
+    for (j, p) in pts.iter().enumerate() {
+        if j > 0 {
+            out.push((p.0, pts[j - 1].1));
+        }
+        out.push(*p);
+    }
+    out
+}
+
 /// Lines over days: each series with its label and colour; "" without a point.
 pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> String {
     let colours = [PACKAGES, UNMAINTAINED];
@@ -100,14 +159,7 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
     let y1 = all.map(|(_, y)| *y).max().unwrap_or(0).max(1);
     let (x0, x1) = if x0 >= x1 { (x0 - 1, x0 + 1) } else { (x0, x1) };
     draw(title, (WIDTH, HEIGHT), |root| {
-        root.fill(&WHITE).map_err(e)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(40)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0..(y1 + y1 / 10 + 1))
-            .map_err(e)?;
+        let mut chart = frame(&root, 60, x0..x1, 0..headroom(y1))?;
         chart
             .configure_mesh()
             .x_desc("date (UTC)")
@@ -119,16 +171,8 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
             .map_err(e)?;
         for (i, ((label, _), pts)) in series.iter().zip(&points).enumerate() {
             let colour = colours[i % colours.len()];
-            // Steps: a count holds until the next day with a change.
-            let mut steps = Vec::with_capacity(pts.len() * 2);
-            for (j, p) in pts.iter().enumerate() {
-                if j > 0 {
-                    steps.push((p.0, pts[j - 1].1));
-                }
-                steps.push(*p);
-            }
             chart
-                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))
+                .draw_series(LineSeries::new(steps(pts), colour.stroke_width(2)))
                 .map_err(e)?
                 .label(*label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
@@ -138,14 +182,7 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
                     .map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart)?;
         root.present().map_err(e)
     })
 }
@@ -170,16 +207,9 @@ pub fn monthly(title: &str, months: &[Month]) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
-    let n = months.len().max(1) as i32;
+    let n = months.len() as i32;
     draw(title, (WIDTH, HEIGHT), |root| {
-        root.fill(&WHITE).map_err(e)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(40)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0..n * 5, 0..(top + top / 10 + 1))
-            .map_err(e)?;
+        let mut chart = frame(&root, 60, 0..n * 5, 0..headroom(top))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -207,14 +237,7 @@ pub fn monthly(title: &str, months: &[Month]) -> String {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart)?;
         root.present().map_err(e)
     })
 }
@@ -230,14 +253,7 @@ pub fn ranking(title: &str, x_desc: &str, rows: &[(String, u64)]) -> String {
     // Row i from the top is segment n-1-i, its name centred on it.
     let name = |y: i32| rows.get((n - 1 - y) as usize).map(|(name, _)| name.clone());
     draw(title, (WIDTH, height), |root| {
-        root.fill(&WHITE).map_err(e)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(40)
-            .x_label_area_size(36)
-            .y_label_area_size(140)
-            .build_cartesian_2d(0..(top + top / 10 + 1), (0..n).into_segmented())
-            .map_err(e)?;
+        let mut chart = frame(&root, 140, 0..headroom(top), (0..n).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -283,18 +299,13 @@ pub fn sparkline(title: &str, series: &Series) -> String {
     let y1 = pts.iter().map(|p| p.1).max().unwrap_or(0).max(1);
     let x = |d: i64| 2 + (d - x0) * (W - 4) / (x1 - x0);
     let y = |v: i64| H - 2 - v * (H - 4) / y1;
-    // Steps: a count holds until the next day with a change, and up to the end.
-    let mut points = String::new();
-    let mut last: Option<i64> = None;
-    for (d, v) in &pts {
-        if let Some(prev) = last {
-            points.push_str(&format!("{},{} ", x(*d), y(prev)));
-        }
-        points.push_str(&format!("{},{} ", x(*d), y(*v)));
-        last = Some(*v);
-    }
-    if let Some(v) = last {
-        points.push_str(&format!("{},{}", W - 2, y(v)));
+    // The steps, and the last count held up to the end.
+    let mut points: String = steps(&pts)
+        .iter()
+        .map(|(d, v)| format!("{},{} ", x(*d), y(*v)))
+        .collect();
+    if let Some((_, v)) = pts.last() {
+        points.push_str(&format!("{},{}", W - 2, y(*v)));
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"100%\" viewBox=\"0 0 {W} {H}\"><title>{}</title><polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{points}\"/></svg>",

@@ -109,6 +109,24 @@ impl Driver {
 
 /// The packages.txt lines whose row text contains `needle` (what the filter matches: the
 /// name, then the maintainers, or `nobody`).
+/// chromedriver, when it and Chromium are installed; otherwise says why the test skips (CI
+/// must have both: `.ci/run` installs them).
+fn chromedriver() -> Option<PathBuf> {
+    match (which("chromedriver"), Path::new(CHROMIUM).exists()) {
+        (Some(driver), true) => Some(driver),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have chromium and chromedriver: .ci/run installs them"
+            );
+            eprintln!(
+                "skipping the browser test: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+            );
+            None
+        }
+    }
+}
+
 fn expected_rows(packages_txt: &str, needle: &str) -> usize {
     packages_txt
         .lines()
@@ -126,14 +144,7 @@ fn expected_rows(packages_txt: &str, needle: &str) -> usize {
 
 #[test]
 fn search_box_filters_rows_in_chromium() {
-    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium and chromedriver: .ci/run installs them"
-        );
-        eprintln!(
-            "skipping the browser test: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
-        );
+    let Some(driver_bin) = chromedriver() else {
         return;
     };
     // Render the shipped Debian sample.
@@ -206,14 +217,7 @@ fn search_box_filters_rows_in_chromium() {
 
 #[test]
 fn stats_charts_fit_any_width_in_chromium() {
-    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium and chromedriver: .ci/run installs them"
-        );
-        eprintln!(
-            "skipping the browser test: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
-        );
+    let Some(driver_bin) = chromedriver() else {
         return;
     };
     let repo = crate::render::scripted();
@@ -312,12 +316,7 @@ fn find(d: &Driver, sid: &str, css: &str) -> Option<String> {
 
 #[test]
 fn take_and_drop_on_the_web_in_chromium() {
-    let (Some(driver_bin), true) = (which("chromedriver"), Path::new(CHROMIUM).exists()) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium and chromedriver"
-        );
-        eprintln!("skipping the browser test: chromium or chromedriver is not installed");
+    let Some(driver_bin) = chromedriver() else {
         return;
     };
     let server = support::Server::new("hook");

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::serve::Served;
-use crate::support::{Clone, Server, fsck_clean, git_ok, kill_runs, maintdb, run};
+use crate::support::{Clone, Server, fsck_clean, git_ok, kill_runs, maintdb, run, tree};
 
 /// How many killed runs per path.
 const TIMES: u32 = 16;
@@ -92,25 +92,6 @@ fn an_import() {
     writes_again(&c, &["take", "orphan", "--as", "bob"]);
 }
 
-/// Every file of `dir` (through the published symlink), by path.
-fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let root = dir.canonicalize().expect("published");
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&root).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn a_render_that_publishes() {
     let s = Server::new("hook");
@@ -119,7 +100,7 @@ fn a_render_that_publishes() {
     let whole = tmp.path().join("whole");
     let (code, _, err) = run(maintdb(&c.dir).arg("render").arg("--out").arg(&whole));
     assert_eq!(code, 0, "{err}");
-    let expected = files(&whole);
+    let expected = tree(&whole);
     let site = tmp.path().join("site");
     kill_runs(
         TIMES,
@@ -132,13 +113,13 @@ fn a_render_that_publishes() {
         |i| {
             // Either nothing is published yet, or one whole generation is.
             if site.exists() {
-                assert_eq!(files(&site), expected, "run {i}: a partial generation");
+                assert_eq!(tree(&site), expected, "run {i}: a partial generation");
             }
         },
     );
     let (code, _, err) = run(maintdb(&c.dir).arg("render").arg("--out").arg(&site));
     assert_eq!(code, 0, "render after kills: {err}");
-    assert_eq!(files(&site), expected);
+    assert_eq!(tree(&site), expected);
     // Killed runs leave nothing behind that a later run does not clear: the published
     // generation and the one before it, the lock file (an flock, never stale) and the link.
     let mut left: Vec<_> = std::fs::read_dir(tmp.path())

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use crate::support::{Clone, Server, git_ok, maintdb, run};
+use crate::support::{Clone, Server, git_ok, maintdb, run, tree};
 
 /// The people, groups and packages the commands pick from: mostly existing and new ones,
 /// sometimes names that break the rules or do not exist.
@@ -100,25 +100,6 @@ fn commits(dir: &Path) -> usize {
         .trim()
         .parse()
         .expect("a count")
-}
-
-/// Every file under `dir` (following the published symlink) with its bytes, by path.
-fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.canonicalize().expect("the output exists")];
-    let root = stack[0].clone();
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("a directory") {
-            let p = e.expect("an entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&root).expect("inside").display().to_string();
-                out.insert(rel, std::fs::read(&p).expect("a file"));
-            }
-        }
-    }
-    out
 }
 
 fn render(c: &Clone, out: &Path, cold: bool) -> std::collections::BTreeMap<String, Vec<u8>> {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{self, Server, git, git_ok, maintdb, run};
+use crate::support::{self, Server, git, git_ok, maintdb, run, tree};
 
 /// Commits everything in `dir` at a fixed time, as `who`.
 fn commit_at(dir: &Path, who: &str, when: &str, msg: &str) {
@@ -65,26 +65,6 @@ fn render(repo: &Path, out: &Path, extra: &[&str]) -> String {
     assert_eq!(err, "", "nothing extra when the output is not a terminal");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     stdout
-}
-
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(base).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn golden_dir() -> PathBuf {

@@ -191,3 +191,53 @@ fn a_lock_no_maintdb_run_journaled_is_reported_and_kept() {
     std::fs::remove_file(&lock).unwrap();
     writes_again(&c, &["take", "orphan", "--as", "bob"]);
 }
+
+/// The journal a `--push` run killed before its push leaves, naming a process that is gone.
+fn killed_push_journal(c: &Clone) {
+    let start = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    let dead = (4_000_000u32..)
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .unwrap();
+    std::fs::create_dir_all(c.dir.join(".git/maintdb")).unwrap();
+    std::fs::write(
+        c.dir.join(".git/maintdb/pushing"),
+        format!("{dead}\n{}\n", start.trim()),
+    )
+    .unwrap();
+}
+
+#[test]
+fn only_the_one_commit_of_a_killed_push_is_dropped() {
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let md = |args: &[&str]| {
+        run(maintdb(&c.dir)
+            .env_remove("MAINTDB_USER")
+            .env("MAINTDB_PUSHER", "alice")
+            .args(args))
+    };
+    // One commit on top of where the killed run started: it was the run's; dropped.
+    killed_push_journal(&c);
+    let (code, _, err) = md(&["take", "orphan", "--as", "bob"]);
+    assert_eq!(code, 0, "{err}");
+    let dropped = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    let (code, out, err) = md(&["set", "orphan2", "bob", "--as", "alice", "--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("note: dropped"), "{err}");
+    let log = git_ok(&c.dir, &["log", "--format=%H"]);
+    assert!(
+        !log.contains(dropped.trim()),
+        "the killed run's commit is gone from the branch"
+    );
+    // Two commits on top: someone's work too; reported, nothing dropped.
+    killed_push_journal(&c);
+    for pkg in ["orphan", "perl-Bar"] {
+        let (code, _, err) = md(&["set", pkg, "carol", "--as", "alice"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let before = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    let (code, _, err) = md(&["set", "orphan2", "--as", "alice", "--push"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("2 unpushed commit(s)"), "{err}");
+    assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), before);
+}

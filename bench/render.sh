@@ -7,6 +7,8 @@
 #            `git log --raw --no-renames -- maintainers/packages`
 #   links    `cp -al` of the gen100k output: hard-linking every page of a generation, the
 #            floor of an incremental render that links the unchanged pages
+#   incremental  `maintdb render` after a one-package commit into (a clone of) gen100k, with
+#            the generation before published, against `render --full` of the same commit
 # Medians of RUNS runs (default 5). Usage: bench/render.sh   (WORK=dir as for bench/check.sh)
 source "$(dirname "$0")/lib.sh"
 
@@ -34,6 +36,24 @@ for _ in $(seq "$runs"); do
 done
 ln_ms=$(printf '%s\n' "${ln_runs[@]}" | median)
 echo "cp_al_output_ms=$ln_ms links_percent_of_render=$(awk "BEGIN{printf \"%.1f\", 100*$ln_ms/$gen_ms}")"
+rm -rf "$out"/*
+
+# Incremental: a clone of gen100k publishes at one path; each run commits a change to one
+# package (a new maintainer, alternately) and renders again, taking the other pages from the
+# generation before. The first render after the clone is a full one and is not counted.
+inc=$work/gen100k-inc
+[ -d "$inc" ] || git clone -q "$work/gen100k" "$inc"
+"$bin" --repo "$inc" render --out "$out/inc" >/dev/null
+inc_runs=()
+for i in $(seq "$runs"); do
+  printf 'maintainers = ["u%d"]\n' "$i" >"$inc/maintainers/packages/l/libpkg1000.toml"
+  git -C "$inc" commit -q -a -m "u$i takes libpkg1000"
+  s=$(date +%s%N); "$bin" --repo "$inc" render --out "$out/inc" >/dev/null; e=$(date +%s%N)
+  inc_runs+=($(((e - s) / 1000000)))
+done
+inc_ms=$(printf '%s\n' "${inc_runs[@]}" | median)
+full_inc_ms=$(time_ms "$bin" --repo "$inc" render --full --out "$out/inc-full")
+echo "render_one_package_push_ms=$inc_ms render_full_same_commit_ms=$full_inc_ms incremental_percent=$(awk "BEGIN{printf \"%.1f\", 100*$inc_ms/$full_inc_ms}")"
 rm -rf "$out"
 echo "output_dir=$out render_debian_ms=$deb_ms render_gen100k_ms=$gen_ms cp_r_output_ms=$cp_ms ratio=$(awk "BEGIN{printf \"%.2f\", $gen_ms/$cp_ms}")"
 
@@ -46,7 +66,7 @@ if [ ! -d "$hist/.git" ] || ! git -C "$hist" rev-parse -q --verify main >/dev/nu
   git -C "$hist" gc -q
 fi
 gitlog_ms=$(time_ms sh -c "git -C '$hist' log --raw --no-renames -- maintainers/packages >/dev/null")
-cold_ms=$(time_ms sh -c "rm -f '$hist/.git/maintdb/history.jsonl'; '$bin' --repo '$hist' log >/dev/null")
+cold_ms=$(time_ms sh -c "rm -f '$hist/.git/maintdb/history.bin'; '$bin' --repo '$hist' log >/dev/null")
 # Warm: the cache holds the history; one more commit is new.
 "$bin" --repo "$hist" log >/dev/null
 warm_runs=()

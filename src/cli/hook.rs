@@ -94,7 +94,16 @@ fn post_receive(dir: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<i3
     {
         return Ok(EXIT_OK);
     }
-    super::render::render_rev(&git_dir, "HEAD", dir, true, out)
+    super::render::render_rev(
+        &git_dir,
+        "HEAD",
+        dir,
+        super::render::How {
+            cache: true,
+            incremental: true,
+        },
+        out,
+    )
 }
 
 fn pre_receive() -> anyhow::Result<i32> {

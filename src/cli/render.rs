@@ -19,6 +19,18 @@ pub struct Args {
     /// Read the whole history instead of using the cache in the git dir.
     #[arg(long)]
     no_cache: bool,
+    /// Make every page, instead of taking the unchanged ones from the published generation.
+    #[arg(long)]
+    full: bool,
+}
+
+/// How `render` reads and writes.
+#[derive(Debug, Clone, Copy)]
+pub struct How {
+    /// Use the history cache in the git dir.
+    pub cache: bool,
+    /// Hard-link the unchanged pages of the published generation.
+    pub incremental: bool,
 }
 
 /// Renders `rev` of the repository at `dir` and publishes it at `out`. Returns the exit code.
@@ -26,7 +38,7 @@ pub fn render_rev(
     dir: &Path,
     rev: &str,
     out_dir: &Path,
-    use_cache: bool,
+    how: How,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     let repo = open_repo(dir)?;
@@ -40,7 +52,7 @@ pub fn render_rev(
             source,
         })?
         .id;
-    let snapshot = match render::snapshot::Snapshot::read(&repo, commit, use_cache)? {
+    let snapshot = match render::snapshot::Snapshot::read(&repo, commit, how.cache)? {
         Ok(s) => s,
         Err(report) => {
             write_report(&report, Format::Short, false, &mut std::io::stderr())?;
@@ -58,8 +70,9 @@ pub fn render_rev(
     };
     let site = snapshot.site();
     let label = commit.to_hex_with_len(12).to_string();
-    let generation = publish::publish(out_dir, &label, |dir| {
-        render::render_site(dir, &site, &progress)
+    let generation = publish::publish(out_dir, &label, |dir, previous| {
+        let previous = previous.filter(|_| how.incremental);
+        render::render_site(dir, &site, previous, &progress)
     })
     .map_err(|e: RenderError| anyhow::Error::new(e))?;
     writeln!(
@@ -77,7 +90,10 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         &cli.location(None).dir,
         &args.rev,
         &args.out,
-        !args.no_cache,
+        How {
+            cache: !args.no_cache,
+            incremental: !args.full,
+        },
         out,
     )
 }

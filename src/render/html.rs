@@ -6,15 +6,19 @@ use askama::Template;
 use super::view::{GroupView, PackageRow, PersonView};
 
 /// What every page's layout shows.
+#[derive(Hash)]
 pub struct Page<'a> {
     pub title: String,
     pub distribution: &'a str,
     /// `""` for pages at the top, `"../"` for pages one directory down.
     pub root: &'static str,
-    pub commit: &'a str,
+    /// The rendered commit, named in the footer of the pages that sum up the whole commit;
+    /// `None` on the page of one package, person or group, so that a commit that does not
+    /// touch it leaves it byte for byte as it was (and a render can keep it).
+    pub commit: Option<&'a str>,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "packages.html")]
 pub struct PackagesPage<'a> {
     pub page: Page<'a>,
@@ -22,7 +26,7 @@ pub struct PackagesPage<'a> {
     pub rows: Vec<&'a PackageRow>,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "package.html")]
 pub struct PackagePage<'a> {
     pub page: Page<'a>,
@@ -42,7 +46,7 @@ pub struct PeoplePage<'a> {
     pub people: Vec<&'a PersonView>,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "person.html")]
 pub struct PersonPage<'a> {
     pub page: Page<'a>,
@@ -79,7 +83,7 @@ pub struct GroupsPage<'a> {
     pub groups: Vec<&'a GroupView>,
 }
 
-#[derive(Template)]
+#[derive(Template, Hash)]
 #[template(path = "group.html")]
 pub struct GroupPage<'a> {
     pub page: Page<'a>,

@@ -3,6 +3,7 @@
 
 mod charts;
 pub mod html;
+pub mod keys;
 pub mod process;
 pub mod publish;
 pub mod rss;
@@ -81,10 +82,14 @@ pub struct Input<'a> {
     pub stats: std::sync::Arc<stats::Stats>,
 }
 
-/// Writes every path of `site` into `dir`, which must exist and be empty.
+/// Writes every path of `site` into `dir`, which must exist and be empty, and the keys of its
+/// pages beside it. With `previous`, a generation published before, the pages of packages,
+/// people, groups and shards whose inputs are unchanged are hard-linked from it instead of
+/// made again: the tree is the same bytes either way.
 pub fn render_site(
     dir: &Path,
     site: &site::Site,
+    previous: Option<&Path>,
     progress: &indicatif::ProgressBar,
 ) -> Result<(), RenderError> {
     let paths = site.paths();
@@ -97,16 +102,37 @@ pub fn render_site(
         let p = dir.join(d);
         std::fs::create_dir_all(&p).map_err(|source| RenderError::Io { path: p, source })?;
     }
-    paths
+    let kept = previous.and_then(|p| Some((p, keys::read(&keys::path_of(p))?)));
+    let made: Vec<Option<keys::Key>> = paths
         .par_iter()
-        .try_for_each(|rel| -> Result<(), RenderError> {
-            let rendered = site.get(rel)?.expect("every listed path renders");
+        .map(|rel| -> Result<Option<keys::Key>, RenderError> {
             let path = dir.join(rel);
+            let named = site.named(rel);
+            let key = named.as_ref().map(site::Named::key);
+            if let (Some(k), Some((old, keys))) = (key, &kept)
+                && keys.get(rel.as_str()) == Some(&k)
+                && std::fs::hard_link(old.join(rel), &path).is_ok()
+            {
+                progress.inc(1);
+                return Ok(key);
+            }
+            let rendered = match named {
+                Some(n) => n.render(rel)?,
+                None => site.get(rel)?.expect("every listed path renders"),
+            };
             std::fs::write(&path, &rendered.bytes)
                 .map_err(|source| RenderError::Io { path, source })?;
             progress.inc(1);
-            Ok(())
-        })?;
+            Ok(key)
+        })
+        .collect::<Result<_, _>>()?;
+    let listed: Vec<(&str, keys::Key)> = paths
+        .iter()
+        .zip(made)
+        .filter_map(|(p, k)| Some((p.as_str(), k?)))
+        .collect();
+    let at = keys::path_of(dir);
+    keys::write(&at, &listed).map_err(|source| RenderError::Io { path: at, source })?;
     progress.finish_and_clear();
     Ok(())
 }

@@ -30,11 +30,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
 /// How many generations stay on disk: the published one and the one before.
 pub const KEEP: usize = 2;
 
-/// Renders with `render` into a fresh generation and publishes it at `out`.
+/// Renders with `render` into a fresh generation and publishes it at `out`. `render` is also
+/// given the generation published so far, if any, to take unchanged pages from.
 pub fn publish<E: From<PublishError>>(
     out: &Path,
     label: &str,
-    render: impl FnOnce(&Path) -> Result<(), E>,
+    render: impl FnOnce(&Path, Option<&Path>) -> Result<(), E>,
 ) -> Result<PathBuf, E> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -71,10 +72,12 @@ pub fn publish<E: From<PublishError>>(
     let gen_name = format!("{prefix}{stamp:024}-{label}");
     let gen_dir = parent.join(&gen_name);
     std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
-    render(&gen_dir)?;
     let previous = std::fs::read_link(out)
         .ok()
-        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with(&prefix));
+    let previous_dir = previous.as_ref().map(|n| parent.join(n));
+    render(&gen_dir, previous_dir.as_deref().filter(|d| d.is_dir()))?;
     let link = parent.join(format!(".{name}.link-{}", std::process::id()));
     std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
     std::fs::rename(&link, out).map_err(io(out))?;
@@ -99,16 +102,23 @@ fn remove_stale_links(parent: &Path, name: &str) -> Result<(), PublishError> {
 }
 
 /// Removes every generation but the published one and the one published before it
-/// ([`KEEP`] in all); half-written generations of killed renders go too.
+/// ([`KEEP`] in all), with their keys files; half-written generations of killed renders go
+/// too.
 fn prune(parent: &Path, prefix: &str, keep: &[Option<String>; KEEP]) -> Result<(), PublishError> {
     for entry in std::fs::read_dir(parent)
         .map_err(io(parent))?
         .filter_map(Result::ok)
     {
         let n = entry.file_name().to_string_lossy().into_owned();
-        if n.starts_with(prefix) && !keep.iter().flatten().any(|k| *k == n) {
+        let generation = n.strip_suffix(".keys").unwrap_or(&n);
+        if n.starts_with(prefix) && !keep.iter().flatten().any(|k| k == generation) {
             let p = parent.join(&n);
-            std::fs::remove_dir_all(&p).map_err(io(&p))?;
+            let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            gone.map_err(io(&p))?;
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::html::{self, EventRow, Page};
 use super::process::{self, Doc};
 use super::tracker::{self, TrackView};
 use super::view::{self, View};
-use super::{CHANGELOG_EVENTS, Input, RenderError, rss, text};
+use super::{CHANGELOG_EVENTS, Input, RenderError, keys, rss, text};
 use crate::history::CommitEvents;
 
 /// What a path holds.
@@ -87,6 +87,8 @@ pub struct Site {
     commit: String,
     link: String,
     view: View,
+    /// The page of `nobody` shows the unmaintained packages as a person's.
+    nobody: view::PersonView,
     history: std::sync::Arc<Vec<CommitEvents>>,
     tracks: Vec<TrackView>,
     tracks_of: HashMap<String, Vec<usize>>,
@@ -94,6 +96,34 @@ pub struct Site {
     stats: std::sync::Arc<super::stats::Stats>,
     /// The tracking figures, when there are tracks.
     tracking: Option<super::stats::Tracking>,
+}
+
+/// The page of one package, person, group or shard, as the inputs it is made from: their
+/// [`keys::key`] is the same exactly when the page's bytes are.
+#[derive(Hash)]
+pub enum Named<'a> {
+    Text(String),
+    Package(html::PackagePage<'a>),
+    Person(html::PersonPage<'a>),
+    Group(html::GroupPage<'a>),
+    Shard(html::PackagesPage<'a>),
+}
+
+impl Named<'_> {
+    pub fn key(&self) -> keys::Key {
+        keys::key(self)
+    }
+
+    pub fn render(self, path: &str) -> Result<Rendered, RenderError> {
+        let page = match self {
+            Named::Text(s) => return Ok(Rendered::new(Kind::Text, s.into_bytes())),
+            Named::Package(p) => html(path, &p)?,
+            Named::Person(p) => html(path, &p)?,
+            Named::Group(p) => html(path, &p)?,
+            Named::Shard(p) => html(path, &p)?,
+        };
+        Ok(page.expect("a template renders to a page"))
+    }
 }
 
 fn events(history: &[CommitEvents]) -> Vec<EventRow> {
@@ -123,11 +153,18 @@ impl Site {
         for (i, t) in tracks.iter().enumerate() {
             tracks_of.entry(t.package.clone()).or_default().push(i);
         }
+        let view = View::new(input.db);
         Site {
+            nobody: view::PersonView {
+                login: crate::names::NOBODY.to_owned(),
+                name: "Unmaintained packages".to_owned(),
+                direct: view.unmaintained.clone(),
+                ..Default::default()
+            },
             memo: std::sync::Mutex::new(HashMap::new()),
             commit: input.commit.to_owned(),
             link: input.db.config.base_url.clone().unwrap_or_default(),
-            view: View::new(input.db),
+            view,
             history: std::sync::Arc::clone(&input.history),
             tracking: (!tracks.is_empty()).then(|| {
                 let released = tracks
@@ -195,7 +232,15 @@ impl Site {
             title,
             distribution: &self.view.distribution,
             root,
-            commit: &self.commit,
+            commit: Some(&self.commit),
+        }
+    }
+
+    /// The layout of a [`Named`] page: it does not name the commit.
+    fn own_page(&self, title: String, root: &'static str) -> Page<'_> {
+        Page {
+            commit: None,
+            ..self.page(title, root)
         }
     }
 
@@ -284,16 +329,6 @@ impl Site {
                     people: v.people.values().collect(),
                 },
             )?,
-            "people/nobody.txt" => Rendered::text(text::nobody(v)),
-            "people/nobody.html" => {
-                let nobody = view::PersonView {
-                    login: crate::names::NOBODY.to_owned(),
-                    name: "Unmaintained packages".to_owned(),
-                    direct: v.unmaintained.clone(),
-                    ..Default::default()
-                };
-                self.person_page(path, "nobody".into(), &nobody)?
-            }
             "groups.html" => html(
                 path,
                 &html::GroupsPage {
@@ -402,12 +437,7 @@ impl Site {
     }
 
     /// A person's page, with their sparkline.
-    fn person_page(
-        &self,
-        path: &str,
-        title: String,
-        person: &view::PersonView,
-    ) -> Result<Option<Rendered>, RenderError> {
+    fn person_page<'a>(&'a self, person: &'a view::PersonView) -> html::PersonPage<'a> {
         let series = if person.login == crate::names::NOBODY {
             Some(&self.stats.unmaintained)
         } else {
@@ -415,23 +445,19 @@ impl Site {
         };
         let first = series.and_then(|s| s.first()).map_or("", |x| x.0.as_str());
         let last = self.stats.packages.last().map_or("", |x| x.0.as_str());
-        html(
-            path,
-            &html::PersonPage {
-                page: self.page(title, "../"),
-                person,
-                sparkline: series.map_or_else(String::new, |s| {
-                    super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
-                }),
-                since: first,
-                until: last,
-            },
-        )
+        html::PersonPage {
+            page: self.own_page(person.login.clone(), "../"),
+            person,
+            sparkline: series.map_or_else(String::new, |s| {
+                super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
+            }),
+            since: first,
+            until: last,
+        }
     }
 
     /// The paths that name a package, person, group, shard, track or document.
     fn get_named(&self, path: &str) -> Result<Option<Rendered>, RenderError> {
-        let v = &self.view;
         let page = |title: String, root: &'static str| self.page(title, root);
         if let Some(found) = tracker::get(path, &page, &self.tracks, &self.commit)? {
             return Ok(Some(found));
@@ -439,6 +465,13 @@ impl Site {
         if let Some(found) = process::get(path, &page, &self.process)? {
             return Ok(Some(found));
         }
+        self.named(path).map(|n| n.render(path)).transpose()
+    }
+
+    /// The inputs of the page at `path` when it is the page of one package, person, group or
+    /// shard: what a render compares with the last generation's to keep the page.
+    pub fn named(&self, path: &str) -> Option<Named<'_>> {
+        let v = &self.view;
         if let Some(s) = path
             .strip_prefix("packages_")
             .and_then(|p| p.strip_suffix(".html"))
@@ -449,86 +482,80 @@ impl Site {
                 .filter(|r| view::shard(&r.name) == s)
                 .collect();
             if rows.is_empty() {
-                return Ok(None);
+                return None;
             }
-            return html(
-                path,
-                &html::PackagesPage {
-                    page: page(format!("Packages: {s}"), ""),
-                    shards: v.shards().into_iter().collect(),
-                    rows,
-                },
-            );
+            return Some(Named::Shard(html::PackagesPage {
+                page: self.own_page(format!("Packages: {s}"), ""),
+                shards: v.shards().into_iter().collect(),
+                rows,
+            }));
         }
-        let Some((dir, file)) = path.split_once('/') else {
-            return Ok(None);
+        let (dir, file) = path.split_once('/')?;
+        let (name, ext) = file.rsplit_once('.')?;
+        let txt = match ext {
+            "txt" => true,
+            "html" => false,
+            _ => return None,
         };
-        let Some((name, ext)) = file.rsplit_once('.') else {
-            return Ok(None);
-        };
-        match (dir, ext) {
-            ("packages", _) => {
-                let Some(row) = self.package(name) else {
-                    return Ok(None);
-                };
-                if ext == "txt" {
-                    return Ok(Rendered::text(format!("{}\n", text::package_line(row))));
-                }
-                self.package_page(row, None)
+        match dir {
+            "packages" => {
+                let row = self.package(name)?;
+                Some(if txt {
+                    Named::Text(format!("{}\n", text::package_line(row)))
+                } else {
+                    Named::Package(self.package_page(row, None))
+                })
             }
-            ("people", _) => {
-                let Some(p) = v.people.get(name) else {
-                    return Ok(None);
-                };
-                if ext == "txt" {
-                    return Ok(Rendered::text(text::person(name, &p.direct)));
-                }
-                self.person_page(path, name.to_owned(), p)
+            "people" if name == crate::names::NOBODY => Some(if txt {
+                Named::Text(text::nobody(v))
+            } else {
+                Named::Person(self.person_page(&self.nobody))
+            }),
+            "people" => {
+                let p = v.people.get(name)?;
+                Some(if txt {
+                    Named::Text(text::person(name, &p.direct))
+                } else {
+                    Named::Person(self.person_page(p))
+                })
             }
-            ("groups", _) => {
-                let Some(g) = v.groups.get(name) else {
-                    return Ok(None);
-                };
-                if ext == "txt" {
-                    return Ok(Rendered::text(text::group(name, &g.packages)));
-                }
-                html(
-                    path,
-                    &html::GroupPage {
-                        page: page(format!("%{name}"), "../"),
+            "groups" => {
+                let g = v.groups.get(name)?;
+                Some(if txt {
+                    Named::Text(text::group(name, &g.packages))
+                } else {
+                    Named::Group(html::GroupPage {
+                        page: self.own_page(format!("%{name}"), "../"),
                         group: g,
-                    },
-                )
+                    })
+                })
             }
-            _ => Ok(None),
+            _ => None,
         }
     }
 
-    fn package_page(
-        &self,
-        row: &view::PackageRow,
+    fn package_page<'a>(
+        &'a self,
+        row: &'a view::PackageRow,
         action: Option<&'static str>,
-    ) -> Result<Option<Rendered>, RenderError> {
+    ) -> html::PackagePage<'a> {
         let tracks = self
             .tracks_of
             .get(&row.name)
             .map(|is| is.iter().map(|i| &self.tracks[*i]).collect())
             .unwrap_or_default();
-        html(
-            &row.name,
-            &html::PackagePage {
-                page: self.page(row.name.clone(), "../"),
-                row,
-                stints: self
-                    .stats
-                    .stints
-                    .get(&row.name)
-                    .map_or(&[][..], Vec::as_slice),
-                bug: self.view.bug_link(&row.name),
-                tracks,
-                action,
-            },
-        )
+        html::PackagePage {
+            page: self.own_page(row.name.clone(), "../"),
+            row,
+            stints: self
+                .stats
+                .stints
+                .get(&row.name)
+                .map_or(&[][..], Vec::as_slice),
+            bug: self.view.bug_link(&row.name),
+            tracks,
+            action,
+        }
     }
 
     /// A package's page as `login` sees it: with a `take` button when nobody maintains it,
@@ -548,7 +575,7 @@ impl Site {
         } else {
             None
         };
-        self.package_page(row, action)
+        html(name, &self.package_page(row, action))
     }
 
     /// A package's row, by name.

@@ -35,7 +35,7 @@ pub struct Month {
 }
 
 /// Who maintained a package, from one day to another (`None`: still).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
 pub struct Stint {
     pub maintainers: Vec<String>,
     pub from: String,

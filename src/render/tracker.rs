@@ -16,7 +16,7 @@ use crate::track::timeline::Change;
 pub const BUG_LINK: &str = "https://bugs.debian.org/";
 
 /// One suite of one track.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct SuiteRow {
     pub suite: String,
     pub state: String,
@@ -27,7 +27,7 @@ pub struct SuiteRow {
 }
 
 /// One step of a timeline, ready to show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct Step {
     pub date: String,
     pub suite: String,
@@ -38,7 +38,7 @@ pub struct Step {
 }
 
 /// One tracked bug, ready to show.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct TrackView {
     pub bug: u64,
     pub package: String,

@@ -7,7 +7,7 @@ use crate::model::Db;
 use crate::names::{Maintainer, NOBODY};
 
 /// One package row.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, Hash)]
 pub struct PackageRow {
     pub name: String,
     /// `alice,%perl` or `nobody`, as in packages.txt.
@@ -18,7 +18,7 @@ pub struct PackageRow {
 /// A person's packages: direct ones by name, and those of their groups by group (the group's
 /// page lists them; repeating every team's packages on every member's page would multiply
 /// the output by the team sizes).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, Hash)]
 pub struct PersonView {
     pub login: String,
     pub name: String,
@@ -35,7 +35,7 @@ impl PersonView {
 }
 
 /// A group's members and packages.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, Hash)]
 pub struct GroupView {
     pub name: String,
     pub description: String,

@@ -121,16 +121,20 @@ fn a_render_that_publishes() {
     assert_eq!(code, 0, "render after kills: {err}");
     assert_eq!(tree(&site), expected);
     // Killed runs leave nothing behind that a later run does not clear: the published
-    // generation and the one before it, the lock file (an flock, never stale) and the link.
+    // generation and the one before it with their keys, the lock file (an flock, never
+    // stale) and the link.
     let mut left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".site") || n == "site")
         .collect();
     left.sort();
-    assert_eq!(left.len(), 4, "left behind: {left:?}");
-    assert!(left[0].starts_with(".site.gen-") && left[1].starts_with(".site.gen-"));
-    assert_eq!(left[2..], [".site.lock", "site"]);
+    assert_eq!(left.len(), 6, "left behind: {left:?}");
+    for g in [0, 2] {
+        assert!(left[g].starts_with(".site.gen-"), "{left:?}");
+        assert_eq!(left[g + 1], format!("{}.keys", left[g]));
+    }
+    assert_eq!(left[4..], [".site.lock", "site"]);
 }
 
 #[test]

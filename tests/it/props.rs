@@ -1,7 +1,8 @@
 //! Properties over random command sequences, against real clones: every writing command
 //! makes one valid commit or none (and leaves nothing behind when it makes none), `check`
-//! stays clean, and `render` of a commit is the same bytes every time, with or without the
-//! history cache.
+//! stays clean, `render` of a commit is the same bytes every time, with or without the
+//! history cache, and the site the post-receive hook publishes after each push, taking
+//! unchanged pages from the generation before, is the same bytes as a full render.
 
 use std::path::Path;
 
@@ -118,10 +119,6 @@ fn sequence(c: &Clone, cmds: &[Vec<String>]) -> Result<(), TestCaseError> {
         let (before, n) = (head(&c.dir), commits(&c.dir));
         let (code, out, err) = run(maintdb(&c.dir).env_remove("MAINTDB_USER").args(args));
         let made = commits(&c.dir) - n;
-        eprintln!(
-            "DBG {code} {made} {args:?} {}",
-            err.lines().next().unwrap_or("")
-        );
         prop_assert!(made <= 1, "{args:?} made {made} commits");
         if code != 0 {
             prop_assert_eq!(made, 0, "{:?} failed but committed: {}", args, err);
@@ -153,5 +150,102 @@ proptest! {
         let first = render(&c, &out.path().join("a"), false);
         prop_assert_eq!(&first, &render(&c, &out.path().join("b"), false));
         prop_assert_eq!(&first, &render(&c, &out.path().join("c"), true));
+    }
+}
+
+/// Files of the tree at `dir` that are hard links (shared with an earlier generation).
+fn linked(dir: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    tree(dir)
+        .keys()
+        .filter(|p| std::fs::metadata(dir.join(p)).unwrap().nlink() > 1)
+        .count()
+}
+
+/// Pushes `cmds` one commit at a time into a server that publishes on each push, until
+/// `pushes` have landed; after each, the published tree must be a full render's bytes.
+/// `later` moves some commits to later days, so that pages showing the last day change too.
+fn pushes_publish_what_a_full_render_makes(
+    cmds: &[(Vec<String>, bool)],
+    pushes: usize,
+) -> Result<usize, TestCaseError> {
+    let s = Server::new("hook");
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let site = out.path().join("site");
+    let (code, o, err) = run(maintdb(out.path()).args([
+        "hook",
+        "install",
+        s.bare.to_str().expect("a UTF-8 path"),
+        "--publish",
+        site.to_str().expect("a UTF-8 path"),
+    ]));
+    prop_assert_eq!(code, 0, "{}{}", o, err);
+    let c = s.clone("alice");
+    let (mut landed, mut day, mut kept) = (0, 0, 0);
+    for (args, later) in cmds {
+        if landed == pushes {
+            break;
+        }
+        let n = commits(&c.dir);
+        run(maintdb(&c.dir).env_remove("MAINTDB_USER").args(args));
+        if commits(&c.dir) == n {
+            continue;
+        }
+        if *later {
+            day += 1;
+            let date = format!("2031-01-{:02}T12:00:00Z", day.min(28));
+            crate::support::succeed(
+                crate::support::git(&c.dir)
+                    .env("GIT_COMMITTER_DATE", &date)
+                    .args(["commit", "-q", "--amend", "--no-edit", "--date", &date]),
+            );
+        }
+        let (ok, err) = c.push("alice");
+        prop_assert!(ok, "push after {:?}: {}", args, err);
+        landed += 1;
+        let full = out.path().join(format!("full{landed}"));
+        let (code, o, err) = run(maintdb(&s.bare)
+            .args(["render", "--full", "--out"])
+            .arg(&full));
+        prop_assert_eq!(code, 0, "{}{}", o, err);
+        let (published, whole) = (tree(&site), tree(&full));
+        prop_assert_eq!(
+            published.keys().collect::<Vec<_>>(),
+            whole.keys().collect::<Vec<_>>(),
+            "paths after push {} ({:?})",
+            landed,
+            args
+        );
+        for (path, bytes) in &whole {
+            prop_assert!(
+                published[path] == *bytes,
+                "{} differs from a full render after push {} ({:?})",
+                path,
+                landed,
+                args
+            );
+        }
+        kept += linked(&site);
+        std::fs::remove_dir_all(&full).expect("remove the full render");
+    }
+    prop_assert_eq!(landed, pushes, "too few commands made a commit");
+    Ok(kept)
+}
+
+/// Commands for [`pushes_publish_what_a_full_render_makes`]: mostly ones that commit.
+fn pushed_command() -> impl Strategy<Value = (Vec<String>, bool)> {
+    (command(), prop::bool::weighted(0.15))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_renders_equal_full_ones(
+        cmds in prop::collection::vec(pushed_command(), 400),
+    ) {
+        let kept = pushes_publish_what_a_full_render_makes(&cmds, 50)?;
+        // The pages of what a push did not touch were taken from the generation before.
+        prop_assert!(kept > 0, "no page was ever kept");
     }
 }

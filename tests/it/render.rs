@@ -214,9 +214,9 @@ fn changelog_event_kinds() {
 fn history_cache_changes_nothing() {
     let repo = scripted();
     let with = log_json(repo.path());
-    let cache = repo.path().join(".git/maintdb/history.jsonl");
+    let cache = repo.path().join(".git/maintdb/history.bin");
     assert!(cache.exists(), "the cache lives in the git dir");
-    std::fs::write(&cache, "not json\n").unwrap();
+    std::fs::write(&cache, "not a cache\n").unwrap();
     assert_eq!(log_json(repo.path()), with, "a damaged cache is ignored");
     std::fs::remove_file(&cache).unwrap();
     assert_eq!(log_json(repo.path()), with);
@@ -225,9 +225,9 @@ fn history_cache_changes_nothing() {
     std::fs::write(&cache, &good[..good.len() * 2 / 3]).unwrap();
     assert_eq!(log_json(repo.path()), with, "a truncated cache");
     assert_eq!(std::fs::read(&cache).unwrap().len(), good.len(), "rebuilt");
-    // One byte flipped inside a value, where the JSON still parses: never trusted.
-    let text = String::from_utf8(good.clone()).unwrap();
-    let at = text.find("\"author\":\"").unwrap() + 10;
+    // One byte flipped inside a value, where it still reads as a name (`bob` to `cob`):
+    // never trusted.
+    let at = good.windows(3).position(|w| w == b"bob").unwrap();
     let mut flipped = good.clone();
     flipped[at] ^= 0x01;
     std::fs::write(&cache, &flipped).unwrap();
@@ -312,7 +312,7 @@ fn renders_are_deterministic() {
     let repo = scripted();
     let out = tempfile::tempdir().unwrap();
     render(repo.path(), &out.path().join("a"), &[]);
-    std::fs::remove_file(repo.path().join(".git/maintdb/history.jsonl")).unwrap();
+    std::fs::remove_file(repo.path().join(".git/maintdb/history.bin")).unwrap();
     render(repo.path(), &out.path().join("b"), &["--no-cache"]);
     let (a, b) = (tree(&out.path().join("a")), tree(&out.path().join("b")));
     assert!(a.len() > 20);
@@ -320,6 +320,104 @@ fn renders_are_deterministic() {
     for (k, v) in &a {
         assert!(b[k] == *v, "{k} differs between two renders of one commit");
     }
+}
+
+/// The published generation's directory and its keys file.
+fn published(site: &Path) -> (PathBuf, PathBuf) {
+    let generation = std::fs::canonicalize(site).unwrap();
+    let keys = generation.with_file_name(format!(
+        "{}.keys",
+        generation.file_name().unwrap().to_string_lossy()
+    ));
+    (generation, keys)
+}
+
+/// How many files of the tree at `dir` are hard links shared with another generation.
+fn linked(dir: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    tree(dir)
+        .keys()
+        .filter(|p| std::fs::metadata(dir.join(p)).unwrap().nlink() > 1)
+        .count()
+}
+
+#[test]
+fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let full = |n: &str| {
+        let dir = out.path().join(n);
+        render(repo.path(), &dir, &["--full"]);
+        assert_eq!(linked(&dir), 0, "--full makes every page");
+        tree(&dir)
+    };
+    render(repo.path(), &site, &[]);
+    assert_eq!(linked(&site), 0, "nothing to keep the first time");
+    // One package changes: its pages and its maintainers' are made, the rest are kept.
+    write(
+        repo.path(),
+        "packages/z/zlib.toml",
+        "maintainers = [\"dave\"]\n",
+    );
+    commit_at(
+        repo.path(),
+        "dave",
+        "2026-11-14T09:00:00Z",
+        "dave takes zlib",
+    );
+    render(repo.path(), &site, &[]);
+    assert_eq!(tree(&site), full("full1"));
+    let (generation, keys) = published(&site);
+    for made in ["packages/zlib.html", "people/dave.html", "groups/perl.html"] {
+        let meta = std::fs::metadata(generation.join(made)).unwrap();
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::nlink(&meta),
+            1,
+            "{made} made anew"
+        );
+    }
+    let kept = linked(&site);
+    assert!(kept > 5, "only {kept} pages kept");
+    assert!(
+        std::fs::metadata(generation.join("packages/perl-Foo.html"))
+            .is_ok_and(|m| { std::os::unix::fs::MetadataExt::nlink(&m) > 1 }),
+        "an untouched package's page is kept"
+    );
+    // Keys with a flipped byte are not used: every page is made.
+    let mut bytes = std::fs::read(&keys).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    std::fs::write(&keys, &bytes).unwrap();
+    write(
+        repo.path(),
+        "packages/u/unloved.toml",
+        "maintainers = [\"carol\"]\n",
+    );
+    commit_at(
+        repo.path(),
+        "carol",
+        "2026-11-14T10:00:00Z",
+        "carol takes unloved",
+    );
+    render(repo.path(), &site, &[]);
+    assert_eq!(linked(&site), 0, "damaged keys: nothing kept");
+    assert_eq!(tree(&site), full("full2"));
+    // Cut short: the same.
+    let (generation, keys) = published(&site);
+    let bytes = std::fs::read(&keys).unwrap();
+    std::fs::write(&keys, &bytes[..bytes.len() - 20]).unwrap();
+    commit_at(repo.path(), "erin", "2026-11-14T11:00:00Z", "nothing");
+    render(repo.path(), &site, &[]);
+    assert_eq!(linked(&site), 0, "truncated keys: nothing kept");
+    // A page gone from the generation before is made, not missed.
+    let (generation2, _) = published(&site);
+    assert_ne!(generation, generation2);
+    std::fs::remove_file(generation2.join("packages/perl-Foo.html")).unwrap();
+    commit_at(repo.path(), "erin", "2026-11-14T12:00:00Z", "nothing again");
+    render(repo.path(), &site, &[]);
+    assert!(linked(&site) > 5);
+    assert_eq!(tree(&site), full("full3"));
 }
 
 #[test]
@@ -353,13 +451,17 @@ fn publishing_is_atomic() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(reader.join().expect("the reader never saw a missing file") > 0);
-    // The last two generations are kept; the published one is the newest.
-    let gens: Vec<_> = std::fs::read_dir(out.path())
+    // The last two generations are kept, each with its keys; the published one is the newest.
+    let mut gens: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".site.gen-"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".site.gen-"))
         .collect();
-    assert_eq!(gens.len(), 2);
+    gens.sort();
+    assert_eq!(gens.len(), 4, "{gens:?}");
+    assert_eq!(gens[1], format!("{}.keys", gens[0]));
+    assert_eq!(gens[3], format!("{}.keys", gens[2]));
 }
 
 #[test]

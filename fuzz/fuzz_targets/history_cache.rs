@@ -1,20 +1,22 @@
-//! The history cache as read from disk: any bytes. Only a line exactly as the cache writes
-//! it (its checksum over the JSON that follows) is trusted; anything else marks it damaged.
+//! The history cache as read from disk: any bytes. Only a record exactly as the cache writes
+//! it (its checksum over the bytes it holds) is trusted; anything else marks it damaged.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use maintdb::history::cache;
 
 fuzz_target!(|data: &[u8]| {
-    let loaded = cache::read(data);
-    let lines = data
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count();
-    assert!(loaded.commits.len() <= lines);
-    if !loaded.damaged {
-        for c in loaded.commits.values() {
-            assert!(!c.id.is_empty() || data.starts_with(b"0"));
+    let mut loaded = cache::read(data.to_vec());
+    // Each record is at least its length, a 20-byte id and its checksum.
+    assert!(loaded.len() <= data.len() / 29);
+    for id in loaded.ids() {
+        // A record either decodes to a commit of its own id or marks the cache damaged.
+        match loaded.get(&id) {
+            Some(c) => {
+                assert_eq!(c.id, id.to_string());
+                assert!(c.parent.as_ref().is_none_or(|p| p.len() == 40 || p.len() == 64));
+            }
+            None => assert!(loaded.damaged),
         }
     }
 });

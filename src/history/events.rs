@@ -99,21 +99,45 @@ pub fn classify(package: &str, old: Option<&[String]>, new: Option<&[String]>) -
     }
 }
 
+/// The maintainers a package's blob names, `None` when it is not a sound record. History keeps
+/// whatever was committed; names are read with the default rules.
 fn maintainers(repo: &gix::Repository, id: gix::ObjectId, path: &str) -> Option<Vec<String>> {
+    static RULES: std::sync::OnceLock<NameRules> = std::sync::OnceLock::new();
     let blob = repo.find_blob(id).ok()?;
-    // History keeps whatever was committed; names are read with the default rules.
-    match load::load(
-        path,
-        Mode::File,
-        Content::Bytes(blob.data.clone()),
-        &NameRules::default(),
-    )
-    .record
-    {
+    let rules = RULES.get_or_init(NameRules::default);
+    match load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules).record {
         Some(Record::Package(_, p)) => {
             Some(p.maintainers.iter().map(ToString::to_string).collect())
         }
         _ => None,
+    }
+}
+
+/// The maintainers of the blobs a worker read last: a commit's new blob is usually the next
+/// commit's old one, so each is read and parsed once. The path is part of the key, as the
+/// record's name comes from it.
+#[derive(Default)]
+pub struct Blobs(std::collections::HashMap<(gix::ObjectId, String), Option<Vec<String>>>);
+
+impl Blobs {
+    /// Beyond this many, the memo starts again (a worker walks neighbouring commits).
+    const MAX: usize = 4096;
+
+    fn maintainers(
+        &mut self,
+        repo: &gix::Repository,
+        id: gix::ObjectId,
+        path: &str,
+    ) -> Option<Vec<String>> {
+        if let Some(hit) = self.0.get(&(id, path.to_owned())) {
+            return hit.clone();
+        }
+        if self.0.len() == Self::MAX {
+            self.0.clear();
+        }
+        let got = maintainers(repo, id, path);
+        self.0.insert((id, path.to_owned()), got.clone());
+        got
     }
 }
 
@@ -167,6 +191,7 @@ impl Meta {
 /// A commit's events against its first parent's tree.
 pub fn of_commit(
     repo: &gix::Repository,
+    blobs: &mut Blobs,
     meta: Meta,
     parent_tree: Option<gix::ObjectId>,
 ) -> Result<CommitEvents, SourceError> {
@@ -204,8 +229,8 @@ pub fn of_commit(
             continue;
         };
         let full = format!("maintainers/{path}");
-        let o = before.and_then(|b| maintainers(repo, b, &full));
-        let n = after.and_then(|a| maintainers(repo, a, &full));
+        let o = before.and_then(|b| blobs.maintainers(repo, b, &full));
+        let n = after.and_then(|a| blobs.maintainers(repo, a, &full));
         events.extend(classify(name, o.as_deref(), n.as_deref()));
     }
     Ok(CommitEvents {

@@ -6,8 +6,6 @@
 pub mod cache;
 mod events;
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -44,66 +42,112 @@ pub fn read(
 ) -> Result<Vec<CommitEvents>, SourceError> {
     let local = repo.to_thread_local();
     let cache_path = use_cache.then(|| cache::path(&local));
-    let loaded = cache_path.as_deref().map(cache::load).unwrap_or_default();
-    let damaged = loaded.damaged;
-    let mut cached: HashMap<String, CommitEvents> = loaded.commits;
+    let mut loaded = cache_path.as_deref().map(cache::load).unwrap_or_default();
 
-    // Follow the chain: cached commits give their parent without reading the object; every
-    // other commit is read once, here, and its events are computed in parallel below.
-    let mut chain: Vec<String> = Vec::new();
+    // Follow the chain: cached commits give their parent without reading the object, and so
+    // do the commits in git's commit-graph; every other commit is read once, here. The events
+    // are computed in parallel below (reading the commits the graph gave).
+    let graph = local.commit_graph_if_enabled().ok().flatten();
+    let mut chain: Vec<Option<CommitEvents>> = Vec::new();
     let mut next = Some(tip);
-    let mut todo: Vec<events::Meta> = Vec::new();
+    let mut todo: Vec<Todo> = Vec::new();
     while let Some(id) = next {
-        let hex = id.to_string();
-        if let Some(c) = cached.get(&hex) {
-            next = c
-                .parent
-                .as_deref()
-                .map(|p| gix::ObjectId::from_hex(p.as_bytes()).expect("the cache holds hex ids"));
-            chain.push(hex);
+        if let Some(c) = loaded.get(&id) {
+            next = c.parent.as_deref().map(|p| {
+                gix::ObjectId::from_hex(p.as_bytes()).expect("the cache decodes whole ids")
+            });
+            chain.push(Some(c));
             continue;
         }
-        let meta = events::Meta::read(&local, id)?;
-        next = meta.parent;
-        todo.push(meta);
-        chain.push(hex);
+        let t = Todo::walk(&local, graph.as_ref(), id)?;
+        next = t.parent;
+        todo.push(t);
+        chain.push(None);
     }
-    let fresh = compute(repo, todo)?;
-    let fresh_ids: std::collections::HashSet<String> = fresh.iter().map(|c| c.id.clone()).collect();
-    let appended = !fresh.is_empty();
-    for c in fresh {
-        cached.insert(c.id.clone(), c);
-    }
+    // Nothing new (the usual case of a warm cache): no thread pool to start.
+    let fresh = if todo.is_empty() {
+        Vec::new()
+    } else {
+        compute(repo, todo)?
+    };
+    let mut fresh = fresh.into_iter();
+    let appended = fresh.len() > 0;
+    // The chain, newest first, the fresh commits in the order they were met.
+    let chain: Vec<CommitEvents> = chain
+        .into_iter()
+        .map(|c| {
+            c.or_else(|| fresh.next())
+                .expect("a fresh commit for each gap")
+        })
+        .collect();
     // A cache that cannot be written only costs time next run.
     if let Some(p) = &cache_path {
-        if damaged {
+        if loaded.damaged {
             // Rebuilt from what checked out, the branch's commits oldest first.
-            let all: Vec<&CommitEvents> = chain.iter().rev().map(|h| &cached[h]).collect();
+            let all: Vec<&CommitEvents> = chain.iter().rev().collect();
             let _ = cache::rewrite(p, &all);
         } else if appended {
             let fresh: Vec<&CommitEvents> = chain
                 .iter()
                 .rev()
-                .filter(|h| fresh_ids.contains(h.as_str()))
-                .map(|h| &cached[h])
+                .filter(|c| loaded_missing(&loaded, c))
                 .collect();
             let _ = cache::append(p, &fresh);
         }
     }
-    Ok(chain
-        .into_iter()
-        .map(|hex| {
-            cached
-                .remove(&hex)
-                .expect("every commit of the chain was read or cached")
-        })
-        .collect())
+    Ok(chain)
+}
+
+fn loaded_missing(loaded: &cache::Loaded, c: &CommitEvents) -> bool {
+    gix::ObjectId::from_hex(c.id.as_bytes()).is_ok_and(|id| !loaded.has(&id))
+}
+
+/// A commit of the chain whose events are to be computed, as far as the walk read it.
+struct Todo {
+    id: gix::ObjectId,
+    tree: gix::ObjectId,
+    parent: Option<gix::ObjectId>,
+    /// Read when the commit-graph did not have it.
+    meta: Option<events::Meta>,
+}
+
+impl Todo {
+    /// Commit `id`, from the commit-graph when it holds it, else read.
+    fn walk(
+        repo: &gix::Repository,
+        graph: Option<&gix::commitgraph::Graph>,
+        id: gix::ObjectId,
+    ) -> Result<Todo, SourceError> {
+        if let Some(c) = graph.and_then(|g| g.commit_by_id(id))
+            && let Ok(parent) = c.parent1()
+        {
+            let g = graph.expect("the commit came from the graph");
+            return Ok(Todo {
+                id,
+                tree: c.root_tree_id().to_owned(),
+                parent: parent.map(|p| g.id_at(p).to_owned()),
+                meta: None,
+            });
+        }
+        Ok(Todo::from(events::Meta::read(repo, id)?))
+    }
+}
+
+impl From<events::Meta> for Todo {
+    fn from(m: events::Meta) -> Todo {
+        Todo {
+            id: m.id,
+            tree: m.tree,
+            parent: m.parent,
+            meta: Some(m),
+        }
+    }
 }
 
 /// The events of `todo`, a first-parent chain newest first, computed in parallel.
 fn compute(
     repo: &gix::ThreadSafeRepository,
-    todo: Vec<events::Meta>,
+    todo: Vec<Todo>,
 ) -> Result<Vec<CommitEvents>, SourceError> {
     let local = repo.to_thread_local();
     // Each commit is diffed against its parent's tree, known from the next entry when the
@@ -120,12 +164,18 @@ fn compute(
         .zip(parent_trees)
         .map_init(
             || {
-                // Neighbouring commits share most trees: cache them per worker.
+                // Neighbouring commits share most trees and blobs: cache them per worker.
                 let mut r = repo.to_thread_local();
                 r.object_cache_size_if_unset(16 * 1024 * 1024);
-                r
+                (r, events::Blobs::default())
             },
-            |r, (meta, parent_tree)| events::of_commit(r, meta, parent_tree),
+            |(r, blobs), (t, parent_tree)| {
+                let meta = match t.meta {
+                    Some(m) => m,
+                    None => events::Meta::read(r, t.id)?,
+                };
+                events::of_commit(r, blobs, meta, parent_tree)
+            },
         )
         .collect()
 }
@@ -140,7 +190,7 @@ pub fn since(
     limit: usize,
 ) -> Result<Option<Vec<CommitEvents>>, SourceError> {
     let local = repo.to_thread_local();
-    let mut todo: Vec<events::Meta> = Vec::new();
+    let mut todo: Vec<Todo> = Vec::new();
     let mut next = Some(tip);
     while let Some(id) = next {
         if id == known {
@@ -149,9 +199,9 @@ pub fn since(
         if todo.len() == limit {
             break;
         }
-        let meta = events::Meta::read(&local, id)?;
-        next = meta.parent;
-        todo.push(meta);
+        let t = Todo::from(events::Meta::read(&local, id)?);
+        next = t.parent;
+        todo.push(t);
     }
     Ok(None)
 }

@@ -3,7 +3,8 @@
 //! process, the lock file (by inode), the branch tip before the commit and the paths. A
 //! command killed in that window leaves both behind; the next one sees that the process is
 //! gone and the lock is the one it took, and finishes the work. A lock nobody journaled
-//! (a running or killed `git`) is never removed, only reported.
+//! (a running or killed `git`) is never removed, only reported. Beside it, `committing`
+//! does the same for the branch lock of a commit made without a working tree.
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +123,46 @@ pub(super) fn begin(
 /// The work is done: the journal goes.
 pub(super) fn done(repo: &gix::Repository) {
     let _ = std::fs::remove_file(path(repo));
+}
+
+/// `<git dir>/maintdb/committing`: a commit into a repository without a working tree (a
+/// server's admin call) names its process here while it moves the branch. A run killed in
+/// that window leaves git's lock of the branch, and no push or call could move it again.
+fn committing(repo: &gix::Repository) -> PathBuf {
+    repo.common_dir().join("maintdb").join("committing")
+}
+
+/// Records that this process is about to move a branch.
+pub(super) fn begin_commit(repo: &gix::Repository) -> Result<(), CommitError> {
+    let p = committing(repo);
+    let io = |e| CommitError::Io {
+        path: p.clone(),
+        source: e,
+    };
+    std::fs::create_dir_all(p.parent().expect("the journal lives in a directory")).map_err(io)?;
+    std::fs::write(&p, format!("{}\n", std::process::id())).map_err(io)
+}
+
+/// The branch moved (or the commit failed): the journal goes.
+pub(super) fn done_commit(repo: &gix::Repository) {
+    let _ = std::fs::remove_file(committing(repo));
+}
+
+/// When a run that was moving a branch was killed, removes the locks it left (those made
+/// since its journal) and the journal. A run that still goes on is left alone.
+pub(super) fn clear_killed_commit(repo: &gix::Repository) {
+    let p = committing(repo);
+    let Ok(text) = std::fs::read_to_string(&p) else {
+        return;
+    };
+    let pid = text.trim().parse::<u32>().ok();
+    if pid.is_some_and(alive) {
+        return;
+    }
+    if let Some(since) = written(&p) {
+        remove_locks_since(repo.git_dir(), since);
+    }
+    let _ = std::fs::remove_file(&p);
 }
 
 /// What a killed run left to finish.

@@ -176,6 +176,7 @@ impl Writer {
             .ok()
             .and_then(|mut r| r.peel_to_id().ok())
             .map(|id| id.detach());
+        journal::clear_killed_commit(&repo);
         Writer::at(repo, None, reference.to_owned(), head)
     }
 
@@ -355,18 +356,21 @@ impl Writer {
             time: committer.time,
         };
         let mut time_buf2 = gix::date::parse::TimeBuf::default();
-        let id = self
-            .repo
-            .commit_as(
-                committer.to_ref(&mut time_buf),
-                author_sig.to_ref(&mut time_buf2),
-                self.reference.as_str(),
-                message,
-                tree,
-                self.head,
-            )
-            .map_err(git("committing"))?
-            .detach();
+        if self.workdir.is_none() {
+            journal::begin_commit(&self.repo)?;
+        }
+        let made = self.repo.commit_as(
+            committer.to_ref(&mut time_buf),
+            author_sig.to_ref(&mut time_buf2),
+            self.reference.as_str(),
+            message,
+            tree,
+            self.head,
+        );
+        if self.workdir.is_none() {
+            journal::done_commit(&self.repo);
+        }
+        let id = made.map_err(git("committing"))?.detach();
         if let (Some((index, lock)), Some(workdir)) = (index, &self.workdir) {
             self.update_worktree(workdir, changes, index, lock)?;
             journal::done(&self.repo);

@@ -166,16 +166,61 @@ fn an_admin_call_to_serve() {
     }
     // A new server takes the next call.
     let served = Served::start_with(&s.bare, &args);
-    let status = reqwest::blocking::Client::new()
+    let answer = reqwest::blocking::Client::new()
         .post(format!("{}/admin/setnewpackage", served.base))
         .basic_auth("buildsystem", Some("bs-secret"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body("package=afterwards&maintainer=carol")
         .send()
-        .unwrap()
-        .status()
-        .as_u16();
-    assert_eq!(status, 200);
+        .unwrap();
+    let status = answer.status().as_u16();
+    assert_eq!(
+        status,
+        200,
+        "{}\n{:?}",
+        answer.text().unwrap_or_default(),
+        served.log.lock().unwrap()
+    );
+}
+
+/// An admin call that succeeds (or not) against a fresh server.
+fn admin_call(s: &Server, package: &str) -> (u16, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let pw = crate::serve_admin::htpasswd(tmp.path());
+    let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/admin/setnewpackage", served.base))
+        .basic_auth("buildsystem", Some("bs-secret"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("package={package}&maintainer=carol"))
+        .send()
+        .unwrap();
+    (answer.status().as_u16(), answer.text().unwrap_or_default())
+}
+
+#[test]
+fn a_branch_lock_a_killed_server_left_is_removed_and_no_other() {
+    let s = Server::new("hook");
+    let lock = s.bare.join("refs/heads/main.lock");
+    // A lock with no journal (a running or killed `git`): kept, and the call fails.
+    std::fs::write(&lock, "").unwrap();
+    let (status, body) = admin_call(&s, "first");
+    assert_eq!(status, 500, "{body}");
+    assert!(lock.exists(), "a lock no maintdb run journaled stays");
+    // The same lock after the journal of a server killed while committing: removed.
+    std::fs::remove_file(&lock).unwrap();
+    let dead = (4_000_000u32..)
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .unwrap();
+    std::fs::create_dir_all(s.bare.join("maintdb")).unwrap();
+    std::fs::write(s.bare.join("maintdb/committing"), format!("{dead}\n")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&lock, "").unwrap();
+    let (status, body) = admin_call(&s, "second");
+    assert_eq!(status, 200, "{body}");
+    assert!(!lock.exists());
+    assert!(!s.bare.join("maintdb/committing").exists());
+    fsck_clean(&s.bare);
 }
 
 #[test]

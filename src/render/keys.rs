@@ -35,18 +35,18 @@ pub fn path_of(generation: &Path) -> PathBuf {
 }
 
 /// This build of maintdb: its version and its executable's size and time, so that keys are
-/// only trusted by the build whose templates made the pages.
+/// only trusted by the build whose templates made the pages. When the executable cannot be
+/// looked at, this process's own mark: its keys are then never trusted by another run.
 fn build() -> &'static str {
     static BUILD: OnceLock<String> = OnceLock::new();
     BUILD.get_or_init(|| {
         let exe = std::env::current_exe()
             .and_then(std::fs::metadata)
-            .ok()
             .map(|m| {
                 use std::os::unix::fs::MetadataExt;
                 format!("{}.{}.{}", m.len(), m.mtime(), m.mtime_nsec())
             })
-            .unwrap_or_default();
+            .unwrap_or_else(|_| format!("unknown-executable.{}", std::process::id()));
         format!("{}+{exe}", env!("CARGO_PKG_VERSION"))
     })
 }

@@ -174,13 +174,9 @@ fn an_admin_call_to_serve() {
         .send()
         .unwrap();
     let status = answer.status().as_u16();
-    assert_eq!(
-        status,
-        200,
-        "{}\n{:?}",
-        answer.text().unwrap_or_default(),
-        served.log.lock().unwrap()
-    );
+    let body = answer.text().unwrap_or_default();
+    let log = served.log.lock().unwrap().clone();
+    assert_eq!(status, 200, "{body}\n{log:?}");
 }
 
 /// An admin call that succeeds (or not) against a fresh server.

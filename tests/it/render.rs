@@ -246,6 +246,44 @@ fn history_cache_changes_nothing() {
 }
 
 #[test]
+fn history_read_through_the_commit_graph_is_the_same() {
+    let repo = scripted();
+    let cache = repo.path().join(".git/maintdb/history.bin");
+    let without = log_json(repo.path());
+    std::fs::remove_file(&cache).unwrap();
+    // The walk takes parents and trees from git's commit-graph where it has the commit; a
+    // commit made after the graph was written is read from its object.
+    git_ok(repo.path(), &["commit-graph", "write", "--reachable"]);
+    assert!(repo.path().join(".git/objects/info/commit-graph").exists());
+    assert_eq!(log_json(repo.path()), without, "all commits in the graph");
+    write(
+        repo.path(),
+        "packages/o/orphan.toml",
+        "maintainers = [\"carol\"]\n",
+    );
+    commit_at(
+        repo.path(),
+        "carol",
+        "2026-11-15T07:00:00Z",
+        "carol takes orphan",
+    );
+    std::fs::remove_file(&cache).unwrap();
+    let with_graph = log_json(repo.path());
+    std::fs::remove_file(repo.path().join(".git/objects/info/commit-graph")).unwrap();
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(
+        with_graph,
+        log_json(repo.path()),
+        "the tip is not in the graph"
+    );
+    assert_eq!(
+        with_graph.len(),
+        without.len() + 1,
+        "orphan handed over to carol"
+    );
+}
+
+#[test]
 fn rss_is_valid() {
     use quick_xml::events::Event;
     let repo = scripted();

@@ -26,22 +26,22 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     // config.toml first: its name rules apply to every other file.
     let (config_entries, rest): (Vec<_>, Vec<_>) =
         entries.into_iter().partition(|e| e.path == CONFIG);
-    let mut loaded = source.map_entries(&config_entries, |e, c| {
+    let configs = source.map_entries(&config_entries, |e, c| {
         load::load(&e.path, e.mode, c, &NameRules::default())
     })?;
     if let Some(Loaded {
         record: Some(Record::Config(cfg)),
         ..
-    }) = loaded.first()
+    }) = configs.first()
     {
         db.config = (**cfg).clone();
     }
     let rule_problem = apply_name_rules(&mut db);
     let rules = db.rules.clone();
-    loaded.extend(load_all(source, &rest, &rules)?);
+    let rest = load_all(source, &rest, &rules)?;
 
     let mut known = Known::default();
-    for l in loaded {
+    for l in configs.into_iter().chain(rest) {
         let (file, record, key) = absorb(&mut report, l);
         match (record, key) {
             (Some(r), _) => insert(&mut db, r, file),
@@ -60,7 +60,8 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
 
 /// Loads `entries` in parallel, in their order. A blob that several paths hold (many packages
 /// share one maintainer list) is read and parsed once; the other paths only get their own
-/// rules applied ([`load::load_twin`]).
+/// rules applied ([`load::load_twin`]). The results are made in one vector, in place: on a
+/// large tree each extra copy of it is tens of megabytes of fresh memory.
 fn load_all(
     source: &Source,
     entries: &[Entry],
@@ -68,6 +69,8 @@ fn load_all(
 ) -> Result<Vec<Loaded>, SourceError> {
     use rayon::prelude::*;
     let mut first: HashMap<gix::ObjectId, usize> = HashMap::with_capacity(entries.len() / 4);
+    let mut firsts: Vec<usize> = Vec::new();
+    // For each entry: the position in `firsts` of the entry whose blob it shares, if any.
     let twin_of: Vec<Option<usize>> = entries
         .iter()
         .enumerate()
@@ -75,39 +78,35 @@ fn load_all(
             Location::Blob(id) => match first.entry(*id) {
                 std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
+                    v.insert(firsts.len());
+                    firsts.push(i);
                     None
                 }
             },
-            _ => None,
+            _ => {
+                firsts.push(i);
+                None
+            }
         })
         .collect();
     let load_some = |which: &[usize]| {
         let some: Vec<Entry> = which.iter().map(|&i| entries[i].clone()).collect();
         source.map_entries(&some, |e, c| load::load(&e.path, e.mode, c, rules))
     };
-    let firsts: Vec<usize> = (0..entries.len())
-        .filter(|&i| twin_of[i].is_none())
-        .collect();
-    let mut out: Vec<Option<Loaded>> = (0..entries.len()).map(|_| None).collect();
-    for (i, l) in firsts.iter().zip(load_some(&firsts)?) {
-        out[*i] = Some(l);
-    }
-    let twins: Vec<(usize, Option<Loaded>)> = twin_of
+    let loaded_firsts = load_some(&firsts)?;
+    let mut out: Vec<Option<Loaded>> = twin_of
         .par_iter()
         .enumerate()
-        .filter_map(|(i, t)| {
-            let twin = out[(*t)?].as_ref().expect("firsts are loaded");
+        .map(|(i, t)| {
             let e = &entries[i];
-            Some((i, load::load_twin(&e.path, e.mode, twin, rules)))
+            load::load_twin(&e.path, e.mode, &loaded_firsts[(*t)?], rules)
         })
         .collect();
-    let mut again = Vec::new();
-    for (i, l) in twins {
-        match l {
-            Some(l) => out[i] = Some(l),
-            None => again.push(i),
-        }
+    let again: Vec<usize> = (0..entries.len())
+        .filter(|&i| out[i].is_none() && twin_of[i].is_some())
+        .collect();
+    for (i, l) in firsts.iter().zip(loaded_firsts) {
+        out[*i] = Some(l);
     }
     for (i, l) in again.iter().zip(load_some(&again)?) {
         out[*i] = Some(l);

@@ -118,10 +118,10 @@ impl Todo {
         graph: Option<&gix::commitgraph::Graph>,
         id: gix::ObjectId,
     ) -> Result<Todo, SourceError> {
-        if let Some(c) = graph.and_then(|g| g.commit_by_id(id))
+        if let Some(g) = graph
+            && let Some(c) = g.commit_by_id(id)
             && let Ok(parent) = c.parent1()
         {
-            let g = graph.expect("the commit came from the graph");
             return Ok(Todo {
                 id,
                 tree: c.root_tree_id().to_owned(),

@@ -165,22 +165,12 @@ fn an_admin_call_to_serve() {
         assert_eq!(code, 0, "{out}{err}");
     }
     // A new server takes the next call.
-    let served = Served::start_with(&s.bare, &args);
-    let answer = reqwest::blocking::Client::new()
-        .post(format!("{}/admin/setnewpackage", served.base))
-        .basic_auth("buildsystem", Some("bs-secret"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("package=afterwards&maintainer=carol")
-        .send()
-        .unwrap();
-    let status = answer.status().as_u16();
-    let body = answer.text().unwrap_or_default();
-    let log = served.log.lock().unwrap().clone();
+    let (status, body, log) = admin_call(&s, "afterwards");
     assert_eq!(status, 200, "{body}\n{log:?}");
 }
 
-/// An admin call that succeeds (or not) against a fresh server.
-fn admin_call(s: &Server, package: &str) -> (u16, String) {
+/// An admin call against a fresh server: its status, its body and the server's log.
+fn admin_call(s: &Server, package: &str) -> (u16, String, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let pw = crate::serve_admin::htpasswd(tmp.path());
     let served = Served::start_with(&s.bare, &["--htpasswd", pw.to_str().unwrap()]);
@@ -191,7 +181,17 @@ fn admin_call(s: &Server, package: &str) -> (u16, String) {
         .body(format!("package={package}&maintainer=carol"))
         .send()
         .unwrap();
-    (answer.status().as_u16(), answer.text().unwrap_or_default())
+    let status = answer.status().as_u16();
+    let body = answer.text().unwrap_or_default();
+    let log = served.log.lock().unwrap().clone();
+    (status, body, log)
+}
+
+/// A process id no process has.
+fn dead_pid() -> u32 {
+    (4_000_000u32..)
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .unwrap()
 }
 
 #[test]
@@ -200,19 +200,25 @@ fn a_branch_lock_a_killed_server_left_is_removed_and_no_other() {
     let lock = s.bare.join("refs/heads/main.lock");
     // A lock with no journal (a running or killed `git`): kept, and the call fails.
     std::fs::write(&lock, "").unwrap();
-    let (status, body) = admin_call(&s, "first");
+    let (status, body, _) = admin_call(&s, "first");
     assert_eq!(status, 500, "{body}");
     assert!(lock.exists(), "a lock no maintdb run journaled stays");
+    // The journal of a process that still runs (this test): its lock stays.
+    let journal = s.bare.join("maintdb/committing");
+    let lock_after = |pid: u32| {
+        std::fs::remove_file(&lock).unwrap();
+        std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+        std::fs::write(&journal, format!("{pid}\n")).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(&lock, "").unwrap();
+    };
+    lock_after(std::process::id());
+    let (status, body, _) = admin_call(&s, "first");
+    assert_eq!(status, 500, "{body}");
+    assert!(lock.exists(), "a running writer's lock stays");
     // The same lock after the journal of a server killed while committing: removed.
-    std::fs::remove_file(&lock).unwrap();
-    let dead = (4_000_000u32..)
-        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
-        .unwrap();
-    std::fs::create_dir_all(s.bare.join("maintdb")).unwrap();
-    std::fs::write(s.bare.join("maintdb/committing"), format!("{dead}\n")).unwrap();
-    std::thread::sleep(Duration::from_millis(20));
-    std::fs::write(&lock, "").unwrap();
-    let (status, body) = admin_call(&s, "second");
+    lock_after(dead_pid());
+    let (status, body, _) = admin_call(&s, "second");
     assert_eq!(status, 200, "{body}");
     assert!(!lock.exists());
     assert!(!s.bare.join("maintdb/committing").exists());
@@ -240,9 +246,7 @@ fn a_lock_no_maintdb_run_journaled_is_reported_and_kept() {
 /// The journal a `--push` run killed before its push leaves, naming a process that is gone.
 fn killed_push_journal(c: &Clone) {
     let start = git_ok(&c.dir, &["rev-parse", "HEAD"]);
-    let dead = (4_000_000u32..)
-        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
-        .unwrap();
+    let dead = dead_pid();
     std::fs::create_dir_all(c.dir.join(".git/maintdb")).unwrap();
     std::fs::write(
         c.dir.join(".git/maintdb/pushing"),

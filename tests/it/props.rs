@@ -8,7 +8,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use crate::support::{Clone, Server, git_ok, maintdb, run, tree};
+use crate::support::{Clone, Server, git_ok, linked, maintdb, run, tree};
 
 /// The people, groups and packages the commands pick from: mostly existing and new ones,
 /// sometimes names that break the rules or do not exist.
@@ -151,15 +151,6 @@ proptest! {
         prop_assert_eq!(&first, &render(&c, &out.path().join("b"), false));
         prop_assert_eq!(&first, &render(&c, &out.path().join("c"), true));
     }
-}
-
-/// Files of the tree at `dir` that are hard links (shared with an earlier generation).
-fn linked(dir: &Path) -> usize {
-    use std::os::unix::fs::MetadataExt;
-    tree(dir)
-        .keys()
-        .filter(|p| std::fs::metadata(dir.join(p)).unwrap().nlink() > 1)
-        .count()
 }
 
 /// Pushes `cmds` one commit at a time into a server that publishes on each push, until

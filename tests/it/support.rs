@@ -266,6 +266,15 @@ pub fn fsck_clean(dir: &Path) {
 }
 
 /// Every file under `dir` (a directory, or the symlink a render publishes), by relative path.
+/// How many files of the tree at `dir` are hard links (shared with another generation).
+pub fn linked(dir: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    tree(dir)
+        .keys()
+        .filter(|p| std::fs::metadata(dir.join(p)).unwrap().nlink() > 1)
+        .count()
+}
+
 pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {

@@ -51,7 +51,17 @@ pub fn read(
     let mut chain: Vec<Option<CommitEvents>> = Vec::new();
     let mut next = Some(tip);
     let mut todo: Vec<Todo> = Vec::new();
+    let mut seen = gix::hashtable::HashSet::default();
     while let Some(id) = next {
+        if !seen.insert(id) {
+            // Only cached parents can lead back to a commit met before (git's history has no
+            // cycles): a cache made to lie. Walk again from git alone; the cache is rewritten.
+            loaded = cache::Loaded::default();
+            loaded.damaged = true;
+            (chain, todo, next) = (Vec::new(), Vec::new(), Some(tip));
+            seen.clear();
+            continue;
+        }
         if let Some(c) = loaded.get(&id) {
             next = c.parent.as_deref().map(|p| {
                 gix::ObjectId::from_hex(p.as_bytes()).expect("the cache decodes whole ids")

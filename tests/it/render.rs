@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{self, Server, git, git_ok, maintdb, run, tree};
+use crate::support::{self, Server, git, git_ok, linked, maintdb, run, tree};
 
 /// Commits everything in `dir` at a fixed time, as `who`.
 fn commit_at(dir: &Path, who: &str, when: &str, msg: &str) {
@@ -246,6 +246,47 @@ fn history_cache_changes_nothing() {
 }
 
 #[test]
+fn a_history_cache_whose_parents_loop_is_not_followed() {
+    use maintdb::history::cache;
+    let repo = scripted();
+    let with = log_json(repo.path());
+    let path = repo.path().join(".git/maintdb/history.bin");
+    let tip = gix::ObjectId::from_hex(
+        git_ok(repo.path(), &["rev-parse", "HEAD"])
+            .trim()
+            .as_bytes(),
+    )
+    .unwrap();
+    let parent = gix::ObjectId::from_hex(
+        git_ok(repo.path(), &["rev-parse", "HEAD~1"])
+            .trim()
+            .as_bytes(),
+    )
+    .unwrap();
+    // Sound records (their checksums hold) that lie: the tip's parent names the tip as its
+    // own parent, a loop; a walk that trusts them never ends.
+    let mut loaded = cache::load(&path);
+    let mut top = loaded.get(&tip).unwrap();
+    let mut below = loaded.get(&parent).unwrap();
+    top.parent = Some(parent.to_string());
+    below.parent = Some(tip.to_string());
+    cache::rewrite(&path, &[&below, &top]).unwrap();
+    assert_eq!(log_json(repo.path()), with, "read from git instead");
+    let mut rebuilt = cache::load(&path);
+    assert!(!rebuilt.damaged);
+    let parent_of = |c: Option<maintdb::history::CommitEvents>| c.unwrap().parent;
+    assert_eq!(
+        parent_of(rebuilt.get(&parent)),
+        Some(
+            git_ok(repo.path(), &["rev-parse", "HEAD~2"])
+                .trim()
+                .to_owned()
+        ),
+        "the cache is rewritten with the true parents"
+    );
+}
+
+#[test]
 fn history_read_through_the_commit_graph_is_the_same() {
     let repo = scripted();
     let cache = repo.path().join(".git/maintdb/history.bin");
@@ -368,15 +409,6 @@ fn published(site: &Path) -> (PathBuf, PathBuf) {
         generation.file_name().unwrap().to_string_lossy()
     ));
     (generation, keys)
-}
-
-/// How many files of the tree at `dir` are hard links shared with another generation.
-fn linked(dir: &Path) -> usize {
-    use std::os::unix::fs::MetadataExt;
-    tree(dir)
-        .keys()
-        .filter(|p| std::fs::metadata(dir.join(p)).unwrap().nlink() > 1)
-        .count()
 }
 
 #[test]

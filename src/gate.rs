@@ -224,20 +224,53 @@ impl<'a> Gate<'a> {
                 ));
             }
         }
-        for c in &changes {
+        self.permitted(&old_top, &new_top, &changes, &mut out);
+        Ok(out)
+    }
+
+    /// Checks only whether the actor may make the change from `old_root` to `new_root`, however
+    /// many commits it took: the net change of a ref update. Validity and authorship are each
+    /// commit's own business ([`Gate::check_change`]).
+    pub fn check_net(
+        &self,
+        old_root: Option<gix::ObjectId>,
+        new_root: gix::ObjectId,
+    ) -> Result<Vec<Finding>, SourceError> {
+        let old_top = match old_root {
+            Some(r) => delta::root_entries(self.repo, r)?,
+            None => Default::default(),
+        };
+        let new_top = delta::root_entries(self.repo, new_root)?;
+        let changes = delta::diff(
+            self.repo,
+            delta::records_in(&old_top),
+            delta::records_in(&new_top),
+        )?;
+        let mut out = Vec::new();
+        self.permitted(&old_top, &new_top, &changes, &mut out);
+        Ok(out)
+    }
+
+    /// The policy's refusals of a change: each changed record, then everything beside
+    /// `maintainers/` (the process pages, `.gitmodules`, the README), which is the admins'.
+    fn permitted(
+        &self,
+        old_top: &delta::RootEntries,
+        new_top: &delta::RootEntries,
+        changes: &[TreeChange],
+        out: &mut Vec<Finding>,
+    ) {
+        for c in changes {
             if let Some(f) = self.allowed(c) {
                 out.push(f);
             }
         }
-        // Everything beside `maintainers/` (the process pages, `.gitmodules`, the README) is
-        // the admins' to change.
-        for name in outside_records(&old_top, &new_top) {
+        for name in outside_records(old_top, new_top) {
             let change = policy::Change::Other { path: &name };
             if let Err(r) = policy::check(self.actor, &change, &|g| self.is_member(g)) {
                 out.push(Finding::refusal(Some(&name), r));
             }
         }
-        Ok(out)
     }
 
     fn is_member(&self, g: &GroupName) -> bool {

@@ -229,6 +229,39 @@ impl Ctx<'_> {
         for c in new_commits {
             self.commit(name, c)?;
         }
+        // What the update does to the data, whatever the shape of its history: a merge can
+        // bring back any old tree with no new commit changing anything.
+        let old_root = if u.old.is_null() {
+            self.gate.base.root.filter(|_| !self.empty_repo)
+        } else {
+            Some(root_tree(
+                self.gate.repo,
+                peel_commit(self.gate.repo, u.old)?,
+            )?)
+        };
+        let new_root = root_tree(self.gate.repo, tip)?;
+        if old_root != Some(new_root) && !(self.empty_repo && u.old.is_null()) {
+            let from = old_root.map_or_else(
+                || "nothing".to_owned(),
+                |_| u.old.to_hex_with_len(10).to_string(),
+            );
+            for f in self.gate.check_net(old_root, new_root)? {
+                // A commit of the push already refused for the same file and rule says it.
+                let said = self
+                    .problems
+                    .iter()
+                    .any(|p| p.refname == name && p.code == f.code && p.path == f.path);
+                if !said {
+                    let mut p = problem(name, None, f);
+                    p.message = format!(
+                        "the update as a whole ({from} to {}): {}",
+                        tip.to_hex_with_len(10),
+                        p.message
+                    );
+                    self.problems.push(p);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -253,6 +286,18 @@ impl Ctx<'_> {
             .tree_id()
             .map_err(git_at(id, "reading a pushed commit"))?
             .detach();
+        if commit.parent_ids().nth(1).is_some() && !self.gate.actor.admin {
+            self.refuse(
+                refname,
+                Some(id),
+                None,
+                Refusal::new(
+                    Rule::MergeNotAdmin,
+                    format!("{} may not push a merge commit", self.gate.actor.id),
+                    "rebase your commits on the branch (git pull --rebase) and push them again; only admins push merges",
+                ),
+            );
+        }
         let parent = commit.parent_ids().next().map(|p| p.detach());
         let parent_root = parent.map(|p| root_tree(repo, p)).transpose()?;
         let author = commit

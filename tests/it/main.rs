@@ -12,6 +12,7 @@ mod import;
 mod import_sync;
 mod kill;
 mod mail;
+mod merges;
 mod props;
 mod render;
 mod replay;

@@ -24,6 +24,8 @@ pub struct Finding {
     pub code: String,
     pub message: String,
     pub help: String,
+    /// The other side of a conflict (`path:line:col: what is there`), when there is one.
+    pub note: Option<String>,
 }
 
 impl Finding {
@@ -33,6 +35,7 @@ impl Finding {
             code: r.rule.as_str().to_owned(),
             message: r.message,
             help: r.help,
+            note: None,
         }
     }
 }
@@ -164,11 +167,16 @@ impl<'a> Gate<'a> {
                 continue;
             }
             let (line, col) = report.files.position(d.file, d.span.as_ref());
+            let note = d.related.as_ref().map(|r| {
+                let (line, col) = report.files.position(r.file, r.span.as_ref());
+                format!("{}:{line}:{col}: {}", report.files.path(r.file), r.message)
+            });
             out.push(Finding {
                 path: Some(format!("{}:{line}:{col}", report.files.path(d.file))),
                 code: d.code.as_str().to_owned(),
                 message: d.message.clone(),
                 help: d.help.clone(),
+                note,
             });
         }
     }

@@ -24,6 +24,8 @@ pub struct Person {
     pub email: String,
     pub aliases: Vec<String>,
     pub inactive: bool,
+    /// Span of each address in the file, parallel to [`Person::addresses`].
+    pub address_spans: Vec<Range<usize>>,
     pub file: FileId,
 }
 
@@ -42,7 +44,16 @@ pub struct Group {
     pub aliases: Vec<String>,
     pub members: Vec<Login>,
     pub spans: Vec<Range<usize>>,
+    /// Span of each address in the file, parallel to [`Group::addresses`].
+    pub address_spans: Vec<Range<usize>>,
     pub file: FileId,
+}
+
+impl Group {
+    /// The list's address, if any, and every alias.
+    pub fn addresses(&self) -> impl Iterator<Item = &str> {
+        self.email.iter().chain(&self.aliases).map(String::as_str)
+    }
 }
 
 /// One tracked bug.

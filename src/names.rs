@@ -87,6 +87,18 @@ pub enum NameError {
     TooLong(String, usize),
     #[error("`nobody` is reserved: it means \"no maintainer\" and cannot name a person or group")]
     Reserved,
+    #[error("`{}` holds whitespace, `/` or a control character, which no name may hold whatever config.toml allows", .0.escape_debug())]
+    Unsafe(String),
+}
+
+/// Refuses what would break a path or a line of the text lists, under any name rule.
+fn safe(s: &str) -> Result<(), NameError> {
+    if s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+    {
+        return Err(NameError::Unsafe(s.to_owned()));
+    }
+    Ok(())
 }
 
 macro_rules! name_type {
@@ -139,6 +151,7 @@ impl PackageName {
         if s.chars().count() > rules.package_max {
             return Err(NameError::TooLong(s.to_owned(), rules.package_max));
         }
+        safe(s)?;
         if !rules.package.is_match(s) {
             return Err(NameError::Pattern(
                 s.to_owned(),
@@ -168,6 +181,7 @@ impl Login {
         if s == NOBODY {
             return Err(NameError::Reserved);
         }
+        safe(s)?;
         if !rules.login.is_match(s) {
             return Err(NameError::Pattern(
                 s.to_owned(),
@@ -187,6 +201,7 @@ impl GroupName {
         if s == NOBODY {
             return Err(NameError::Reserved);
         }
+        safe(s)?;
         if !rules.group.is_match(s) {
             return Err(NameError::Pattern(
                 s.to_owned(),
@@ -245,6 +260,31 @@ mod tests {
             Maintainer::parse("%perl", &r),
             Ok(Maintainer::Group(GroupName("perl".into())))
         );
+    }
+
+    #[test]
+    fn loosened_rules_still_refuse_unsafe_names() {
+        let r = NameRules::with(Some("^[^/]+$"), Some(128), Some("^.+$"), Some("^.+$")).unwrap();
+        for bad in [
+            "foo\nbar",
+            "foo bar",
+            "a\tb",
+            "x\u{0}",
+            "a\rb",
+            "nb\u{a0}sp",
+        ] {
+            assert!(
+                matches!(PackageName::parse(bad, &r), Err(NameError::Unsafe(_))),
+                "{bad:?}"
+            );
+            assert!(matches!(Login::parse(bad, &r), Err(NameError::Unsafe(_))));
+            assert!(matches!(
+                GroupName::parse(bad, &r),
+                Err(NameError::Unsafe(_))
+            ));
+        }
+        assert!(matches!(Login::parse("a/b", &r), Err(NameError::Unsafe(_))));
+        assert!(PackageName::parse("foo@bar", &r).is_ok());
     }
 
     #[test]

@@ -201,6 +201,7 @@ fn plan(
             code: "malformed-input".into(),
             message: e.message,
             help: "fix the input; nothing is imported while any of it is malformed".into(),
+            note: None,
         }));
     };
     let plan = match what {

@@ -185,6 +185,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
                         code: "unknown-bug".into(),
                         message: format!("the BTS does not know bug {unknown}"),
                         help: "check the number; nothing was tracked".into(),
+                        note: None,
                     }],
                     &mut std::io::stderr(),
                 )?;

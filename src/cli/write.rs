@@ -32,6 +32,9 @@ pub fn write_findings(findings: &[Finding], out: &mut dyn Write) -> std::io::Res
             Some(p) => writeln!(out, "{p}: {}: {}", f.code, f.message)?,
             None => writeln!(out, "{}: {}", f.code, f.message)?,
         }
+        if let Some(n) = &f.note {
+            writeln!(out, "  note: {n}")?;
+        }
         writeln!(out, "  help: {}", f.help)?;
     }
     Ok(())

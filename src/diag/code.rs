@@ -82,8 +82,11 @@ codes! {
         "`nobody` is used as a person, group or maintainer; it is reserved to mean \"no maintainer\".",
         "Write `maintainers = []` for an unmaintained package; choose another login for a person.";
     BadEmail = "bad-email", Error,
-        "An email address is not of the form local@domain.",
-        "Write a full address such as name@example.org.";
+        "An email address is not one that mail can be sent to (the mail transport's own parser refuses it).",
+        "Write a full address such as name@example.org, with no spaces, control characters or angle brackets.";
+    BadText = "bad-text", Error,
+        "A text field holds a control character (a NUL, a tab, a line break), or a person's name holds `<` or `>`: it would break commit authors and mail headers.",
+        "Write the value as one line of plain text.";
     PathMismatch = "path-mismatch", Error,
         "A package file is not at packages/<first character, lowercased>/<name>.toml.",
         "Move the file to the path given in the message.";
@@ -123,6 +126,9 @@ codes! {
     CaseCollision = "case-collision", Error,
         "Two names differ only in case; they collide on case-insensitive file systems.",
         "Rename or remove one of them.";
+    DuplicateAddress = "duplicate-address", Error,
+        "An email address or alias is claimed by two people or groups (compared without regard to case); whoever holds it is credited with commits authored from it.",
+        "Keep the address in the record of the one it belongs to and remove it from the other.";
     InactiveMaintainer = "inactive-maintainer", Warning,
         "A person marked `inactive = true` still maintains packages.",
         "Hand the packages over (maintdb drop / set), or mark the person active.";

@@ -21,6 +21,7 @@ fn finding(code: &str, message: impl Into<String>, help: impl Into<String>) -> V
         code: code.to_owned(),
         message: message.into(),
         help: help.into(),
+        note: None,
     }]
 }
 

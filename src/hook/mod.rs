@@ -29,6 +29,9 @@ pub fn write_problems(problems: &[Problem], out: &mut dyn std::io::Write) -> std
         }
         writeln!(out, "{}", place.join(" "))?;
         writeln!(out, "  {}: {}", p.code, p.message)?;
+        if let Some(n) = &p.note {
+            writeln!(out, "  note: {n}")?;
+        }
         writeln!(out, "  help: {}", p.help)?;
     }
     if problems.len() > MAX_PRINTED {

@@ -22,6 +22,7 @@ pub struct Problem {
     pub code: String,
     pub message: String,
     pub help: String,
+    pub note: Option<String>,
 }
 
 /// Parses git's input lines; an error names the bad line.
@@ -58,6 +59,7 @@ fn problem(refname: &str, commit: Option<gix::ObjectId>, f: Finding) -> Problem 
         code: f.code,
         message: f.message,
         help: f.help,
+        note: f.note,
     }
 }
 

@@ -50,6 +50,9 @@ fn needs(p: &SuiteProgress) -> Vec<(&'static str, bool)> {
 }
 
 fn check_progress(suite: &str, p: &SuiteProgress, problems: &mut Vec<Problem>) {
+    if let Some(r) = &p.reason {
+        super::typed::check_text(r, None, &format!("[{suite}] reason"), false, problems);
+    }
     let state = p.state();
     if !TRACK_STATES.contains(&state) {
         problems.push(problem(

@@ -11,25 +11,53 @@ use crate::names::{Login, Maintainer, NameError, NameRules};
 use crate::record::{RawGroup, RawPackage, RawPerson};
 
 fn check_email(email: &str, span: Range<usize>, problems: &mut Vec<Problem>) {
-    let ok = email.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && !d.is_empty() && !d.contains('@') && !email.contains(char::is_whitespace)
-    });
-    if !ok {
+    // The mail transport's own parser: an address it refuses would stop every mail to it.
+    if email.parse::<lettre::Address>().is_err() {
         problems.push(problem(
             Code::BadEmail,
             Some(span),
-            format!("`{email}` is not an email address"),
+            format!("`{}` is not an email address", email.escape_debug()),
+        ));
+    }
+}
+
+/// A one-line text field: no control characters, and for a name no angle brackets either
+/// (both end up in commit author lines and mail headers).
+pub(super) fn check_text(
+    text: &str,
+    span: Option<Range<usize>>,
+    what: &str,
+    name: bool,
+    problems: &mut Vec<Problem>,
+) {
+    let bad = |c: char| c.is_control() || (name && (c == '<' || c == '>'));
+    if let Some(c) = text.chars().find(|&c| bad(c)) {
+        problems.push(problem(
+            Code::BadText,
+            span,
+            format!("{what} `{}` holds {c:?}", text.escape_debug()),
         ));
     }
 }
 
 pub(super) fn person(raw: RawPerson, problems: &mut Vec<Problem>) -> Person {
+    check_text(
+        raw.name.get_ref(),
+        Some(raw.name.span()),
+        "the name",
+        true,
+        problems,
+    );
     check_email(raw.email.get_ref(), raw.email.span(), problems);
     for a in &raw.aliases {
         check_email(a.get_ref(), a.span(), problems);
     }
+    let address_spans = std::iter::once(raw.email.span())
+        .chain(raw.aliases.iter().map(|a| a.span()))
+        .collect();
     Person {
-        name: raw.name,
+        address_spans,
+        name: raw.name.into_inner(),
         email: raw.email.into_inner(),
         aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
         inactive: raw.inactive,
@@ -59,6 +87,15 @@ pub(super) fn group(raw: RawGroup, rules: &NameRules, problems: &mut Vec<Problem
     for e in raw.email.iter().chain(&raw.aliases) {
         check_email(e.get_ref(), e.span(), problems);
     }
+    if let Some(d) = &raw.description {
+        check_text(
+            d.get_ref(),
+            Some(d.span()),
+            "the description",
+            false,
+            problems,
+        );
+    }
     duplicates(
         raw.members.iter().map(|m| (m.get_ref().as_str(), m.span())),
         "members",
@@ -87,8 +124,15 @@ pub(super) fn group(raw: RawGroup, rules: &NameRules, problems: &mut Vec<Problem
     if raw.members.is_empty() {
         problems.push(problem(Code::EmptyGroup, None, "the group has no members"));
     }
+    let address_spans = raw
+        .email
+        .iter()
+        .chain(&raw.aliases)
+        .map(|a| a.span())
+        .collect();
     Group {
-        description: raw.description,
+        address_spans,
+        description: raw.description.map(|d| d.into_inner()).unwrap_or_default(),
         email: raw.email.map(|e| e.into_inner()),
         aliases: raw.aliases.into_iter().map(|a| a.into_inner()).collect(),
         members,

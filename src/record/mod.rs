@@ -28,7 +28,7 @@ pub struct RawPackage {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerson {
-    pub name: String,
+    pub name: Spanned<String>,
     pub email: Spanned<String>,
     #[serde(default)]
     pub aliases: Vec<Spanned<String>>,
@@ -41,7 +41,7 @@ pub struct RawPerson {
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     #[serde(default)]
-    pub description: String,
+    pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub email: Option<Spanned<String>>,
     /// Other addresses of the same list (import, author matching).

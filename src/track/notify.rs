@@ -69,6 +69,7 @@ fn refuse(code: &str, message: impl Into<String>, help: impl Into<String>) -> Ve
         code: code.to_owned(),
         message: message.into(),
         help: help.into(),
+        note: None,
     }]
 }
 

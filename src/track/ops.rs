@@ -21,6 +21,7 @@ fn refuse(code: &str, message: impl Into<String>, help: impl Into<String>) -> Fi
         code: code.to_owned(),
         message: message.into(),
         help: help.into(),
+        note: None,
     }
 }
 

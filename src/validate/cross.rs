@@ -133,3 +133,88 @@ pub fn case_collision(
     }
     report.push(d);
 }
+
+/// Who holds an address: the record, and where in its file.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// `person alice` or `group perl`.
+    pub owner: String,
+    pub file: crate::diag::FileId,
+    pub span: std::ops::Range<usize>,
+}
+
+/// The claims of a person's addresses.
+pub fn person_claims(login: &Login, p: &crate::model::Person) -> Vec<(String, Claim)> {
+    claims(
+        format!("person {login}"),
+        p.file,
+        p.addresses(),
+        &p.address_spans,
+    )
+}
+
+/// The claims of a group's addresses.
+pub fn group_claims(name: &GroupName, g: &Group) -> Vec<(String, Claim)> {
+    claims(
+        format!("group {name}"),
+        g.file,
+        g.addresses(),
+        &g.address_spans,
+    )
+}
+
+fn claims<'a>(
+    owner: String,
+    file: crate::diag::FileId,
+    addresses: impl Iterator<Item = &'a str>,
+    spans: &[std::ops::Range<usize>],
+) -> Vec<(String, Claim)> {
+    addresses
+        .zip(spans)
+        .map(|(a, span)| {
+            let claim = Claim {
+                owner: owner.clone(),
+                file,
+                span: span.clone(),
+            };
+            (a.to_lowercase(), claim)
+        })
+        .collect()
+}
+
+/// An address belongs to one person or group: `later` claims what `earlier` holds. Addresses
+/// are compared without regard to case, as commit authors are matched.
+pub fn address_taken(address: &str, earlier: &Claim, later: &Claim, report: &mut Report) {
+    report.push(
+        Diagnostic::new(
+            Code::DuplicateAddress,
+            later.file,
+            Some(later.span.clone()),
+            format!(
+                "`{address}` is already an address of {}; {} cannot claim it too",
+                earlier.owner, later.owner
+            ),
+        )
+        .related(
+            earlier.file,
+            Some(earlier.span.clone()),
+            format!("{} holds it here", earlier.owner),
+        ),
+    );
+}
+
+/// Reports every claim of an address that an earlier claim of another owner holds.
+pub fn addresses(all: impl Iterator<Item = (String, Claim)>, report: &mut Report) {
+    let mut held: std::collections::HashMap<String, Claim> = Default::default();
+    for (address, claim) in all {
+        match held.get(&address) {
+            Some(first) if first.owner != claim.owner => {
+                address_taken(&address, first, &claim, report)
+            }
+            Some(_) => {}
+            None => {
+                held.insert(address, claim);
+            }
+        }
+    }
+}

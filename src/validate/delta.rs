@@ -270,6 +270,9 @@ pub fn check_changes(
     };
     let mut report = Report::default();
     let mut shards = Shards::new();
+    // The addresses of changed people and groups, checked against everyone else's below.
+    let mut claimed: Vec<(String, cross::Claim)> = Vec::new();
+    let mut changed_paths = std::collections::HashSet::new();
     for c in changes {
         let (path, mode, id, added) = match c {
             Change::Addition {
@@ -305,6 +308,13 @@ pub fn check_changes(
             Some(Record::Group(name, mut g)) => {
                 g.file = file;
                 cross::group(&name, &g, &facts, &mut report);
+                claimed.extend(cross::group_claims(&name, &g));
+                changed_paths.insert(path);
+            }
+            Some(Record::Person(login, mut p)) => {
+                p.file = file;
+                claimed.extend(cross::person_claims(&login, &p));
+                changed_paths.insert(path);
             }
             Some(Record::Track(mut t)) => {
                 t.file = file;
@@ -313,8 +323,80 @@ pub fn check_changes(
             _ => {}
         }
     }
+    if !claimed.is_empty() {
+        address_claims(repo, tree, &rules, &changed_paths, &claimed, &mut report)?;
+    }
     report.sort();
     Ok(report)
+}
+
+/// Checks the addresses `claimed` by changed records against each other and against every
+/// other person and group of `root` (one read of `people/` and `groups/`, only when a push
+/// changes one of them). A record already in conflict before the push is not reported again.
+fn address_claims(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+    rules: &NameRules,
+    changed: &std::collections::HashSet<String>,
+    claimed: &[(String, cross::Claim)],
+    report: &mut Report,
+) -> Result<(), SourceError> {
+    cross::addresses(claimed.iter().cloned(), report);
+    let wanted: std::collections::HashSet<&str> = claimed.iter().map(|(a, _)| a.as_str()).collect();
+    for dir in ["people", "groups"] {
+        let dir = format!("{ROOT}/{dir}");
+        let Some((_, id)) = lookup(repo, root, &dir) else {
+            continue;
+        };
+        let mut buf = Vec::new();
+        let entries: Vec<(String, EntryKind, gix::ObjectId)> = repo
+            .objects
+            .find_tree(&id, &mut buf)
+            .map_err(object_err(id, "tree"))?
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    format!("{dir}/{}", e.filename.to_str_lossy()),
+                    e.mode.kind(),
+                    e.oid.to_owned(),
+                )
+            })
+            .collect();
+        for (path, kind, id) in entries {
+            if changed.contains(&path)
+                || !matches!(kind, EntryKind::Blob | EntryKind::BlobExecutable)
+            {
+                continue;
+            }
+            let (mode, content) = read(repo, kind, id)?;
+            let loaded = load::load(&path, mode, content, rules);
+            let theirs = match &loaded.record {
+                Some(Record::Person(l, p)) => cross::person_claims(l, p),
+                Some(Record::Group(g, x)) => cross::group_claims(g, x),
+                _ => continue,
+            };
+            let hits: Vec<_> = theirs
+                .into_iter()
+                .filter(|(a, _)| wanted.contains(a.as_str()))
+                .collect();
+            if hits.is_empty() {
+                continue;
+            }
+            // The other file joins the report so the secondary label can point into it.
+            let file = report.files.add(loaded.path, loaded.text);
+            for (address, mut other) in hits {
+                other.file = file;
+                for (_, mine) in claimed
+                    .iter()
+                    .filter(|(a, c)| *a == address && c.owner != other.owner)
+                {
+                    cross::address_taken(&address, &other, mine, report);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The package names of shard directories by their lowercase form, each directory read once

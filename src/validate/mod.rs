@@ -273,6 +273,15 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
         cross::group(name, group, &facts, report);
     }
     case_collisions(db, report);
+    let people = db
+        .people
+        .iter()
+        .flat_map(|(l, p)| cross::person_claims(l, p));
+    let groups = db
+        .groups
+        .iter()
+        .flat_map(|(g, x)| cross::group_claims(g, x));
+    cross::addresses(people.chain(groups), report);
     for t in &db.tracks {
         cross::track(t, &facts, report);
     }

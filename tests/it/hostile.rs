@@ -351,3 +351,48 @@ fn one_directory_with_200000_entries() {
     assert!(ok, "valid records, by an admin: taken\n{err}");
     assert!(took < std::time::Duration::from_secs(120), "{took:?}");
 }
+
+#[test]
+fn claiming_another_persons_address() {
+    let s = Server::new("hook");
+    let c = s.clone("carol");
+    // Case differs, as an attacker would try: addresses are one whatever their case.
+    c.write(
+        "people/carol.toml",
+        "name = \"Carol\"\nemail = \"carol@example.org\"\naliases = [\"Alice@EXAMPLE.org\"]\n",
+    )
+    .commit("carol adds an alias");
+    refused(&s, &c, "carol", &["main"], "duplicate-address");
+    // A group's list address is taken too, by a person or by another group.
+    let c = s.clone("carol");
+    c.write(
+        "people/carol.toml",
+        "name = \"Carol\"\nemail = \"carol@example.org\"\naliases = [\"bob@other.example\"]\n",
+    )
+    .commit("carol takes bob's alias");
+    refused(&s, &c, "carol", &["main"], "person bob holds it here");
+}
+
+#[test]
+fn record_strings_that_break_authors_and_mail() {
+    let s = Server::new("hook");
+    for (name, email, code) in [
+        ("Carol <x@evil.example>", "carol@example.org", "bad-text"),
+        (
+            "Carol\\nBcc: x@evil.example",
+            "carol@example.org",
+            "bad-text",
+        ),
+        ("Carol\\u0000", "carol@example.org", "bad-text"),
+        ("Carol", "carol\\u0007@example.org", "bad-email"),
+        ("Carol", "carol@exa mple.org", "bad-email"),
+    ] {
+        let c = s.clone("carol");
+        c.write(
+            "people/carol.toml",
+            &format!("name = \"{name}\"\nemail = \"carol@example.org\"\naliases = [\"{email}\"]\n"),
+        )
+        .commit("carol edits her record");
+        refused(&s, &c, "carol", &["main"], code);
+    }
+}

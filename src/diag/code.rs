@@ -87,6 +87,9 @@ codes! {
     BadText = "bad-text", Error,
         "A text field holds a control character (a NUL, a tab, a line break), or a person's name holds `<` or `>`: it would break commit authors and mail headers.",
         "Write the value as one line of plain text.";
+    UnsafeUrl = "unsafe-url", Error,
+        "A link in the records (config.toml's bug_url) has a scheme other than http, https or mailto; a `javascript:` link would run script on a click.",
+        "Write an http or https URL (or mailto:); pages drop any other link.";
     PathMismatch = "path-mismatch", Error,
         "A package file is not at packages/<first character, lowercased>/<name>.toml.",
         "Move the file to the path given in the message.";

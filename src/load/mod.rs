@@ -327,7 +327,23 @@ fn parse_record(
     problems: &mut Vec<Problem>,
 ) -> Option<Record> {
     match kind {
-        Kind::Config => parse::<RawConfig>(text, problems).map(|c| Record::Config(Box::new(c))),
+        Kind::Config => parse::<RawConfig>(text, problems).map(|c| {
+            if let Some(u) = c
+                .bug_url
+                .as_ref()
+                .filter(|u| !crate::record::safe_link(u.get_ref()))
+            {
+                problems.push(problem(
+                    Code::UnsafeUrl,
+                    Some(u.span()),
+                    format!(
+                        "bug_url `{}` is not an http, https or mailto link",
+                        u.get_ref().escape_debug()
+                    ),
+                ));
+            }
+            Record::Config(Box::new(c))
+        }),
         Kind::Policy => parse::<RawPolicy>(text, problems).map(|p| Record::Policy(Box::new(p))),
         Kind::Suites => parse::<RawSuites>(text, problems).map(|suites| {
             for (name, s) in &suites {

@@ -62,7 +62,7 @@ pub struct RawConfig {
     pub base_url: Option<String>,
     /// Bug tracker link for a package; `{package}` is replaced by the name.
     #[serde(default)]
-    pub bug_url: Option<String>,
+    pub bug_url: Option<Spanned<String>>,
     /// The Debian BTS SOAP endpoint, for tracking.
     #[serde(default)]
     pub bts_url: Option<String>,
@@ -171,3 +171,54 @@ pub struct RawSuite {
 
 /// `suites.toml`: suite name to its codename and current point release.
 pub type RawSuites = std::collections::BTreeMap<String, RawSuite>;
+
+/// Whether a link may reach a page: `http`, `https` and `mailto` URLs, and relative links.
+/// Anything else (`javascript:`, `data:`, `vbscript:`) would run or smuggle content on a click.
+/// Browsers ignore tabs and line breaks inside a URL and leading blanks and controls before it,
+/// so the scheme is read the way they read it.
+pub fn safe_link(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let end = cleaned
+        .find(|c| matches!(c, ':' | '/' | '?' | '#'))
+        .unwrap_or(cleaned.len());
+    if !cleaned[end..].starts_with(':') {
+        return true;
+    }
+    let scheme = cleaned[..end].to_ascii_lowercase();
+    ["http", "https", "mailto"].contains(&scheme.as_str())
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::safe_link;
+
+    #[test]
+    fn only_web_and_mail_schemes_and_relative_links() {
+        for ok in [
+            "https://bugs.example.org/{package}",
+            "HTTP://x",
+            "mailto:a@b",
+            "relative/page.html",
+            "/abs",
+            "#frag",
+            "?q=a:b",
+        ] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " \u{1}javascript:x",
+            "java\tscript:x",
+            "jav\nascript:x",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            assert!(!safe_link(bad), "{bad:?}");
+        }
+    }
+}

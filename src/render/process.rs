@@ -3,7 +3,7 @@
 //! passed through.
 
 use askama::Template;
-use pulldown_cmark::{Event, Options, Parser};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 
 use super::RenderError;
 use super::html::Page;
@@ -40,10 +40,41 @@ fn body(doc: &Doc) -> &str {
     }
 }
 
-/// Markdown to HTML, with raw HTML turned into text.
+fn safe(url: CowStr<'_>) -> CowStr<'_> {
+    if crate::record::safe_link(&url) {
+        url
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+/// Markdown to HTML, with raw HTML turned into text and links of any scheme but `http`,
+/// `https` and `mailto` pointed nowhere.
 pub fn to_html(markdown: &str) -> String {
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe(dest_url),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::new();
@@ -113,5 +144,18 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(html.contains("<a href=\"x.html\">l</a>"), "{html}");
+    }
+
+    #[test]
+    fn only_web_and_mail_links() {
+        let html = to_html(
+            "[a](javascript:alert(1)) [b](JAVA%0aSCRIPT:x) ![i](data:image/png,x) [c](https://x.org/) [d](mailto:a@b)\n\n[r]: vbscript:x\n\n[e][r]\n",
+        );
+        assert!(!html.to_lowercase().contains("script:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(html.contains("<a href=\"#\">a</a>"), "{html}");
+        assert!(html.contains("<a href=\"#\">e</a>"), "{html}");
+        assert!(html.contains("href=\"https://x.org/\""), "{html}");
+        assert!(html.contains("href=\"mailto:a@b\""), "{html}");
     }
 }

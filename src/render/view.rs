@@ -114,7 +114,7 @@ impl View {
                 .distribution
                 .clone()
                 .unwrap_or_else(|| "maintdb".to_owned()),
-            bug_url: db.config.bug_url.clone(),
+            bug_url: db.config.bug_url.as_ref().map(|u| u.get_ref().clone()),
             packages,
             people,
             groups,
@@ -140,6 +140,7 @@ impl View {
         self.bug_url
             .as_ref()
             .map(|u| u.replace("{package}", package))
+            .filter(|u| crate::record::safe_link(u))
     }
 }
 

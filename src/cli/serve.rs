@@ -42,6 +42,14 @@ pub struct Args {
     /// At most this many connections at once.
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_connections: usize,
+    /// At most this many connections at once from one address (default: a quarter of
+    /// --max-connections; a trusted proxy has no cap of its own).
+    #[arg(long, value_name = "N")]
+    max_connections_per_address: Option<usize>,
+    /// A reverse proxy whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    /// (repeatable). None is trusted by default.
+    #[arg(long, value_name = "ADDR")]
+    trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -71,8 +79,13 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
         poll: Duration::from_millis(args.poll_ms),
         admin,
         publish: args.publish.clone(),
+        proxies: serve::proxy::Proxies::new(args.trusted_proxy.clone()),
         limits: serve::Limits {
             connections: args.max_connections,
+            per_address: args
+                .max_connections_per_address
+                .unwrap_or(args.max_connections / 4)
+                .clamp(1, args.max_connections.max(1)),
             header_timeout: Duration::from_secs(args.header_timeout),
             body_timeout: Duration::from_secs(args.body_timeout),
         },

@@ -182,9 +182,7 @@ pub fn safe_link(url: &str) -> bool {
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    let end = cleaned
-        .find(|c| matches!(c, ':' | '/' | '?' | '#'))
-        .unwrap_or(cleaned.len());
+    let end = cleaned.find([':', '/', '?', '#']).unwrap_or(cleaned.len());
     if !cleaned[end..].starts_with(':') {
         return true;
     }

@@ -37,6 +37,8 @@ pub struct PackagePage<'a> {
     pub tracks: Vec<&'a super::tracker::TrackView>,
     /// `take` or `drop`, offered to a signed-in user by `serve` (never in rendered files).
     pub action: Option<&'static str>,
+    /// The signed-in user `serve` shows the page to, who may sign out.
+    pub user: Option<&'a str>,
 }
 
 #[derive(Template)]

@@ -19,6 +19,7 @@ pub enum Kind {
     Text,
     Html,
     Css,
+    Js,
     Json,
     Rss,
 }
@@ -30,6 +31,7 @@ impl Kind {
             Kind::Text => "text/plain; charset=utf-8",
             Kind::Html => "text/html; charset=utf-8",
             Kind::Css => "text/css; charset=utf-8",
+            Kind::Js => "text/javascript; charset=utf-8",
             Kind::Json => "application/json; charset=utf-8",
             Kind::Rss => "application/rss+xml; charset=utf-8",
         }
@@ -190,6 +192,7 @@ impl Site {
         let mut out: Vec<String> = [
             "index.html",
             "style.css",
+            "search.js",
             "packages.txt",
             "maintdb.txt",
             "unmaintained.txt",
@@ -292,6 +295,10 @@ impl Site {
             "style.css" => Some(Rendered::new(
                 Kind::Css,
                 include_bytes!("../../templates/style.css").to_vec(),
+            )),
+            "search.js" => Some(Rendered::new(
+                Kind::Js,
+                include_bytes!("../../templates/search.js").to_vec(),
             )),
             "packages.txt" => Rendered::text(text::packages(v)),
             "maintdb.txt" => Rendered::text(text::maintdb_txt(v)),
@@ -503,7 +510,7 @@ impl Site {
                 Some(if txt {
                     Named::Text(format!("{}\n", text::package_line(row)))
                 } else {
-                    Named::Package(self.package_page(row, None))
+                    Named::Package(self.package_page(row, None, None))
                 })
             }
             "people" if name == crate::names::NOBODY => Some(if txt {
@@ -538,6 +545,7 @@ impl Site {
         &'a self,
         row: &'a view::PackageRow,
         action: Option<&'static str>,
+        user: Option<&'a str>,
     ) -> html::PackagePage<'a> {
         let tracks = self
             .tracks_of
@@ -555,6 +563,7 @@ impl Site {
             bug: self.view.bug_link(&row.name),
             tracks,
             action,
+            user,
         }
     }
 
@@ -575,7 +584,7 @@ impl Site {
         } else {
             None
         };
-        html(name, &self.package_page(row, action))
+        html(name, &self.package_page(row, action, Some(login)))
     }
 
     /// A package's row, by name.

@@ -12,6 +12,8 @@ use super::shutdown;
 pub struct Limits {
     /// Connections served at once; more are closed at once.
     pub connections: usize,
+    /// Connections served at once from one address, but a trusted proxy's.
+    pub per_address: usize,
     /// A request's head must arrive within this long (slowloris).
     pub header_timeout: Duration,
     /// A request's body must arrive within this long.
@@ -22,6 +24,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             connections: 4096,
+            per_address: 1024,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
         }
@@ -37,8 +40,10 @@ pub(super) async fn accept_loop(
     listener: tokio::net::TcpListener,
     app: super::pages::Service,
     limits: Limits,
+    proxies: super::proxy::Proxies,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
+    let per_address = PerAddress::default();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers: Vec<_> = (0..std::thread::available_parallelism().map_or(1, usize::from))
         .map(|_| worker(app.clone(), limits, stop_rx.clone()))
@@ -47,16 +52,32 @@ pub(super) async fn accept_loop(
     tokio::pin!(stop);
     let mut next = 0;
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(_) => continue,
             },
             () = &mut stop => break,
         };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+        // One client may not take every slot; a trusted proxy speaks for many.
+        let mine = if proxies.trusts(peer.ip()) {
+            None
+        } else {
+            match per_address.take(peer.ip(), limits.per_address) {
+                Some(guard) => Some(guard),
+                None => {
+                    drop(stream);
+                    continue;
+                }
+            }
+        };
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
             drop(stream);
             continue;
+        };
+        let slot = Slot {
+            _permit: permit,
+            _mine: mine,
         };
         let Ok(stream) = stream.into_std() else {
             continue;
@@ -71,10 +92,57 @@ pub(super) async fn accept_loop(
     let _ = tokio::time::timeout(Duration::from_secs(30), slots.acquire_many(all)).await;
 }
 
+/// The most a request's head may take, in bytes (hyper's smallest buffer is 8 KiB).
+pub const MAX_HEAD: usize = 16 * 1024;
+
 /// Blocking threads per worker.
 const BLOCKING_THREADS: usize = 2;
 
-type Handed = (std::net::TcpStream, tokio::sync::OwnedSemaphorePermit);
+/// A connection's hold on the server: one of all the slots, and one of its address's.
+struct Slot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    _mine: Option<AddressSlot>,
+}
+
+/// Connections open per client address.
+#[derive(Default, Clone)]
+struct PerAddress(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+impl PerAddress {
+    /// A slot for `addr`, unless it holds `cap` already.
+    fn take(&self, addr: std::net::IpAddr, cap: usize) -> Option<AddressSlot> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = all.entry(addr).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            all: self.clone(),
+            addr,
+        })
+    }
+}
+
+/// Gives its address's slot back when the connection ends.
+struct AddressSlot {
+    all: PerAddress,
+    addr: std::net::IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut all = self.all.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = all.get_mut(&self.addr) {
+            *n -= 1;
+            if *n == 0 {
+                all.remove(&self.addr);
+            }
+        }
+    }
+}
+
+type Handed = (std::net::TcpStream, Slot);
 
 /// Starts one worker thread with its own single-threaded runtime; connections are sent to it.
 fn worker(
@@ -107,6 +175,8 @@ fn worker(
                     builder
                         .timer(TokioTimer::new())
                         .header_read_timeout(limits.header_timeout)
+                        // A head larger than this is answered 431.
+                        .max_buf_size(MAX_HEAD)
                         .writev(false);
                     let conn = builder.serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);

@@ -75,41 +75,70 @@ pub(super) fn identify(
     }
 }
 
-/// An admin call. Checking a password is slow on purpose (bcrypt), so it runs with the
-/// commit on a blocking thread, never on the threads that answer pages.
+/// Reads a request body whole within `deadline`, counted from the first byte asked for to the
+/// last (a client that sends one byte now and then cannot stretch it), and at most
+/// [`admin::MAX_BODY`] bytes.
+pub(super) async fn read_body(
+    body: Body,
+    deadline: std::time::Duration,
+) -> Result<axum::body::Bytes, admin::Reply> {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, admin::MAX_BODY)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(admin::Reply::error(
+            413,
+            "too-large",
+            format!(
+                "the body is over {} KiB, or broken off",
+                admin::MAX_BODY / 1024
+            ),
+            "send one call at a time, with its fields only",
+        )),
+        Err(_) => Err(admin::Reply::error(
+            408,
+            "body-timeout",
+            format!("the body did not arrive within {} s", deadline.as_secs()),
+            "send the whole body at once",
+        )),
+    }
+}
+
+/// An admin call. The caller is known before a byte of the body is read; checking a password
+/// is slow on purpose (bcrypt), so it runs, like the commit, on a blocking thread, never on
+/// the threads that answer pages.
 pub(super) async fn admin_call(
     app: Arc<super::App>,
     client: std::net::IpAddr,
     op: String,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    req: axum::extract::Request,
 ) -> Response<Body> {
-    let reply = tokio::task::spawn_blocking(move || {
+    let (parts, body) = req.into_parts();
+    let failed = || admin::Reply::error(500, "internal", "the call failed", "see the server's log");
+    let a = Arc::clone(&app);
+    let headers = parts.headers.clone();
+    let head = tokio::task::spawn_blocking(move || {
         let guard = Guard {
-            failures: &app.failures,
+            failures: &a.failures,
             client,
         };
-        call(app.auth.as_ref(), &app.writing, &op, &headers, &body, guard)
+        admit_head(a.auth.as_ref(), &op, &headers, guard)
+    })
+    .await;
+    let (id, op) = match head {
+        Ok(Ok(admitted)) => admitted,
+        Ok(Err(r)) => return json_reply(r),
+        Err(_) => return json_reply(failed()),
+    };
+    let body = match read_body(body, app.limits.body_timeout).await {
+        Ok(b) => b,
+        Err(r) => return json_reply(r),
+    };
+    let reply = tokio::task::spawn_blocking(move || match admit_body(&parts.headers, &body) {
+        Ok(call) => admin::apply(&app.writing, &id, op, &call),
+        Err(r) => r,
     })
     .await
-    .unwrap_or_else(|_| {
-        admin::Reply::error(500, "internal", "the call failed", "see the server's log")
-    });
+    .unwrap_or_else(|_| failed());
     json_reply(reply)
-}
-
-fn call(
-    auth: Option<&admin::Auth>,
-    writing: &admin::Writing,
-    op: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    guard: Guard<'_>,
-) -> admin::Reply {
-    match admit(auth, op, headers, body, guard) {
-        Ok((id, op, call)) => admin::apply(writing, &id, op, &call),
-        Err(r) => r,
-    }
 }
 
 /// Everything about an admin call before it is applied: the server takes changes, the call
@@ -121,6 +150,18 @@ pub(super) fn admit(
     body: &[u8],
     guard: Guard<'_>,
 ) -> Result<(String, admin::Op, admin::Call), admin::Reply> {
+    let (id, op) = admit_head(auth, op, headers, guard)?;
+    Ok((id, op, admit_body(headers, body)?))
+}
+
+/// What the head of an admin call decides: the server takes changes, the call exists, the
+/// caller is known. The caller and the operation.
+pub(super) fn admit_head(
+    auth: Option<&admin::Auth>,
+    op: &str,
+    headers: &HeaderMap,
+    guard: Guard<'_>,
+) -> Result<(String, admin::Op), admin::Reply> {
     let (auth, op) = match (auth, admin::Op::from_path(op)) {
         (None, _) => {
             return Err(admin::Reply::error(
@@ -140,13 +181,16 @@ pub(super) fn admit(
         }
         (Some(auth), Some(op)) => (auth, op),
     };
-    let id = identify(auth, headers, guard)?;
+    Ok((identify(auth, headers, guard)?, op))
+}
+
+/// The call in an admin call's body.
+fn admit_body(headers: &HeaderMap, body: &[u8]) -> Result<admin::Call, admin::Reply> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let call = admin::parse_call(ctype, body)?;
-    Ok((id, op, call))
+    admin::parse_call(ctype, body)
 }
 
 /// A JSON reply; a 401 asks for basic auth.

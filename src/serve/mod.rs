@@ -11,6 +11,7 @@ mod follow;
 pub mod htpasswd;
 mod offline;
 mod pages;
+pub mod proxy;
 mod throttle;
 mod web;
 
@@ -41,6 +42,8 @@ pub struct Options {
     pub limits: Limits,
     /// Also publish each served commit here, as `render --out` does.
     pub publish: Option<PathBuf>,
+    /// The reverse proxies whose forwarding headers are believed.
+    pub proxies: proxy::Proxies,
 }
 
 /// Why serving could not start.
@@ -106,6 +109,8 @@ struct App {
     auth: Option<admin::Auth>,
     sessions: web::Sessions,
     failures: throttle::FailedLogins,
+    proxies: proxy::Proxies,
+    limits: Limits,
 }
 
 type AppState = axum::extract::State<Arc<App>>;
@@ -118,10 +123,9 @@ async fn admin_route(
     axum::extract::State(app): AppState,
     axum::Extension(client): Client,
     axum::extract::Path(op): Named,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    req: axum::extract::Request,
 ) -> Response<Body> {
-    admin_call(app, client.0, op, headers, body).await
+    admin_call(app, client.0, op, req).await
 }
 
 async fn login_route(
@@ -135,36 +139,54 @@ async fn login_route(
             failures: &app.failures,
             client: client.0,
         };
-        web::login(app.auth.as_ref(), &app.sessions, &headers, guard)
+        let https = app.proxies.https(client.1, &headers);
+        web::login(app.auth.as_ref(), &app.sessions, &headers, guard, https)
     })
     .await
-    .unwrap_or_else(|_| web::not_found())
+    .unwrap_or_else(|_| web::failed())
+}
+
+async fn logout_route(
+    axum::extract::State(app): AppState,
+    axum::Extension(client): Client,
+    headers: HeaderMap,
+) -> Response<Body> {
+    let https = app.proxies.https(client.1, &headers);
+    web::logout(app.auth.as_ref(), &app.sessions, &headers, https)
 }
 
 async fn web_route(
     axum::extract::State(app): AppState,
     axum::Extension(client): Client,
     axum::extract::Path(verb): Named,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    req: axum::extract::Request,
 ) -> Response<Body> {
     if verb != "take" && verb != "drop" {
         return web::not_found();
     }
-    tokio::task::spawn_blocking(move || {
+    let (parts, body) = req.into_parts();
+    // Who is posting, before a byte of the body is read.
+    let a = Arc::clone(&app);
+    let headers = parts.headers.clone();
+    let user = tokio::task::spawn_blocking(move || {
         let guard = calls::Guard {
-            failures: &app.failures,
+            failures: &a.failures,
             client: client.0,
         };
-        let (res, changed) = web::act(
-            &verb,
-            app.auth.as_ref(),
-            &app.sessions,
-            &app.writing,
-            &headers,
-            &body,
-            guard,
-        );
+        web::admit_head(a.auth.as_ref(), &a.sessions, &headers, guard)
+    })
+    .await;
+    let user = match user {
+        Ok(Ok(user)) => user,
+        Ok(Err(refusal)) => return *refusal,
+        Err(_) => return web::failed(),
+    };
+    let body = match calls::read_body(body, app.limits.body_timeout).await {
+        Ok(b) => b,
+        Err(r) => return calls::json_reply(r),
+    };
+    tokio::task::spawn_blocking(move || {
+        let (res, changed) = web::act(&verb, &app.writing, &user, &body);
         if changed {
             // Show the change at once on the page the user returns to.
             app.follow.refresh();
@@ -172,7 +194,7 @@ async fn web_route(
         res
     })
     .await
-    .unwrap_or_else(|_| web::not_found())
+    .unwrap_or_else(|_| web::failed())
 }
 
 /// Serves until SIGTERM; `listening` hears the bound address first.
@@ -223,19 +245,15 @@ pub async fn run(
         auth: opts.admin.clone(),
         sessions: web::Sessions::default(),
         failures: throttle::FailedLogins::default(),
+        proxies: opts.proxies.clone(),
+        limits: opts.limits,
     });
-    let limit = || axum::extract::DefaultBodyLimit::max(admin::MAX_BODY);
     let router = axum::Router::new()
-        .route("/web/{verb}", axum::routing::post(web_route).layer(limit()))
+        .route("/web/{verb}", axum::routing::post(web_route))
+        .route("/logout", axum::routing::post(logout_route))
         .route("/login", axum::routing::get(login_route))
-        .route(
-            "/admin/{op}",
-            axum::routing::post(admin_route).layer(limit()),
-        )
+        .route("/admin/{op}", axum::routing::post(admin_route))
         .with_state(Arc::clone(&app))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            opts.limits.body_timeout,
-        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(pages::log));
     let listener = tokio::net::TcpListener::bind(listen)
@@ -243,7 +261,13 @@ pub async fn run(
         .map_err(ServeError::Listen)?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
-    accept::accept_loop(listener, pages::Service::new(app, router), opts.limits).await;
+    accept::accept_loop(
+        listener,
+        pages::Service::new(app, router),
+        opts.limits,
+        opts.proxies.clone(),
+    )
+    .await;
     flush_request_log();
     Ok(())
 }

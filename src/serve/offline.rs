@@ -10,7 +10,7 @@ use axum::http::{Method, Request, Response, StatusCode};
 use super::admin::{Auth, Reply};
 use super::calls::{self, Guard};
 use super::follow::Current;
-use super::{pages, throttle, web};
+use super::{pages, proxy, throttle, web};
 use crate::render::site::Site;
 
 /// A server of one site, with its sessions and failed logins, and no repository.
@@ -19,6 +19,7 @@ pub struct Offline {
     auth: Option<Auth>,
     sessions: web::Sessions,
     failures: throttle::FailedLogins,
+    proxies: proxy::Proxies,
 }
 
 impl Offline {
@@ -28,14 +29,21 @@ impl Offline {
             auth,
             sessions: web::Sessions::default(),
             failures: throttle::FailedLogins::default(),
+            proxies: proxy::Proxies::new(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
         }
     }
 
-    /// The answer to `req` from a connection of `peer`.
+    /// The answer to `req` from a connection of `peer`, with the headers every answer carries.
     pub fn handle(&self, peer: IpAddr, req: Request<bytes::Bytes>) -> Response<Body> {
+        let mut res = self.route(peer, req);
+        pages::harden(&mut res);
+        res
+    }
+
+    fn route(&self, peer: IpAddr, req: Request<bytes::Bytes>) -> Response<Body> {
         let guard = Guard {
             failures: &self.failures,
-            client: throttle::client(peer, req.headers()),
+            client: self.proxies.client(peer, req.headers()),
         };
         let auth = self.auth.as_ref();
         let (parts, body) = req.into_parts();
@@ -65,11 +73,17 @@ impl Offline {
                 Err(refusal) => *refusal,
             };
         }
+        if path == "/logout" {
+            if !post {
+                return status(StatusCode::METHOD_NOT_ALLOWED);
+            }
+            return web::logout(auth, &self.sessions, &parts.headers, false);
+        }
         if path == "/login" {
             if !matches!(parts.method, Method::GET | Method::HEAD) {
                 return status(StatusCode::METHOD_NOT_ALLOWED);
             }
-            return web::login(auth, &self.sessions, &parts.headers, guard);
+            return web::login(auth, &self.sessions, &parts.headers, guard, false);
         }
         pages::page_of(&self.current, auth, &self.sessions, &parts, guard)
     }

@@ -31,9 +31,10 @@ pub(super) struct Service {
     peer: std::net::IpAddr,
 }
 
-/// Where a request comes from (see [`super::throttle::client`]).
+/// Where a request comes from (see [`super::proxy::Proxies::client`]), and the peer that
+/// brought it.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Client(pub(super) std::net::IpAddr);
+pub(super) struct Client(pub(super) std::net::IpAddr, pub(super) std::net::IpAddr);
 
 impl Service {
     pub(super) fn new(app: Arc<App>, router: axum::Router) -> Service {
@@ -61,17 +62,27 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
     >;
 
     fn call(&self, mut req: Request<hyper::body::Incoming>) -> Self::Future {
-        let client = Client(super::throttle::client(self.peer, req.headers()));
+        let client = Client(self.app.proxies.client(self.peer, req.headers()), self.peer);
         let path = req.uri().path();
-        if path.starts_with("/admin/") || path.starts_with("/web/") || path == "/login" {
+        if path.starts_with("/admin/")
+            || path.starts_with("/web/")
+            || path == "/login"
+            || path == "/logout"
+        {
             req.extensions_mut().insert(client);
-            return Box::pin(self.router.call(req));
+            let routed = self.router.call(req);
+            return Box::pin(async move {
+                let mut res = routed.await?;
+                harden(&mut res);
+                Ok(res)
+            });
         }
         let start = Instant::now();
         let (parts, _) = req.into_parts();
         let slow = super::web::may_sign_in(self.app.auth.as_ref(), &parts);
         let answer = move |app: &App| {
-            let res = page(app, &parts, client);
+            let mut res = page(app, &parts, client);
+            harden(&mut res);
             log_line(parts.method.as_str(), parts.uri.path(), &res, start);
             res
         };
@@ -86,6 +97,32 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
                 .await
                 .unwrap_or_else(|_| super::web::not_found()))
         })
+    }
+}
+
+/// What every HTML page allows: scripts from this site only (none inline), no framing by any
+/// other page, no plugins, forms posted only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the headers every answer carries: no content sniffing, and on HTML pages the content
+/// security policy and a refusal to be framed (a page framing ours could steer a click on a
+/// take or drop button).
+pub(super) fn harden(res: &mut Response<Body>) {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
 }
 

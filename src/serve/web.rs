@@ -39,6 +39,12 @@ impl Sessions {
         Ok(token)
     }
 
+    /// Ends the session of `token`, if it is one.
+    fn close(&self, token: &str) -> bool {
+        let mut all = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+        all.remove(token).is_some()
+    }
+
     fn user(&self, token: &str) -> Option<String> {
         let all = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
         all.get(token)
@@ -100,12 +106,20 @@ fn text(status: u16, body: String) -> Response<Body> {
     res
 }
 
+/// The session cookie's attributes: `Secure` when the request came over HTTPS.
+fn cookie_attributes(https: bool, max_age: u64) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!("Path=/; HttpOnly; SameSite=Strict{secure}; Max-Age={max_age}")
+}
+
 /// `GET /login`: asks the browser for credentials, opens a session, and goes to the index.
+/// `https`: the request came over HTTPS (through a trusted proxy), so the cookie is `Secure`.
 pub(super) fn login(
     auth: Option<&Auth>,
     sessions: &Sessions,
     headers: &HeaderMap,
     guard: Guard<'_>,
+    https: bool,
 ) -> Response<Body> {
     let Some(a) = auth else {
         return text(404, "this server takes no changes\n".into());
@@ -119,9 +133,35 @@ pub(super) fn login(
     };
     let mut res = redirect("/");
     let value = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION.as_secs()
+        "{COOKIE}={token}; {}",
+        cookie_attributes(https, SESSION.as_secs())
     );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// `POST /logout` from this site's pages: ends the session on the server, clears the cookie,
+/// and goes to the index.
+pub(super) fn logout(
+    auth: Option<&Auth>,
+    sessions: &Sessions,
+    headers: &HeaderMap,
+    https: bool,
+) -> Response<Body> {
+    if auth.is_none() {
+        return text(404, "this server takes no changes\n".into());
+    }
+    if !same_origin(headers) {
+        let why = "refused: the form was not posted from this site's pages\n";
+        return text(403, why.into());
+    }
+    if let Some(token) = cookie(headers) {
+        sessions.close(token);
+    }
+    let mut res = redirect("/");
+    let value = format!("{COOKIE}=; {}", cookie_attributes(https, 0));
     if let Ok(v) = HeaderValue::from_str(&value) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -138,15 +178,14 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Everything about a take or drop form before it is acted on: the server takes changes, the
-/// user is signed in, the form comes from this site. The user and the package, or the refusal.
-pub(super) fn admit(
+/// Everything about a take or drop form that its head decides: the server takes changes, the
+/// user is signed in, the form comes from this site. The user, or the refusal.
+pub(super) fn admit_head(
     auth: Option<&Auth>,
     sessions: &Sessions,
     headers: &HeaderMap,
-    body: &[u8],
     guard: Guard<'_>,
-) -> Result<(String, String), Box<Response<Body>>> {
+) -> Result<String, Box<Response<Body>>> {
     if auth.is_none() {
         return Err(Box::new(text(403, "this server takes no changes\n".into())));
     }
@@ -159,30 +198,41 @@ pub(super) fn admit(
         let why = "refused: the form was not posted from this site's pages\n";
         return Err(Box::new(text(403, why.into())));
     }
-    let package = form_urlencoded::parse(body)
-        .find(|(k, _)| k == "package")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    Ok((user, package))
+    Ok(user)
 }
 
-/// `POST /web/take` or `/web/drop` with a `package` form field: the answer, and whether a
-/// commit was made.
-pub(super) fn act(
-    verb: &str,
+/// The `package` field of a take or drop form.
+fn package_of(body: &[u8]) -> String {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == "package")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Everything about a take or drop form before it is acted on: the user and the package, or
+/// the refusal.
+pub(super) fn admit(
     auth: Option<&Auth>,
     sessions: &Sessions,
-    writing: &admin::Writing,
     headers: &HeaderMap,
     body: &[u8],
     guard: Guard<'_>,
+) -> Result<(String, String), Box<Response<Body>>> {
+    let user = admit_head(auth, sessions, headers, guard)?;
+    Ok((user, package_of(body)))
+}
+
+/// `POST /web/take` or `/web/drop` by `user` (admitted) with a `package` form field: the
+/// answer, and whether a commit was made.
+pub(super) fn act(
+    verb: &str,
+    writing: &admin::Writing,
+    user: &str,
+    body: &[u8],
 ) -> (Response<Body>, bool) {
-    let (user, package) = match admit(auth, sessions, headers, body, guard) {
-        Ok(admitted) => admitted,
-        Err(refusal) => return (*refusal, false),
-    };
+    let package = package_of(body);
     let targets = Targets::Names(vec![package.clone()]);
-    let reply: Reply = admin::commit_as(writing, &user, |s| match verb {
+    let reply: Reply = admin::commit_as(writing, user, |s| match verb {
         "take" => ops::take(s, &targets),
         _ => ops::drop(s, &targets),
     });
@@ -191,7 +241,27 @@ pub(super) fn act(
         return (text(reply.status, format!("refused: {message}\n")), false);
     }
     let changed = reply.body["changed"] == true;
-    (redirect(&format!("/packages/{package}.html")), changed)
+    let page = percent_encoding::utf8_percent_encode(&package, PATH_SEGMENT);
+    (redirect(&format!("/packages/{page}.html")), changed)
+}
+
+/// What a path segment must escape.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// A handler that failed: 500, never 404.
+pub(super) fn failed() -> Response<Body> {
+    text(500, "the request failed; see the server's log\n".into())
 }
 
 pub(super) fn not_found() -> Response<Body> {
@@ -229,12 +299,16 @@ pub(super) fn page_for_user(
         return None;
     }
     let name = path.strip_prefix("/packages/")?.strip_suffix(".html")?;
+    // The path arrives percent-encoded; the package is named by what it decodes to.
+    let name = percent_encoding::percent_decode_str(name)
+        .decode_utf8()
+        .ok()?;
     let user = match signed_in(auth, sessions, &req.headers, guard) {
         Ok(user) => user?,
         Err(r) if r.status == 429 => return Some(super::calls::json_reply(r)),
         Err(_) => return None,
     };
-    let page = site.package_page_for(name, &user).ok()??;
+    let page = site.package_page_for(&name, &user).ok()??;
     let mut res = Response::new(Body::from(page.bytes));
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -371,3 +371,80 @@ fn take_and_drop_on_the_web_in_chromium() {
     assert_eq!(r.status(), 403);
     assert_eq!(server.refs(), refs);
 }
+
+/// Serves one HTML page on a loopback port of its own (another origin), for as long as the
+/// test runs; its URL.
+fn framing_page(html: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().map_while(Result::ok) {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                html.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn pages_refuse_to_be_framed_and_run_no_inline_script_in_chromium() {
+    let Some(driver_bin) = chromedriver() else {
+        return;
+    };
+    let server = support::Server::new("hook");
+    let served = crate::serve::Served::start_with(&server.bare, &[]);
+    let d = Driver::start(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let sid = d.session(profile.path(), "1000,800");
+    let s = |p: &str| format!("/session/{sid}{p}");
+    let script = |js: &str| {
+        d.call(
+            reqwest::Method::POST,
+            &s("/execute/sync"),
+            Some(json!({"script": js, "args": []})),
+        )
+    };
+    let package = format!("{}/packages/orphan.html", served.base);
+    // Another origin frames a package page: the browser must show nothing of it.
+    let framer = framing_page(format!("<iframe id=\"f\" src=\"{package}\"></iframe>"));
+    d.call(
+        reqwest::Method::POST,
+        &s("/url"),
+        Some(json!({ "url": framer })),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let frame = find(&d, &sid, "#f").expect("the iframe");
+    d.call(
+        reqwest::Method::POST,
+        &s("/frame"),
+        Some(json!({"id": {"element-6066-11e4-a52e-4f735466cecf": frame}})),
+    );
+    let inside = script("return document.location.href + ' ' + document.body.innerText");
+    let inside = inside.as_str().unwrap_or_default();
+    assert!(
+        !inside.starts_with(&package) && !inside.contains("orphan"),
+        "the framed page loaded: {inside}"
+    );
+    d.call(
+        reqwest::Method::POST,
+        &s("/frame"),
+        Some(json!({"id": null})),
+    );
+    // The packages page's search box runs from its file under the policy.
+    d.call(
+        reqwest::Method::POST,
+        &s("/url"),
+        Some(json!({ "url": format!("{}/packages.html", served.base) })),
+    );
+    assert_eq!(
+        script("return document.getElementById('q').hidden"),
+        json!(false)
+    );
+    d.call(reqwest::Method::DELETE, &s(""), None);
+}

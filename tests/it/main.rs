@@ -18,6 +18,7 @@ mod render;
 mod replay;
 mod serve;
 mod serve_admin;
+mod serve_hostile;
 mod support;
 mod track;
 mod write;

@@ -572,9 +572,15 @@ fn pages_escape_pushed_names_and_post_receive_publishes() {
     ]));
     assert_eq!(code, 0, "{err}");
     let c = s.clone("alice");
+    // A person's name may not hold `<` or `>` (bad-text), but quotes and ampersands it may;
+    // a group's description may hold anything printable.
     c.write(
         "people/evil.toml",
-        "name = \"<script>alert(1)</script>\"\nemail = \"evil@example.org\"\n",
+        "name = \"Evil\\\" onmouseover=\\\"alert(1) &amp;\"\nemail = \"evil@example.org\"\n",
+    );
+    c.write(
+        "groups/evil.toml",
+        "description = \"<script>alert(1)</script>\"\nmembers = [\"evil\"]\n",
     );
     c.write("packages/o/orphan.toml", "maintainers = [\"evil\"]\n");
     c.add_all().commit("evil arrives");
@@ -583,12 +589,18 @@ fn pages_escape_pushed_names_and_post_receive_publishes() {
     let page =
         std::fs::read_to_string(site.join("people/evil.html")).expect("post-receive published");
     assert!(
-        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        page.contains("Evil&#34; onmouseover=&#34;alert(1) &#38;amp;"),
         "{page}"
     );
-    assert!(!page.contains("<script>alert"), "{page}");
-    let people = std::fs::read_to_string(site.join("people.html")).unwrap();
-    assert!(!people.contains("<script>alert"));
+    assert!(!page.contains("\" onmouseover=\""), "{page}");
+    let group = std::fs::read_to_string(site.join("groups/evil.html")).unwrap();
+    assert!(
+        group.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{group}"
+    );
+    assert!(!group.contains("<script>alert"), "{group}");
+    let groups = std::fs::read_to_string(site.join("groups.html")).unwrap();
+    assert!(!groups.contains("<script>alert"));
     assert_eq!(
         std::fs::read_to_string(site.join("packages/orphan.txt")).unwrap(),
         "orphan:evil\n"

@@ -25,7 +25,7 @@ pub fn htpasswd(dir: &Path) -> std::path::PathBuf {
 
 /// The hook fixture served with the admin API, its callers in an htpasswd file; `extra`
 /// arguments go to `serve`. The temporary directory holds the file.
-fn admin_server(extra: &[&str]) -> (Server, tempfile::TempDir, Served) {
+pub fn admin_server(extra: &[&str]) -> (Server, tempfile::TempDir, Served) {
     let s = Server::new("hook");
     let tmp = tempfile::tempdir().unwrap();
     let pw = htpasswd(tmp.path());
@@ -526,7 +526,8 @@ fn a_body_that_trickles_is_cut_off_and_nothing_lands() {
 
 #[test]
 fn failed_logins_are_limited_per_address() {
-    let (s, _tmp, served) = admin_server(&[]);
+    // A proxy on this machine, named as trusted, so its X-Forwarded-For is believed.
+    let (s, _tmp, served) = admin_server(&["--trusted-proxy", "127.0.0.1"]);
     let before = s.refs();
     let call = |pass: &str, from: Option<&str>| {
         let mut req = reqwest::blocking::Client::new()

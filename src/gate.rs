@@ -21,7 +21,7 @@ use crate::validate::delta;
 pub struct Finding {
     /// The file (with `:line:col` for validator findings), if the finding is about one.
     pub path: Option<String>,
-    pub code: String,
+    pub code: crate::diag::UserCode,
     pub message: String,
     pub help: String,
     /// The other side of a conflict (`path:line:col: what is there`), when there is one.
@@ -32,7 +32,7 @@ impl Finding {
     pub fn refusal(path: Option<&str>, r: Refusal) -> Finding {
         Finding {
             path: path.map(ToOwned::to_owned),
-            code: r.rule.as_str().to_owned(),
+            code: r.rule.into(),
             message: r.message,
             help: r.help,
             note: None,
@@ -173,7 +173,7 @@ impl<'a> Gate<'a> {
             });
             out.push(Finding {
                 path: Some(format!("{}:{line}:{col}", report.files.path(d.file))),
-                code: d.code.as_str().to_owned(),
+                code: d.code.into(),
                 message: d.message.clone(),
                 help: d.help.clone(),
                 note,
@@ -268,6 +268,10 @@ impl<'a> Gate<'a> {
         changes: &[TreeChange],
         out: &mut Vec<Finding>,
     ) {
+        // Admins may change anything: nothing to read.
+        if self.actor.admin {
+            return;
+        }
         for c in changes {
             if let Some(f) = self.allowed(c) {
                 out.push(f);

@@ -14,69 +14,7 @@ pub const IDENTITY_VARS: &[&str] = &[
     "REMOTE_USER",
 ];
 
-/// A stable code for each way a push can be refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Rule {
-    NoIdentity,
-    UnknownIdentity,
-    DeleteBranch,
-    NonFastForward,
-    MergeNotAdmin,
-    BranchNotAllowed,
-    TagNotAdmin,
-    RefNotAllowed,
-    AuthorMismatch,
-    NewPackage,
-    BuildsystemExisting,
-    NotAMaintainer,
-    CannotSetOthers,
-    NotYourFile,
-    TrackerOnly,
-    AdminOnly,
-}
-
-impl Rule {
-    /// Every rule, for telling a refusal of the policy from other problems.
-    pub const ALL: &'static [Rule] = &[
-        Rule::NoIdentity,
-        Rule::UnknownIdentity,
-        Rule::DeleteBranch,
-        Rule::NonFastForward,
-        Rule::MergeNotAdmin,
-        Rule::BranchNotAllowed,
-        Rule::TagNotAdmin,
-        Rule::RefNotAllowed,
-        Rule::AuthorMismatch,
-        Rule::NewPackage,
-        Rule::BuildsystemExisting,
-        Rule::NotAMaintainer,
-        Rule::CannotSetOthers,
-        Rule::NotYourFile,
-        Rule::TrackerOnly,
-        Rule::AdminOnly,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::NoIdentity => "no-identity",
-            Rule::UnknownIdentity => "unknown-identity",
-            Rule::DeleteBranch => "delete-branch",
-            Rule::NonFastForward => "non-fast-forward",
-            Rule::MergeNotAdmin => "merge-not-admin",
-            Rule::BranchNotAllowed => "branch-not-allowed",
-            Rule::TagNotAdmin => "tag-not-admin",
-            Rule::RefNotAllowed => "ref-not-allowed",
-            Rule::AuthorMismatch => "author-mismatch",
-            Rule::NewPackage => "new-package",
-            Rule::BuildsystemExisting => "buildsystem-existing",
-            Rule::NotAMaintainer => "not-a-maintainer",
-            Rule::CannotSetOthers => "cannot-set-others",
-            Rule::NotYourFile => "not-your-file",
-            Rule::TrackerOnly => "tracker-only",
-            Rule::AdminOnly => "admin-only",
-        }
-    }
-}
+pub use crate::diag::Rule;
 
 /// Why a change is refused, and what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -198,7 +198,7 @@ fn plan(
     let mut bad = |input: &Input, errors: Vec<InputError>| {
         findings.extend(errors.into_iter().map(|e| Finding {
             path: Some(format!("{input}:{}", e.line)),
-            code: "malformed-input".into(),
+            code: crate::diag::OpCode::MalformedInput.into(),
             message: e.message,
             help: "fix the input; nothing is imported while any of it is malformed".into(),
             note: None,

@@ -182,7 +182,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
                 super::write::write_findings(
                     &[Finding {
                         path: None,
-                        code: "unknown-bug".into(),
+                        code: crate::diag::OpCode::UnknownBug.into(),
                         message: format!("the BTS does not know bug {unknown}"),
                         help: "check the number; nothing was tracked".into(),
                         note: None,

@@ -4,12 +4,14 @@
 mod code;
 mod files;
 mod render;
+mod user;
 
 use std::ops::Range;
 
 pub use code::{Code, Severity};
 pub use files::{FileId, Files};
 pub use render::{Format, write_report};
+pub use user::{ApiCode, OpCode, Rule, UserCode};
 
 /// A second place a diagnostic points at (the other side of a conflict).
 #[derive(Debug, Clone)]

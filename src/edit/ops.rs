@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::{Plan, Session};
 use crate::commit::Change;
-use crate::diag::Code;
+use crate::diag::{Code, OpCode, UserCode};
 use crate::gate::{Finding, blob_at, record_at};
 use crate::load::Record;
 use crate::model::Db;
@@ -15,10 +15,14 @@ use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName}
 use crate::policy::Rule;
 use crate::record::{Editor, group_toml, package_toml, person_toml};
 
-fn finding(code: &str, message: impl Into<String>, help: impl Into<String>) -> Vec<Finding> {
+fn finding(
+    code: impl Into<UserCode>,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Vec<Finding> {
     vec![Finding {
         path: None,
-        code: code.to_owned(),
+        code: code.into(),
         message: message.into(),
         help: help.into(),
         note: None,
@@ -26,7 +30,7 @@ fn finding(code: &str, message: impl Into<String>, help: impl Into<String>) -> V
 }
 
 fn name_error(code: Code, what: &str, e: NameError) -> Vec<Finding> {
-    finding(code.as_str(), format!("{what}: {e}"), code.fix())
+    finding(code, format!("{what}: {e}"), code.fix())
 }
 
 fn package_name(s: &Session, name: &str) -> Result<PackageName, Vec<Finding>> {
@@ -74,7 +78,7 @@ fn package_at(s: &Session, name: &PackageName) -> Option<(String, Vec<Maintainer
 
 fn no_such_package(name: &str) -> Vec<Finding> {
     finding(
-        "no-such-package",
+        OpCode::NoSuchPackage,
         format!("there is no package {name}"),
         "check the name with `maintdb get`",
     )
@@ -125,7 +129,7 @@ fn me(s: &Session) -> Result<Login, Vec<Finding>> {
         .map(|(l, _)| l.clone())
         .ok_or_else(|| {
             finding(
-                Rule::NotYourFile.as_str(),
+                Rule::NotYourFile,
                 format!(
                     "`{}` is not a person, so it cannot maintain packages",
                     s.actor.id
@@ -157,7 +161,7 @@ fn select(
         Targets::Regex(re) => {
             let re = Regex::new(re).map_err(|e| {
                 finding(
-                    "bad-regex",
+                    OpCode::BadRegex,
                     format!("`{re}` is not a valid regex: {e}"),
                     "fix the pattern (Rust regex syntax)",
                 )
@@ -175,7 +179,7 @@ fn select(
             }
             if out.is_empty() {
                 return Err(finding(
-                    "no-match",
+                    OpCode::NoMatch,
                     format!("`{re}` matches no package {nothing}"),
                     "check the pattern",
                 ));
@@ -211,7 +215,7 @@ pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
         if !m.is_empty() {
             let owners = Db::maintainer_field(&m);
             return Err(finding(
-                Rule::NotAMaintainer.as_str(),
+                Rule::NotAMaintainer,
                 format!(
                     "{name} is maintained by {owners}; only a package that nobody maintains can be taken"
                 ),
@@ -271,7 +275,7 @@ pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
     for (name, text, m) in selected {
         if !m.contains(&mine) {
             return Err(finding(
-                "not-maintained",
+                OpCode::NotMaintained,
                 format!(
                     "{me} does not maintain {name} (maintainers: {})",
                     Db::maintainer_field(&m)
@@ -358,14 +362,14 @@ pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, 
     let l = login(s, login_s)?;
     if blob_at(s.repo(), s.base.root, &l.record_path()).is_some() {
         return Err(finding(
-            "already-exists",
+            OpCode::AlreadyExists,
             format!("{l} exists already"),
             "use `maintdb person edit`",
         ));
     }
     let (Some(name), Some(email)) = (&f.name, &f.email) else {
         return Err(finding(
-            "missing-field",
+            Code::MissingField,
             "a new person needs --name and --email",
             "pass both",
         ));
@@ -384,7 +388,7 @@ pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan,
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
             finding(
-                "no-such-person",
+                OpCode::NoSuchPerson,
                 format!("there is no person {l}"),
                 "use `maintdb person add`",
             )
@@ -425,7 +429,7 @@ pub fn group_add(
     let g = group_name(s, name)?;
     if blob_at(s.repo(), s.base.root, &g.record_path()).is_some() {
         return Err(finding(
-            "already-exists",
+            OpCode::AlreadyExists,
             format!("group {g} exists already"),
             "use `maintdb group add-member`",
         ));
@@ -453,7 +457,7 @@ pub fn group_member(
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
             finding(
-                "no-such-group",
+                OpCode::NoSuchGroup,
                 format!("there is no group {g}"),
                 "use `maintdb group add`",
             )

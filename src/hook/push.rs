@@ -19,7 +19,7 @@ pub struct Problem {
     pub refname: String,
     pub commit: Option<gix::ObjectId>,
     pub path: Option<String>,
-    pub code: String,
+    pub code: crate::diag::UserCode,
     pub message: String,
     pub help: String,
     pub note: Option<String>,
@@ -228,6 +228,9 @@ impl Ctx<'_> {
             let findings = self.gate.check_tree(tree)?;
             self.add(name, tip, findings);
         }
+        // One new commit straight on the old tip: its own check was the whole update's.
+        let one_step =
+            new_commits.len() == 1 && new_commits[0] == tip && self.parents(tip)? == [u.old];
         for c in new_commits {
             self.commit(name, c)?;
         }
@@ -242,7 +245,7 @@ impl Ctx<'_> {
             )?)
         };
         let new_root = root_tree(self.gate.repo, tip)?;
-        if old_root != Some(new_root) && !(self.empty_repo && u.old.is_null()) {
+        if !one_step && old_root != Some(new_root) && !(self.empty_repo && u.old.is_null()) {
             let from = old_root.map_or_else(
                 || "nothing".to_owned(),
                 |_| u.old.to_hex_with_len(10).to_string(),
@@ -265,6 +268,15 @@ impl Ctx<'_> {
             }
         }
         Ok(())
+    }
+
+    fn parents(&self, id: gix::ObjectId) -> Result<Vec<gix::ObjectId>, SourceError> {
+        let commit = self
+            .gate
+            .repo
+            .find_commit(id)
+            .map_err(git_at(id, "reading a pushed commit"))?;
+        Ok(commit.parent_ids().map(|p| p.detach()).collect())
     }
 
     fn is_ancestor(&self, old: gix::ObjectId, new: gix::ObjectId) -> Result<bool, SourceError> {

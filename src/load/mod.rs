@@ -95,6 +95,8 @@ pub struct Problem {
     pub span: Option<Range<usize>>,
     pub message: String,
     pub help: Option<String>,
+    /// The other side of a conflict in the same file: where, and what is there.
+    pub related: Option<(Range<usize>, String)>,
 }
 
 fn problem(code: Code, span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
@@ -103,6 +105,7 @@ fn problem(code: Code, span: Option<Range<usize>>, message: impl Into<String>) -
         span,
         message: message.into(),
         help: None,
+        related: None,
     }
 }
 

@@ -1,7 +1,6 @@
 //! Raw records to typed ones: addresses, names inside lists, duplicates within a list. The
 //! path's own name was checked by the caller; tracks have their own module.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use super::{Problem, problem};
@@ -71,14 +70,23 @@ fn duplicates<'a>(
     what: &str,
     problems: &mut Vec<Problem>,
 ) {
-    let mut seen = HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for (name, span) in items {
-        if !seen.insert(name) {
-            problems.push(problem(
-                Code::DuplicateMaintainer,
-                Some(span),
-                format!("`{name}` appears twice in {what}"),
-            ));
+        match seen.get(name) {
+            Some(first) => problems.push(Problem {
+                related: Some((
+                    Range::clone(first),
+                    format!("`{name}` is first listed here"),
+                )),
+                ..problem(
+                    Code::DuplicateMaintainer,
+                    Some(span),
+                    format!("`{name}` appears twice in {what}"),
+                )
+            }),
+            None => {
+                seen.insert(name, span);
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! through the same gate, and committed on the branch with a compare-and-swap; a lost race
 //! re-reads the branch and tries again.
 
+use crate::diag::{ApiCode, UserCode};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -59,10 +60,10 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn error(status: u16, code: &str, message: impl Into<String>, help: &str) -> Reply {
+    pub fn error(status: u16, code: ApiCode, message: impl Into<String>, help: &str) -> Reply {
         Reply {
             status,
-            body: json!({"error": {"code": code, "message": message.into(), "help": help}}),
+            body: json!({"error": {"code": code.as_str(), "message": message.into(), "help": help}}),
         }
     }
 }
@@ -82,7 +83,7 @@ pub fn parse_call(content_type: &str, body: &[u8]) -> Result<Call, Reply> {
     let bad = |m: String| {
         Reply::error(
             400,
-            "bad-request",
+            ApiCode::BadRequest,
             m,
             "send `package` and `maintainer` fields",
         )
@@ -134,7 +135,7 @@ pub fn parse_call(content_type: &str, body: &[u8]) -> Result<Call, Reply> {
         other => {
             return Err(Reply::error(
                 415,
-                "unsupported-media-type",
+                ApiCode::UnsupportedMediaType,
                 format!("`{other}` bodies are not read here"),
                 "send application/x-www-form-urlencoded or application/json",
             ));
@@ -150,13 +151,14 @@ pub fn parse_call(content_type: &str, body: &[u8]) -> Result<Call, Reply> {
 /// Refusals of who-may-change-what are 403; problems with the request's names are 400.
 fn refused(findings: &[Finding]) -> Reply {
     let f = &findings[0];
-    let policy = crate::policy::Rule::ALL
-        .iter()
-        .any(|r| r.as_str() == f.code);
-    let status = if policy { 403 } else { 400 };
+    let status = if matches!(f.code, UserCode::Rule(_)) {
+        403
+    } else {
+        400
+    };
     Reply {
         status,
-        body: json!({"error": {"code": f.code, "message": f.message, "help": f.help}}),
+        body: json!({"error": {"code": f.code.as_str(), "message": f.message, "help": f.help}}),
     }
 }
 
@@ -185,7 +187,7 @@ fn internal(e: impl std::fmt::Display) -> Reply {
     eprintln!("error: admin call: {e}");
     Reply::error(
         500,
-        "internal",
+        ApiCode::Internal,
         "the change could not be written",
         "see the server's log",
     )
@@ -237,7 +239,12 @@ pub fn commit_as(
             // The compare-and-swap failed because the branch moved: plan again on the new tip.
             Err(_) if tip_of(&repo, &w.reference) != based_on => {
                 if attempt + 1 == ATTEMPTS {
-                    return Reply::error(409, "conflict", "the branch kept moving", "try again");
+                    return Reply::error(
+                        409,
+                        ApiCode::Conflict,
+                        "the branch kept moving",
+                        "try again",
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
             }

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 
 use super::admin;
+use crate::diag::ApiCode;
 
 /// Where a request comes from, and the failed logins counted against such places.
 #[derive(Clone, Copy)]
@@ -20,7 +21,7 @@ fn too_many(wait: std::time::Duration) -> admin::Reply {
     let secs = wait.as_secs().max(1);
     let mut r = admin::Reply::error(
         429,
-        "too-many-failures",
+        ApiCode::TooManyFailures,
         format!("too many failed logins from this address; try again in {secs} s"),
         "wait, then check the user name and password",
     );
@@ -38,7 +39,7 @@ pub(super) fn identify(
     let unauthorized = || {
         admin::Reply::error(
             401,
-            "unauthorized",
+            ApiCode::Unauthorized,
             "no valid credentials",
             "authenticate with HTTP basic auth as a user of the server's htpasswd file",
         )
@@ -86,7 +87,7 @@ pub(super) async fn read_body(
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(admin::Reply::error(
             413,
-            "too-large",
+            ApiCode::TooLarge,
             format!(
                 "the body is over {} KiB, or broken off",
                 admin::MAX_BODY / 1024
@@ -95,7 +96,7 @@ pub(super) async fn read_body(
         )),
         Err(_) => Err(admin::Reply::error(
             408,
-            "body-timeout",
+            ApiCode::BodyTimeout,
             format!("the body did not arrive within {} s", deadline.as_secs()),
             "send the whole body at once",
         )),
@@ -112,7 +113,14 @@ pub(super) async fn admin_call(
     req: axum::extract::Request,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let failed = || admin::Reply::error(500, "internal", "the call failed", "see the server's log");
+    let failed = || {
+        admin::Reply::error(
+            500,
+            ApiCode::Internal,
+            "the call failed",
+            "see the server's log",
+        )
+    };
     let a = Arc::clone(&app);
     let headers = parts.headers.clone();
     let head = tokio::task::spawn_blocking(move || {
@@ -166,7 +174,7 @@ pub(super) fn admit_head(
         (None, _) => {
             return Err(admin::Reply::error(
                 403,
-                "read-only",
+                ApiCode::ReadOnly,
                 "this server does not take changes",
                 "push to the repository, or ask for a server with --htpasswd",
             ));
@@ -174,7 +182,7 @@ pub(super) fn admit_head(
         (_, None) => {
             return Err(admin::Reply::error(
                 404,
-                "unknown-call",
+                ApiCode::UnknownCall,
                 format!("no admin call `{op}`"),
                 "use setnewpackage, setpackage or removepackage",
             ));

@@ -5,6 +5,7 @@
 //! run tries again; a mail whose fate is unknown stays, and no run sends it again by itself:
 //! `track todo` lists it for a person to resend or mark as sent.
 
+use crate::diag::OpCode;
 use std::collections::BTreeMap;
 
 use crate::edit::{Plan, Session};
@@ -63,10 +64,14 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-fn refuse(code: &str, message: impl Into<String>, help: impl Into<String>) -> Vec<Finding> {
+fn refuse(
+    code: impl Into<crate::diag::UserCode>,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Vec<Finding> {
     vec![Finding {
         path: None,
-        code: code.to_owned(),
+        code: code.into(),
         message: message.into(),
         help: help.into(),
         note: None,
@@ -154,7 +159,7 @@ fn compose(
     let body = template::render(step, &vars, site.as_deref().map(|t| (file.as_str(), t))).map_err(
         |e| {
             refuse(
-                "mail-template",
+                OpCode::MailTemplate,
                 e.to_string(),
                 "fix the template; nothing was sent",
             )
@@ -360,7 +365,7 @@ pub fn prod_intent(
     );
     let Some(t) = tracks.get(&bug) else {
         return Err(refuse(
-            "unknown-track",
+            OpCode::UnknownTrack,
             format!("bug {bug} is not tracked"),
             "check the number",
         ));
@@ -371,7 +376,7 @@ pub fn prod_intent(
         .collect();
     let Some((name, p)) = notified.first().copied() else {
         return Err(refuse(
-            "not-notified",
+            OpCode::NotNotified,
             format!(
                 "bug {bug} was never notified{}",
                 suite.map(|x| format!(" in {x}")).unwrap_or_default()
@@ -381,7 +386,7 @@ pub fn prod_intent(
     };
     if t.outbox.iter().any(|i| i.suite.as_deref() == Some(name)) {
         return Err(refuse(
-            "mail-in-doubt",
+            OpCode::MailInDoubt,
             format!("a mail of bug {bug} in {name} is in doubt"),
             "settle it first: see maintdb track todo",
         ));
@@ -396,7 +401,7 @@ pub fn prod_intent(
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     if !force && set.now - last < interval {
         return Err(refuse(
-            "prod-too-soon",
+            OpCode::ProdTooSoon,
             format!(
                 "the last mail about bug {bug} in {name} is {} days old; prods wait {} days",
                 (set.now - last) / 86_400,
@@ -407,7 +412,7 @@ pub fn prod_intent(
     }
     if room == 0 {
         return Err(refuse(
-            "throttled",
+            OpCode::Throttled,
             format!("{} mails went out in the last hour", set.mail.max_per_hour),
             "try again later",
         ));
@@ -520,7 +525,7 @@ pub fn in_doubt(
     let t = tracks.get(&bug);
     let Some(i) = t.and_then(|t| t.outbox.iter().find(|i| i.suite.as_deref() == suite)) else {
         return Err(refuse(
-            "no-mail-in-doubt",
+            OpCode::NoMailInDoubt,
             format!(
                 "bug {bug} has no mail in doubt{}",
                 suite.map(|x| format!(" in {x}")).unwrap_or_default()

@@ -1,6 +1,7 @@
 //! The tracker commands' plans: which track files change, and the commit message that lists
 //! every change. Each reads the tracks of `HEAD` and passes the same gate as any push.
 
+use crate::diag::OpCode;
 use std::collections::BTreeSet;
 
 use crate::commit::Change;
@@ -15,10 +16,14 @@ use super::records::{Tracks, active_path, archive_path, suites_at, to_text, trac
 use super::security::Candidate;
 use super::sync::{Suite, World, step};
 
-fn refuse(code: &str, message: impl Into<String>, help: impl Into<String>) -> Finding {
+fn refuse(
+    code: impl Into<crate::diag::UserCode>,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Finding {
     Finding {
         path: None,
-        code: code.to_owned(),
+        code: code.into(),
         message: message.into(),
         help: help.into(),
         note: None,
@@ -110,7 +115,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
                 continue;
             }
             refusals.push(refuse(
-                "unknown-package",
+                crate::diag::Code::UnknownPackage,
                 format!(
                     "bug {} is about package `{}`, which has no record",
                     n.bug, n.package
@@ -122,7 +127,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
         for suite in &n.suites {
             if !defined.iter().any(|d| &d.name == suite) {
                 refusals.push(refuse(
-                    "unknown-suite",
+                    crate::diag::Code::UnknownSuite,
                     format!("suite `{suite}` is not defined in suites.toml"),
                     "use stable or oldstable, as suites.toml defines them",
                 ));
@@ -161,14 +166,14 @@ pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, 
     let mut all = tracks(s);
     let Some(track) = all.active.get_mut(&bug) else {
         return Err(vec![refuse(
-            "unknown-track",
+            OpCode::UnknownTrack,
             format!("bug {bug} is not tracked"),
             "track it first with maintdb track add",
         )]);
     };
     if !track.suites.iter().any(|x| x.get_ref() == suite) {
         return Err(vec![refuse(
-            "unknown-suite",
+            crate::diag::Code::UnknownSuite,
             format!("the track of bug {bug} does not follow {suite}"),
             "name a suite the track follows",
         )]);
@@ -282,7 +287,7 @@ pub fn release(
         .unwrap_or_default();
     let mut editor = Editor::parse(&text).map_err(|e| {
         vec![refuse(
-            "toml-syntax",
+            crate::diag::Code::TomlSyntax,
             format!("{suites_path} does not parse: {e}"),
             "fix suites.toml first",
         )]

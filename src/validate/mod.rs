@@ -125,6 +125,9 @@ pub fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option
         if let Some(h) = p.help {
             d = d.help(h);
         }
+        if let Some((span, message)) = p.related {
+            d = d.related(file, Some(span), message);
+        }
         report.push(d);
     }
     (file, l.record, l.key)

@@ -118,6 +118,33 @@ fn bare_repository_with_rev() {
 }
 
 #[test]
+fn explain_knows_every_code_a_command_can_print() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"),
+    )
+    .unwrap();
+    for c in maintdb::diag::UserCode::all() {
+        let (code, out, err) = run(maintdb(&fixture("valid/base")).args(["explain", c.as_str()]));
+        assert_eq!(code, 0, "{c}: {err}");
+        assert!(out.starts_with(&format!("{c} (")), "{out}");
+        assert!(
+            docs.contains(&format!("| `{c}` |")),
+            "{c} is not in docs/diagnostics.md"
+        );
+    }
+    for c in [
+        "not-a-maintainer",
+        "not-maintained",
+        "bad-request",
+        "conflict",
+        "merge-not-admin",
+    ] {
+        let (code, _, _) = run(maintdb(&fixture("valid/base")).args(["explain", c]));
+        assert_eq!(code, 0, "{c}");
+    }
+}
+
+#[test]
 fn explain_and_docs_agree() {
     let (code, out, _) = run(maintdb(&fixture("valid/base")).args(["explain", "empty-group"]));
     assert_eq!(code, 0);

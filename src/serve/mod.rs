@@ -12,6 +12,7 @@ pub mod htpasswd;
 mod offline;
 mod pages;
 pub mod proxy;
+mod route;
 mod throttle;
 mod web;
 
@@ -113,26 +114,18 @@ struct App {
     limits: Limits,
 }
 
-type AppState = axum::extract::State<Arc<App>>;
-type Named = axum::extract::Path<String>;
-
-/// The client's address, as [`pages::Service`] found it.
-type Client = axum::Extension<pages::Client>;
-
+/// `POST /admin/<op>`.
 async fn admin_route(
-    axum::extract::State(app): AppState,
-    axum::Extension(client): Client,
-    axum::extract::Path(op): Named,
+    app: Arc<App>,
+    client: pages::Client,
+    op: String,
     req: axum::extract::Request,
 ) -> Response<Body> {
     admin_call(app, client.0, op, req).await
 }
 
-async fn login_route(
-    axum::extract::State(app): AppState,
-    axum::Extension(client): Client,
-    headers: HeaderMap,
-) -> Response<Body> {
+/// `GET /login`.
+async fn login_route(app: Arc<App>, client: pages::Client, headers: HeaderMap) -> Response<Body> {
     // A password check is slow on purpose: not on the threads that answer pages.
     tokio::task::spawn_blocking(move || {
         let guard = calls::Guard {
@@ -146,24 +139,19 @@ async fn login_route(
     .unwrap_or_else(|_| web::failed())
 }
 
-async fn logout_route(
-    axum::extract::State(app): AppState,
-    axum::Extension(client): Client,
-    headers: HeaderMap,
-) -> Response<Body> {
-    let https = app.proxies.https(client.1, &headers);
-    web::logout(app.auth.as_ref(), &app.sessions, &headers, https)
+/// `POST /logout`.
+fn logout_route(app: &App, client: pages::Client, headers: &HeaderMap) -> Response<Body> {
+    let https = app.proxies.https(client.1, headers);
+    web::logout(app.auth.as_ref(), &app.sessions, headers, https)
 }
 
+/// `POST /web/take` or `/web/drop`.
 async fn web_route(
-    axum::extract::State(app): AppState,
-    axum::Extension(client): Client,
-    axum::extract::Path(verb): Named,
+    app: Arc<App>,
+    client: pages::Client,
+    verb: String,
     req: axum::extract::Request,
 ) -> Response<Body> {
-    if verb != "take" && verb != "drop" {
-        return web::not_found();
-    }
     let (parts, body) = req.into_parts();
     // Who is posting, before a byte of the body is read.
     let a = Arc::clone(&app);
@@ -248,14 +236,6 @@ pub async fn run(
         proxies: opts.proxies.clone(),
         limits: opts.limits,
     });
-    let router = axum::Router::new()
-        .route("/web/{verb}", axum::routing::post(web_route))
-        .route("/logout", axum::routing::post(logout_route))
-        .route("/login", axum::routing::get(login_route))
-        .route("/admin/{op}", axum::routing::post(admin_route))
-        .with_state(Arc::clone(&app))
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(axum::middleware::from_fn(pages::log));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(ServeError::Listen)?;
@@ -263,7 +243,7 @@ pub async fn run(
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
     accept::accept_loop(
         listener,
-        pages::Service::new(app, router),
+        pages::Service::new(app),
         opts.limits,
         opts.proxies.clone(),
     )

@@ -5,11 +5,12 @@
 use std::net::IpAddr;
 
 use axum::body::Body;
-use axum::http::{Method, Request, Response, StatusCode};
+use axum::http::{Request, Response};
 
 use super::admin::{Auth, Reply};
 use super::calls::{self, Guard};
 use super::follow::Current;
+use super::route::{self, Route};
 use super::{pages, proxy, throttle, web};
 use crate::render::site::Site;
 
@@ -47,50 +48,26 @@ impl Offline {
         };
         let auth = self.auth.as_ref();
         let (parts, body) = req.into_parts();
-        let path = parts.uri.path();
-        let post = parts.method == Method::POST;
-        if let Some(op) = path.strip_prefix("/admin/") {
-            if !post {
-                return status(StatusCode::METHOD_NOT_ALLOWED);
+        let path = parts.uri.path().to_owned();
+        match route::route(&parts.method, &path) {
+            Route::Admin(op) => {
+                calls::json_reply(match calls::admit(auth, op, &parts.headers, &body, guard) {
+                    Ok(_) => Reply {
+                        status: 202,
+                        body: serde_json::json!({"would": "commit"}),
+                    },
+                    Err(r) => r,
+                })
             }
-            return calls::json_reply(match calls::admit(auth, op, &parts.headers, &body, guard) {
-                Ok(_) => Reply {
-                    status: 202,
-                    body: serde_json::json!({"would": "commit"}),
-                },
-                Err(r) => r,
-            });
-        }
-        if let Some(verb) = path.strip_prefix("/web/") {
-            if !post {
-                return status(StatusCode::METHOD_NOT_ALLOWED);
-            }
-            if verb != "take" && verb != "drop" {
-                return web::not_found();
-            }
-            return match web::admit(auth, &self.sessions, &parts.headers, &body, guard) {
-                Ok(_) => status(StatusCode::ACCEPTED),
+            Route::Web(_) => match web::admit(auth, &self.sessions, &parts.headers, &body, guard) {
+                Ok(_) => pages::status(202),
                 Err(refusal) => *refusal,
-            };
+            },
+            Route::Login => web::login(auth, &self.sessions, &parts.headers, guard, false),
+            Route::Logout => web::logout(auth, &self.sessions, &parts.headers, false),
+            Route::MethodNotAllowed => pages::status(405),
+            Route::NotFound => web::not_found(),
+            Route::Page => pages::page_of(&self.current, auth, &self.sessions, &parts, guard),
         }
-        if path == "/logout" {
-            if !post {
-                return status(StatusCode::METHOD_NOT_ALLOWED);
-            }
-            return web::logout(auth, &self.sessions, &parts.headers, false);
-        }
-        if path == "/login" {
-            if !matches!(parts.method, Method::GET | Method::HEAD) {
-                return status(StatusCode::METHOD_NOT_ALLOWED);
-            }
-            return web::login(auth, &self.sessions, &parts.headers, guard, false);
-        }
-        pages::page_of(&self.current, auth, &self.sessions, &parts, guard)
     }
-}
-
-fn status(code: StatusCode) -> Response<Body> {
-    let mut res = Response::new(Body::empty());
-    *res.status_mut() = code;
-    res
 }

@@ -11,11 +11,11 @@ use std::time::Instant;
 use axum::body::{Body, HttpBody};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
-use hyper_util::service::TowerToHyperService;
 
 use super::App;
 use super::answer;
 use super::follow::Current;
+use super::route::{self, Route};
 
 /// Answers smaller than this are not compressed (as tower-http's default).
 const MIN_GZIP: usize = 32;
@@ -26,7 +26,6 @@ const KEEP_GZIP: usize = 8 * 1024;
 #[derive(Clone)]
 pub(super) struct Service {
     app: Arc<App>,
-    router: TowerToHyperService<axum::Router>,
     /// The connection's peer.
     peer: std::net::IpAddr,
 }
@@ -37,10 +36,9 @@ pub(super) struct Service {
 pub(super) struct Client(pub(super) std::net::IpAddr, pub(super) std::net::IpAddr);
 
 impl Service {
-    pub(super) fn new(app: Arc<App>, router: axum::Router) -> Service {
+    pub(super) fn new(app: Arc<App>) -> Service {
         Service {
             app,
-            router: TowerToHyperService::new(router),
             peer: std::net::Ipv4Addr::UNSPECIFIED.into(),
         }
     }
@@ -54,6 +52,8 @@ impl Service {
     }
 }
 
+type Answering = std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send + 'static>>;
+
 impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
     type Response = Response<Body>;
     type Error = Infallible;
@@ -61,43 +61,64 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
         Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send + 'static>,
     >;
 
-    fn call(&self, mut req: Request<hyper::body::Incoming>) -> Self::Future {
+    fn call(&self, req: Request<hyper::body::Incoming>) -> Self::Future {
         let client = Client(self.app.proxies.client(self.peer, req.headers()), self.peer);
-        let path = req.uri().path();
-        if path.starts_with("/admin/")
-            || path.starts_with("/web/")
-            || path == "/login"
-            || path == "/logout"
-        {
-            req.extensions_mut().insert(client);
-            let routed = self.router.call(req);
-            return Box::pin(async move {
-                let mut res = routed.await?;
-                harden(&mut res);
-                Ok(res)
-            });
-        }
         let start = Instant::now();
-        let (parts, _) = req.into_parts();
-        let slow = super::web::may_sign_in(self.app.auth.as_ref(), &parts);
-        let answer = move |app: &App| {
-            let mut res = page(app, &parts, client);
-            harden(&mut res);
-            log_line(parts.method.as_str(), parts.uri.path(), &res, start);
-            res
-        };
-        if !slow {
-            return Box::pin(std::future::ready(Ok(answer(&self.app))));
-        }
-        // A page for a user who may be signed in by a password: checking it is slow on
-        // purpose (bcrypt), so not on the threads that answer pages.
+        let path = req.uri().path().to_owned();
+        let method = req.method().clone();
         let app = Arc::clone(&self.app);
+        let routed: Answering = match route::route(req.method(), &path) {
+            Route::Page => {
+                let (parts, _) = req.into_parts();
+                let slow = super::web::may_sign_in(app.auth.as_ref(), &parts);
+                let answer = move |app: &App| {
+                    let mut res = page(app, &parts, client);
+                    harden(&mut res);
+                    log_line(parts.method.as_str(), parts.uri.path(), &res, start);
+                    res
+                };
+                if !slow {
+                    return Box::pin(std::future::ready(Ok(answer(&app))));
+                }
+                // A page for a user who may be signed in by a password: checking it is slow
+                // on purpose (bcrypt), so not on the threads that answer pages.
+                return Box::pin(async move {
+                    Ok(tokio::task::spawn_blocking(move || answer(&app))
+                        .await
+                        .unwrap_or_else(|_| super::web::failed()))
+                });
+            }
+            Route::MethodNotAllowed => Box::pin(std::future::ready(status(405))),
+            Route::NotFound => Box::pin(std::future::ready(super::web::not_found())),
+            Route::Admin(op) => {
+                let op = op.to_owned();
+                Box::pin(super::admin_route(app, client, op, req.map(Body::new)))
+            }
+            Route::Web(verb) => {
+                let verb = verb.to_owned();
+                Box::pin(super::web_route(app, client, verb, req.map(Body::new)))
+            }
+            Route::Login => Box::pin(super::login_route(app, client, req.headers().clone())),
+            Route::Logout => Box::pin(std::future::ready(super::logout_route(
+                &app,
+                client,
+                req.headers(),
+            ))),
+        };
         Box::pin(async move {
-            Ok(tokio::task::spawn_blocking(move || answer(&app))
-                .await
-                .unwrap_or_else(|_| super::web::not_found()))
+            let mut res = routed.await;
+            harden(&mut res);
+            log_line(method.as_str(), &path, &res, start);
+            Ok(res)
         })
     }
+}
+
+/// A bare status answer.
+pub(super) fn status(code: u16) -> Response<Body> {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::from_u16(code).expect("known codes");
+    res
 }
 
 /// What every HTML page allows: scripts from this site only (none inline), no framing by any
@@ -262,14 +283,4 @@ fn log_line(method: &str, path: &str, res: &Response<Body>, start: Instant) {
         "{method} {path} {} {bytes} {micros}us",
         res.status().as_u16()
     );
-}
-
-/// The router's requests get their log line here.
-pub(super) async fn log(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let start = Instant::now();
-    let res = next.run(req).await;
-    log_line(method.as_str(), &path, &res, start);
-    res
 }

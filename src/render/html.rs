@@ -34,7 +34,7 @@ pub struct PackagePage<'a> {
     /// Who maintained it, from when to when.
     pub stints: &'a [super::stats::Stint],
     pub bug: Option<String>,
-    pub tracks: Vec<&'a super::tracker::TrackView>,
+    pub tracks: Vec<&'a super::track_view::TrackView>,
     /// `take` or `drop`, offered to a signed-in user by `serve` (never in rendered files).
     pub action: Option<&'static str>,
     /// The signed-in user `serve` shows the page to, who may sign out.

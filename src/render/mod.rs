@@ -1,16 +1,27 @@
 //! `maintdb render`: every path of docs/outputs.md for one commit, as a pure function of it.
-//! Nothing here reads the clock or the machine: the same commit gives the same bytes.
+//!
+//! The pages are made by modules that read neither the clock nor the machine, in one
+//! direction: [`output`] (kinds and bytes) and the views ([`view`], [`track_view`], [`stats`])
+//! ← the page modules ([`html`], [`text`], [`rss`], [`process`], [`tracker`], `stats_page`,
+//! `charts`) ← [`site`], which assembles them. The edges are elsewhere: [`snapshot`] reads the
+//! commit from git (validation, history, the tracker's timeline) and hands the site its inputs,
+//! and [`keys`] and [`publish`] write the output directory (a generation's name takes the
+//! clock; the keys of unchanged pages are trusted only from the same executable). The same
+//! commit gives the same bytes.
 
 mod charts;
 pub mod html;
 pub mod keys;
+pub mod output;
 pub mod process;
 pub mod publish;
 pub mod rss;
 pub mod site;
 pub mod snapshot;
 pub mod stats;
+mod stats_page;
 pub mod text;
+pub mod track_view;
 pub mod tracker;
 pub mod view;
 

@@ -7,7 +7,7 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 
 use super::RenderError;
 use super::html::Page;
-use super::site::{Rendered, html};
+use super::output::{Rendered, html};
 
 /// One document: its file stem and its Markdown.
 #[derive(Debug, Clone)]

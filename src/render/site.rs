@@ -7,69 +7,13 @@ use std::collections::HashMap;
 use askama::Template;
 
 use super::html::{self, EventRow, Page};
+use super::output::html;
+pub use super::output::{Kind, Rendered, Shared};
 use super::process::{self, Doc};
 use super::tracker::{self, TrackView};
 use super::view::{self, View};
 use super::{CHANGELOG_EVENTS, Input, RenderError, keys, rss, text};
 use crate::history::CommitEvents;
-
-/// What a path holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Html,
-    Css,
-    Js,
-    Json,
-    Rss,
-}
-
-impl Kind {
-    /// The `Content-Type` of this kind.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Kind::Text => "text/plain; charset=utf-8",
-            Kind::Html => "text/html; charset=utf-8",
-            Kind::Css => "text/css; charset=utf-8",
-            Kind::Js => "text/javascript; charset=utf-8",
-            Kind::Json => "application/json; charset=utf-8",
-            Kind::Rss => "application/rss+xml; charset=utf-8",
-        }
-    }
-}
-
-/// A rendered path whose bytes can be handed out many times without copying.
-#[derive(Debug, Clone)]
-pub struct Shared {
-    pub kind: Kind,
-    pub bytes: bytes::Bytes,
-}
-
-/// One rendered path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    pub kind: Kind,
-    pub bytes: Vec<u8>,
-}
-
-impl Rendered {
-    pub fn new(kind: Kind, bytes: Vec<u8>) -> Rendered {
-        Rendered { kind, bytes }
-    }
-
-    fn text(s: String) -> Option<Rendered> {
-        Some(Rendered::new(Kind::Text, s.into_bytes()))
-    }
-}
-
-/// Renders a page template.
-pub(super) fn html(path: &str, t: &impl Template) -> Result<Option<Rendered>, RenderError> {
-    let s = t.render().map_err(|source| RenderError::Template {
-        what: path.to_owned(),
-        source,
-    })?;
-    Ok(Some(Rendered::new(Kind::Html, s.into_bytes())))
-}
 
 #[derive(Template)]
 #[template(path = "index.html")]
@@ -362,7 +306,14 @@ impl Site {
                 })?;
                 Some(Rendered::new(Kind::Rss, feed))
             }
-            "stats.html" => html(path, &self.stats_page())?,
+            "stats.html" => html(
+                path,
+                &super::stats_page::page(
+                    self.page("Trends".into(), ""),
+                    &self.stats,
+                    self.tracking.as_ref(),
+                ),
+            )?,
             "stats.json" => Some(Rendered::new(
                 Kind::Json,
                 self.stats.json(self.tracking.as_ref()),
@@ -370,77 +321,6 @@ impl Site {
             _ => return self.get_named(path),
         };
         Ok(out)
-    }
-
-    /// `stats.html`: each chart with its numbers.
-    fn stats_page(&self) -> html::StatsPage<'_> {
-        use super::charts;
-        let st = &*self.stats;
-        // Both series by day, each carried forward to the days only the other changed.
-        let mut days: Vec<(&str, i64, i64)> = Vec::new();
-        let (mut p, mut u) = (
-            st.packages.iter().peekable(),
-            st.unmaintained.iter().peekable(),
-        );
-        let (mut pv, mut uv) = (0, 0);
-        loop {
-            let d = match (p.peek(), u.peek()) {
-                (Some(a), Some(b)) => a.0.as_str().min(b.0.as_str()),
-                (Some(a), None) => a.0.as_str(),
-                (None, Some(b)) => b.0.as_str(),
-                (None, None) => break,
-            };
-            if let Some(x) = p.next_if(|x| x.0 == d) {
-                pv = x.1;
-            }
-            if let Some(x) = u.next_if(|x| x.0 == d) {
-                uv = x.1;
-            }
-            days.push((d, pv, uv));
-        }
-        let takers: Vec<(String, u64)> = st
-            .top_takers
-            .iter()
-            .map(|t| (t.login.clone(), t.taken))
-            .collect();
-        let releases = self
-            .tracking
-            .as_ref()
-            .map(|t| t.per_release.clone())
-            .unwrap_or_default();
-        html::StatsPage {
-            page: self.page("Trends".into(), ""),
-            packages_now: pv,
-            unmaintained_now: uv,
-            last_day: days.last().map_or("", |d| d.0),
-            over_time: charts::over_time(
-                "Packages and unmaintained packages over time",
-                "packages",
-                &[
-                    ("packages", &st.packages),
-                    ("unmaintained", &st.unmaintained),
-                ],
-            ),
-            days,
-            monthly: &st.monthly,
-            monthly_svg: charts::monthly(
-                "Packages taken, dropped, added and removed per month",
-                &st.monthly,
-            ),
-            recent_days: super::stats::RECENT_DAYS,
-            takers: &st.top_takers,
-            takers_svg: charts::ranking(
-                "The people who took the most packages lately",
-                "packages taken",
-                &takers,
-            ),
-            tracking: self.tracking.as_ref(),
-            releases_svg: charts::ranking(
-                "Tracked bugs fixed per point release",
-                "fixes (suites)",
-                &releases,
-            ),
-        }
     }
 
     /// A person's page, with their sparkline.

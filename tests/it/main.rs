@@ -11,6 +11,7 @@ mod httpd;
 mod import;
 mod import_sync;
 mod kill;
+mod layers;
 mod mail;
 mod merges;
 mod props;

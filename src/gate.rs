@@ -9,10 +9,12 @@ use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change as TreeChange;
 
 use crate::diag::{Report, Severity};
+use crate::load::record_at;
 use crate::load::{self, Kind, Record};
 use crate::names::{GroupName, Login, NameRules};
 use crate::policy::{self, Actor, Refusal, Rule};
 use crate::record::{RawConfig, RawPolicy};
+use crate::source::objects::{blob_at, git_at};
 use crate::source::{Content, Mode, ROOT, SourceError};
 use crate::validate::delta;
 
@@ -40,64 +42,44 @@ impl Finding {
     }
 }
 
-pub(crate) fn git(what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
-    git_at(gix::ObjectId::null(gix::hash::Kind::Sha1), what)
-}
-
-/// Like [`git`], naming the object the failure is about.
-pub(crate) fn git_at(
-    id: gix::ObjectId,
-    what: &'static str,
-) -> impl FnOnce(gix::Error) -> SourceError {
-    move |source| SourceError::Object { id, what, source }
-}
-
-/// The root tree of a commit.
-pub fn root_tree(
-    repo: &gix::Repository,
-    commit: gix::ObjectId,
-) -> Result<gix::ObjectId, SourceError> {
-    Ok(repo
-        .find_commit(commit)
-        .and_then(|c| c.tree_id())
-        .map_err(git_at(commit, "reading a commit"))?
-        .detach())
-}
-
-/// The bytes of a regular file at `path` in `root`, if present.
-pub fn blob_at(repo: &gix::Repository, root: Option<gix::ObjectId>, path: &str) -> Option<Vec<u8>> {
-    let tree = repo.find_tree(root?).ok()?;
-    let entry = tree.lookup_entry_by_path(path).ok()??;
-    if !entry.mode().is_blob() {
-        return None;
-    }
-    Some(repo.find_blob(entry.object_id()).ok()?.data.clone())
-}
-
-/// Reads and loads one record of `root`, if present.
-pub fn record_at(
-    repo: &gix::Repository,
-    root: Option<gix::ObjectId>,
-    path: &str,
-    rules: &NameRules,
-) -> Option<Record> {
-    let bytes = blob_at(repo, root, path)?;
-    load::load(path, Mode::File, Content::Bytes(bytes), rules).record
-}
-
 /// The record in blob `id`, read as the file at `path`.
 fn record_of(
     repo: &gix::Repository,
     id: gix::ObjectId,
     path: &str,
     rules: &NameRules,
-) -> Option<Record> {
+) -> Result<Option<Record>, SourceError> {
     // Too large to be a record: the validator says so, unread.
-    if repo.find_header(id).ok()?.size() > crate::source::MAX_FILE_SIZE {
-        return None;
+    let size = repo
+        .find_header(id)
+        .map_err(git_at(id, "reading a blob header"))?
+        .size();
+    if size > crate::source::MAX_FILE_SIZE {
+        return Ok(None);
     }
-    let bytes = repo.find_blob(id).ok()?.data.clone();
-    load::load(path, Mode::File, Content::Bytes(bytes), rules).record
+    let blob = repo.find_blob(id).map_err(git_at(id, "reading a blob"))?;
+    let bytes = blob.data.clone();
+    Ok(load::load(path, Mode::File, Content::Bytes(bytes), rules).record)
+}
+
+/// Why an operation ends without a plan: refusals of what was asked (exit 1), or a repository
+/// that could not be read (the tool failed, exit 2).
+#[derive(Debug)]
+pub enum Stop {
+    Refused(Vec<Finding>),
+    Failed(SourceError),
+}
+
+impl From<Vec<Finding>> for Stop {
+    fn from(f: Vec<Finding>) -> Stop {
+        Stop::Refused(f)
+    }
+}
+
+impl From<SourceError> for Stop {
+    fn from(e: SourceError) -> Stop {
+        Stop::Failed(e)
+    }
 }
 
 /// What the push is checked against: the policy and people of the branch as it is.
@@ -112,8 +94,8 @@ impl Base {
     pub fn at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Result<Base, SourceError> {
         // config.toml is read once: its name rules apply to the other records.
         let (config, rules) =
-            crate::validate::config(blob_at(repo, root, "maintainers/config.toml"));
-        let policy = match record_at(repo, root, "maintainers/policy.toml", &rules) {
+            crate::validate::config(blob_at(repo, root, "maintainers/config.toml")?);
+        let policy = match record_at(repo, root, "maintainers/policy.toml", &rules)? {
             Some(Record::Policy(p)) => *p,
             _ => RawPolicy::default(),
         };
@@ -125,19 +107,36 @@ impl Base {
         })
     }
 
-    pub fn actor(&self, repo: &gix::Repository, id: &str) -> Result<Actor, Refusal> {
-        Actor::resolve(id, &self.policy, &self.rules, |l| {
-            self.person(repo, l)
-                .map(|p| p.addresses().map(str::to_lowercase).collect())
-        })
+    /// The actor behind `id`, or the refusal of an identity that is neither a role nor a
+    /// person.
+    pub fn actor(
+        &self,
+        repo: &gix::Repository,
+        id: &str,
+    ) -> Result<Result<Actor, Refusal>, SourceError> {
+        let person = match Login::parse(id, &self.rules) {
+            Ok(l) => self.person(repo, &l)?,
+            Err(_) => None,
+        };
+        let addresses: Option<Vec<String>> =
+            person.map(|p| p.addresses().map(str::to_lowercase).collect());
+        Ok(Actor::resolve(id, &self.policy, &self.rules, |_| {
+            addresses.clone()
+        }))
     }
 
     /// A person's record in the base tree.
-    pub fn person(&self, repo: &gix::Repository, login: &Login) -> Option<crate::model::Person> {
-        match record_at(repo, self.root, &login.record_path(), &self.rules) {
-            Some(Record::Person(_, p)) => Some(p),
-            _ => None,
-        }
+    pub fn person(
+        &self,
+        repo: &gix::Repository,
+        login: &Login,
+    ) -> Result<Option<crate::model::Person>, SourceError> {
+        Ok(
+            match record_at(repo, self.root, &login.record_path(), &self.rules)? {
+                Some(Record::Person(_, p)) => Some(p),
+                _ => None,
+            },
+        )
     }
 }
 
@@ -232,7 +231,7 @@ impl<'a> Gate<'a> {
                 ));
             }
         }
-        self.permitted(&old_top, &new_top, &changes, &mut out);
+        self.permitted(&old_top, &new_top, &changes, &mut out)?;
         Ok(out)
     }
 
@@ -255,7 +254,7 @@ impl<'a> Gate<'a> {
             delta::records_in(&new_top),
         )?;
         let mut out = Vec::new();
-        self.permitted(&old_top, &new_top, &changes, &mut out);
+        self.permitted(&old_top, &new_top, &changes, &mut out)?;
         Ok(out)
     }
 
@@ -267,13 +266,13 @@ impl<'a> Gate<'a> {
         new_top: &delta::RootEntries,
         changes: &[TreeChange],
         out: &mut Vec<Finding>,
-    ) {
+    ) -> Result<(), SourceError> {
         // Admins may change anything: nothing to read.
         if self.actor.admin {
-            return;
+            return Ok(());
         }
         for c in changes {
-            if let Some(f) = self.allowed(c) {
+            if let Some(f) = self.allowed(c)? {
                 out.push(f);
             }
         }
@@ -283,26 +282,37 @@ impl<'a> Gate<'a> {
                 out.push(Finding::refusal(Some(&name), r));
             }
         }
+        Ok(())
     }
 
-    fn is_member(&self, g: &GroupName) -> bool {
+    /// Reads whether the actor belongs to each of `groups` in the base tree, once per group.
+    fn read_membership<'g>(
+        &self,
+        groups: impl Iterator<Item = &'g GroupName>,
+    ) -> Result<(), SourceError> {
         let Some(me) = self.actor.person.as_ref().map(|(l, _)| l) else {
-            return false;
+            return Ok(());
         };
-        *self
-            .groups
-            .borrow_mut()
-            .entry(g.clone())
-            .or_insert_with(|| {
-                matches!(
-                    record_at(self.repo, self.base.root, &g.record_path(), &self.base.rules),
-                    Some(Record::Group(_, grp)) if grp.members.contains(me)
-                )
-            })
+        for g in groups {
+            if self.groups.borrow().contains_key(g) {
+                continue;
+            }
+            let member = matches!(
+                record_at(self.repo, self.base.root, &g.record_path(), &self.base.rules)?,
+                Some(Record::Group(_, grp)) if grp.members.contains(me)
+            );
+            self.groups.borrow_mut().insert(g.clone(), member);
+        }
+        Ok(())
+    }
+
+    /// Whether the actor belongs to `g`, as [`Gate::read_membership`] found.
+    fn is_member(&self, g: &GroupName) -> bool {
+        self.groups.borrow().get(g).copied().unwrap_or(false)
     }
 
     /// Applies the push policy to one changed path.
-    fn allowed(&self, change: &TreeChange) -> Option<Finding> {
+    fn allowed(&self, change: &TreeChange) -> Result<Option<Finding>, SourceError> {
         // Each side is read by its blob id from the diff: a lookup by path from the root
         // would inflate every tree on the way once per changed file.
         let blob =
@@ -339,8 +349,12 @@ impl<'a> Gate<'a> {
         );
         let path = format!("{ROOT}/{}", rel.to_str_lossy());
         let rules = &self.base.rules;
-        let old = old_id.and_then(|id| record_of(self.repo, id, &path, rules));
-        let new = new_id.and_then(|id| record_of(self.repo, id, &path, rules));
+        let read = |id: Option<gix::ObjectId>| {
+            id.map(|id| record_of(self.repo, id, &path, rules))
+                .transpose()
+                .map(Option::flatten)
+        };
+        let (old, new) = (read(old_id)?, read(new_id)?);
         let maintainers = |r: &Option<Record>| match r {
             Some(Record::Package(_, p)) => Some(p.maintainers.clone()),
             _ => None,
@@ -356,8 +370,13 @@ impl<'a> Gate<'a> {
             Kind::Package { name, .. } => {
                 // An unreadable side is the validator's to report.
                 if (!added && om.is_none()) || (!removed && nm.is_none()) {
-                    return None;
+                    return Ok(None);
                 }
+                let groups = om.iter().chain(&nm).flatten().filter_map(|m| match m {
+                    crate::names::Maintainer::Group(g) => Some(g),
+                    crate::names::Maintainer::Person(_) => None,
+                });
+                self.read_membership(groups)?;
                 policy::Change::Package {
                     name,
                     old: om.as_deref(),
@@ -383,9 +402,9 @@ impl<'a> Gate<'a> {
             Kind::Suites => policy::Change::Suites,
             Kind::Config | Kind::Policy | Kind::Unexpected => policy::Change::Other { path: &path },
         };
-        policy::check(self.actor, &change, &|g| self.is_member(g))
+        Ok(policy::check(self.actor, &change, &|g| self.is_member(g))
             .err()
-            .map(|r| Finding::refusal(Some(&path), r))
+            .map(|r| Finding::refusal(Some(&path), r)))
     }
 }
 

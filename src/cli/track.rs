@@ -135,7 +135,7 @@ fn head(dir: &Path) -> anyhow::Result<Head> {
     let writer = Writer::open(dir)?;
     let root = writer.head().map(|_| writer.base_tree());
     let base = crate::gate::Base::at(writer.repo(), root)?;
-    let suites = suites_at(writer.repo(), root, &base.rules);
+    let suites = suites_at(writer.repo(), root, &base.rules)?;
     Ok(Head {
         root,
         suites,
@@ -197,7 +197,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
                 opts,
                 |s| {
                     let suites = if suites.is_empty() {
-                        ops::default_suites(s)
+                        ops::default_suites(s)?
                     } else {
                         suites.clone()
                     };

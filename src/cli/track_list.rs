@@ -74,13 +74,13 @@ pub fn show(cli: &Cli, bug: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
         eprintln!("error: the repository has no commits");
         return Ok(EXIT_DATA);
     };
-    let root = Some(crate::gate::root_tree(&repo, tip)?);
+    let root = Some(crate::source::objects::root_tree(&repo, tip)?);
     let tracks = tracks_at(&repo, root);
     let path = match tracks.archived.get(&bug) {
         Some(release) => archive_path(release, bug),
         None => active_path(bug),
     };
-    let Some(text) = crate::gate::blob_at(&repo, root, &path) else {
+    let Some(text) = crate::source::objects::blob_at(&repo, root, &path)? else {
         eprintln!("error: bug {bug} is not tracked");
         return Ok(EXIT_DATA);
     };

@@ -108,7 +108,7 @@ fn send_planned(
     plan: impl Fn(
         &crate::edit::Session,
         &mut Vec<Composed>,
-    ) -> Result<crate::edit::Plan, Vec<crate::gate::Finding>>,
+    ) -> Result<crate::edit::Plan, crate::gate::Stop>,
     out: &mut dyn Write,
 ) -> anyhow::Result<(i32, Vec<(Composed, Fate)>)> {
     let chosen = RefCell::new(Vec::new());

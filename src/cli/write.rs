@@ -120,7 +120,7 @@ pub fn finish(
 pub fn run_op(
     dir: &Path,
     opts: &Opts,
-    op: impl Fn(&Session) -> Result<Plan, Vec<Finding>>,
+    op: impl Fn(&Session) -> Result<Plan, crate::gate::Stop>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     finish(

@@ -90,12 +90,14 @@ pub(super) fn locked(index: &Path, source: gix::Error) -> CommitError {
 
 const HELD: &str = "held by a git command, or left by a killed one";
 
-/// Records that this process holds the index lock for `changes` on top of `before`.
+/// Records that this process is about to take (`held` false) or holds the index lock for
+/// `changes` on top of `before`. Only a held lock is named by its inode; an intent names none.
 pub(super) fn begin(
     repo: &gix::Repository,
     index: &Path,
     before: Option<gix::ObjectId>,
     changes: &[Change],
+    held: bool,
 ) -> Result<(), CommitError> {
     let p = path(repo);
     let dir = p.parent().expect("the journal lives in a directory");
@@ -107,7 +109,11 @@ pub(super) fn begin(
     let mut text = format!(
         "{}\n{}\n{}\n",
         std::process::id(),
-        inode(&lock_path(index)).unwrap_or(0),
+        if held {
+            inode(&lock_path(index)).unwrap_or(0)
+        } else {
+            0
+        },
         before.map_or_else(|| "none".to_owned(), |id| id.to_string())
     );
     for c in changes {
@@ -196,9 +202,12 @@ pub(super) fn left(repo: &gix::Repository, index: &Path) -> Result<Option<Left>,
         });
     }
     let since = written(&p);
+    // A run killed between its intent and naming its lock: a lock made since the intent is
+    // the one it took (as for the branch locks below).
+    let taken_since = ino == 0 && since.is_some_and(|s| written(&lock).is_some_and(|l| l >= s));
     match inode(&lock) {
         // The lock the dead run took: it is stale.
-        Some(i) if i == ino => {
+        Some(i) if i == ino || taken_since => {
             std::fs::remove_file(&lock).map_err(|source| CommitError::Io {
                 path: lock.clone(),
                 source,

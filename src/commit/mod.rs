@@ -156,14 +156,22 @@ impl Writer {
     /// `changes`.
     fn lock_index(&self, changes: &[Change]) -> Result<gix::lock::File, CommitError> {
         let index_path = self.repo.index_path();
-        let lock = gix::lock::File::acquire_to_update_resource(
+        // The intent first: a run killed between taking the lock and naming it in the
+        // journal would leave a lock nobody can tell from a running git's.
+        journal::begin(&self.repo, &index_path, self.head, changes, false)?;
+        let lock = match gix::lock::File::acquire_to_update_resource(
             &index_path,
             gix::lock::acquire::Fail::Immediately,
             None,
             0,
-        )
-        .map_err(|source| journal::locked(&index_path, source))?;
-        journal::begin(&self.repo, &index_path, self.head, changes)?;
+        ) {
+            Ok(lock) => lock,
+            Err(source) => {
+                journal::done(&self.repo);
+                return Err(journal::locked(&index_path, source));
+            }
+        };
+        journal::begin(&self.repo, &index_path, self.head, changes, true)?;
         Ok(lock)
     }
 

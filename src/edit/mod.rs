@@ -85,7 +85,7 @@ impl Session {
     ) -> Result<Result<Session, Vec<Finding>>, EditError> {
         let root = writer.head().map(|_| writer.base_tree());
         let base = Base::at(writer.repo(), root)?;
-        Ok(match base.actor(writer.repo(), id) {
+        Ok(match base.actor(writer.repo(), id)? {
             Ok(actor) => Ok(Session {
                 writer,
                 base,
@@ -103,7 +103,7 @@ impl Session {
     /// identity, else git's.
     fn author(&self) -> Result<Identity, EditError> {
         if let Some((login, _)) = &self.actor.person
-            && let Some(p) = self.base.person(self.repo(), login)
+            && let Some(p) = self.base.person(self.repo(), login)?
         {
             return Ok(Identity {
                 name: p.name,
@@ -151,7 +151,7 @@ impl Session {
 pub fn run(
     dir: &Path,
     as_: Option<&str>,
-    op: impl FnOnce(&Session) -> Result<Plan, Vec<Finding>>,
+    op: impl FnOnce(&Session) -> Result<Plan, crate::gate::Stop>,
 ) -> Result<Outcome, EditError> {
     apply(Session::open(dir, as_)?, op)
 }
@@ -159,14 +159,15 @@ pub fn run(
 /// Plans with `op` in an opened session (or its refusal), and applies the plan.
 pub fn apply(
     session: Result<Session, Vec<Finding>>,
-    op: impl FnOnce(&Session) -> Result<Plan, Vec<Finding>>,
+    op: impl FnOnce(&Session) -> Result<Plan, crate::gate::Stop>,
 ) -> Result<Outcome, EditError> {
     let session = match session {
         Ok(s) => s,
         Err(f) => return Ok(Outcome::Refused(f)),
     };
     match op(&session) {
-        Err(f) => Ok(Outcome::Refused(f)),
+        Err(crate::gate::Stop::Refused(f)) => Ok(Outcome::Refused(f)),
+        Err(crate::gate::Stop::Failed(e)) => Err(e.into()),
         Ok(Plan::Unchanged(why)) => Ok(Outcome::Unchanged(why)),
         Ok(Plan::Edit { changes, message }) => session.apply(&changes, &message),
     }

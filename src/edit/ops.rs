@@ -8,47 +8,45 @@ use regex::Regex;
 use super::{Plan, Session};
 use crate::commit::Change;
 use crate::diag::{Code, OpCode, UserCode};
-use crate::gate::{Finding, blob_at, record_at};
+use crate::gate::{Finding, Stop};
 use crate::load::Record;
+use crate::load::record_at;
 use crate::model::Db;
 use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
 use crate::policy::Rule;
 use crate::record::{Editor, group_toml, package_toml, person_toml};
+use crate::source::objects::blob_at;
 
-fn finding(
-    code: impl Into<UserCode>,
-    message: impl Into<String>,
-    help: impl Into<String>,
-) -> Vec<Finding> {
-    vec![Finding {
+fn finding(code: impl Into<UserCode>, message: impl Into<String>, help: impl Into<String>) -> Stop {
+    Stop::Refused(vec![Finding {
         path: None,
         code: code.into(),
         message: message.into(),
         help: help.into(),
         note: None,
-    }]
+    }])
 }
 
-fn name_error(code: Code, what: &str, e: NameError) -> Vec<Finding> {
+fn name_error(code: Code, what: &str, e: NameError) -> Stop {
     finding(code, format!("{what}: {e}"), code.fix())
 }
 
-fn package_name(s: &Session, name: &str) -> Result<PackageName, Vec<Finding>> {
+fn package_name(s: &Session, name: &str) -> Result<PackageName, Stop> {
     PackageName::parse(name, &s.base.rules)
         .map_err(|e| name_error(Code::BadPackageName, "bad package name", e))
 }
 
-fn login(s: &Session, name: &str) -> Result<Login, Vec<Finding>> {
+fn login(s: &Session, name: &str) -> Result<Login, Stop> {
     Login::parse(name, &s.base.rules).map_err(|e| name_error(Code::BadLogin, "bad login", e))
 }
 
-fn group_name(s: &Session, name: &str) -> Result<GroupName, Vec<Finding>> {
+fn group_name(s: &Session, name: &str) -> Result<GroupName, Stop> {
     GroupName::parse(name, &s.base.rules)
         .map_err(|e| name_error(Code::BadGroupName, "bad group name", e))
 }
 
 /// A maintainer list from the command line: `nobody` (or nothing) means none.
-fn maintainers(s: &Session, names: &[String]) -> Result<Vec<Maintainer>, Vec<Finding>> {
+fn maintainers(s: &Session, names: &[String]) -> Result<Vec<Maintainer>, Stop> {
     names
         .iter()
         .filter(|n| n.as_str() != NOBODY || names.len() > 1)
@@ -66,17 +64,23 @@ fn maintainers(s: &Session, names: &[String]) -> Result<Vec<Maintainer>, Vec<Fin
 }
 
 /// A package at `HEAD`: its file's text and its maintainers.
-fn package_at(s: &Session, name: &PackageName) -> Option<(String, Vec<Maintainer>)> {
+fn package_at(s: &Session, name: &PackageName) -> Result<Option<(String, Vec<Maintainer>)>, Stop> {
     let path = name.record_path();
-    let bytes = blob_at(s.repo(), s.base.root, &path)?;
-    let text = String::from_utf8(bytes).ok()?;
-    match record_at(s.repo(), s.base.root, &path, &s.base.rules) {
-        Some(Record::Package(_, p)) => Some((text, p.maintainers)),
-        _ => None,
-    }
+    let Some(bytes) = blob_at(s.repo(), s.base.root, &path)? else {
+        return Ok(None);
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Ok(None);
+    };
+    Ok(
+        match record_at(s.repo(), s.base.root, &path, &s.base.rules)? {
+            Some(Record::Package(_, p)) => Some((text, p.maintainers)),
+            _ => None,
+        },
+    )
 }
 
-fn no_such_package(name: &str) -> Vec<Finding> {
+fn no_such_package(name: &str) -> Stop {
     finding(
         OpCode::NoSuchPackage,
         format!("there is no package {name}"),
@@ -122,7 +126,7 @@ pub enum Targets {
     Regex(String),
 }
 
-fn me(s: &Session) -> Result<Login, Vec<Finding>> {
+fn me(s: &Session) -> Result<Login, Stop> {
     s.actor
         .person
         .as_ref()
@@ -148,13 +152,13 @@ fn select(
     targets: &Targets,
     keep: impl Fn(&[Maintainer]) -> bool,
     nothing: &str,
-) -> Result<Vec<Selected>, Vec<Finding>> {
+) -> Result<Vec<Selected>, Stop> {
     match targets {
         Targets::Names(names) => names
             .iter()
             .map(|n| {
                 let name = package_name(s, n)?;
-                let (text, m) = package_at(s, &name).ok_or_else(|| no_such_package(n))?;
+                let (text, m) = package_at(s, &name)?.ok_or_else(|| no_such_package(n))?;
                 Ok((name, text, m))
             })
             .collect(),
@@ -171,7 +175,7 @@ fn select(
                 let Ok(name) = PackageName::parse(&n, &s.base.rules) else {
                     continue;
                 };
-                if let Some((text, m)) = package_at(s, &name)
+                if let Some((text, m)) = package_at(s, &name)?
                     && keep(&m)
                 {
                     out.push((name, text, m));
@@ -202,7 +206,7 @@ fn list_message(verb: &str, who: &str, names: &[String], targets: &Targets) -> S
 }
 
 /// `take`: become the maintainer of packages that have none.
-pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
+pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
     let me = me(s)?;
     let mine = Maintainer::Person(me.clone());
     let selected = select(s, targets, |m| m.is_empty(), "that nobody maintains")?;
@@ -261,7 +265,7 @@ fn edited(text: &str, f: impl FnOnce(&mut Editor) -> &mut Editor) -> String {
 }
 
 /// `drop`: stop maintaining packages.
-pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
+pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
     let me = me(s)?;
     let mine = Maintainer::Person(me.clone());
     let selected = select(
@@ -297,10 +301,10 @@ pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Vec<Finding>> {
 }
 
 /// `new` (setnewpackage): register a package; nothing happens when it exists.
-pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<Finding>> {
+pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Stop> {
     let name = package_name(s, name)?;
     let list = maintainers(s, who)?;
-    if blob_at(s.repo(), s.base.root, &name.record_path()).is_some() {
+    if blob_at(s.repo(), s.base.root, &name.record_path())?.is_some() {
         return Ok(Plan::Unchanged(format!(
             "{name} exists already; nothing changed"
         )));
@@ -314,11 +318,11 @@ pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<
 }
 
 /// `set` (setpackage): the package's maintainers become exactly `who`.
-pub fn set_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<Finding>> {
+pub fn set_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Stop> {
     let name = package_name(s, name)?;
     let list = maintainers(s, who)?;
     let strings: Vec<String> = list.iter().map(ToString::to_string).collect();
-    let content = match package_at(s, &name) {
+    let content = match package_at(s, &name)? {
         Some((_, old)) if old == list => {
             return Ok(Plan::Unchanged(format!(
                 "{name} already has maintainers {}",
@@ -336,9 +340,9 @@ pub fn set_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Vec<
 }
 
 /// `remove`: delete a package record.
-pub fn remove_package(s: &Session, name: &str) -> Result<Plan, Vec<Finding>> {
+pub fn remove_package(s: &Session, name: &str) -> Result<Plan, Stop> {
     let pkg = package_name(s, name)?;
-    if blob_at(s.repo(), s.base.root, &pkg.record_path()).is_none() {
+    if blob_at(s.repo(), s.base.root, &pkg.record_path())?.is_none() {
         return Err(no_such_package(name));
     }
     Ok(one(
@@ -358,9 +362,9 @@ pub struct PersonFields {
 }
 
 /// `person add`.
-pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Vec<Finding>> {
+pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Stop> {
     let l = login(s, login_s)?;
-    if blob_at(s.repo(), s.base.root, &l.record_path()).is_some() {
+    if blob_at(s.repo(), s.base.root, &l.record_path())?.is_some() {
         return Err(finding(
             OpCode::AlreadyExists,
             format!("{l} exists already"),
@@ -382,9 +386,9 @@ pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, 
 }
 
 /// `person edit`.
-pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Vec<Finding>> {
+pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Stop> {
     let l = login(s, login_s)?;
-    let text = blob_at(s.repo(), s.base.root, &l.record_path())
+    let text = blob_at(s.repo(), s.base.root, &l.record_path())?
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
             finding(
@@ -425,9 +429,9 @@ pub fn group_add(
     description: &str,
     email: Option<&str>,
     members: &[String],
-) -> Result<Plan, Vec<Finding>> {
+) -> Result<Plan, Stop> {
     let g = group_name(s, name)?;
-    if blob_at(s.repo(), s.base.root, &g.record_path()).is_some() {
+    if blob_at(s.repo(), s.base.root, &g.record_path())?.is_some() {
         return Err(finding(
             OpCode::AlreadyExists,
             format!("group {g} exists already"),
@@ -445,15 +449,10 @@ pub fn group_add(
 }
 
 /// `group add-member` (`join = true`) and `group remove-member`.
-pub fn group_member(
-    s: &Session,
-    name: &str,
-    member: &str,
-    join: bool,
-) -> Result<Plan, Vec<Finding>> {
+pub fn group_member(s: &Session, name: &str, member: &str, join: bool) -> Result<Plan, Stop> {
     let g = group_name(s, name)?;
     let m = login(s, member)?;
-    let text = blob_at(s.repo(), s.base.root, &g.record_path())
+    let text = blob_at(s.repo(), s.base.root, &g.record_path())?
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
             finding(

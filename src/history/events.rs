@@ -6,9 +6,9 @@ use gix::diff::tree::recorder::Change;
 use serde::{Deserialize, Serialize};
 
 use super::CommitEvents;
-use crate::gate::git;
 use crate::load::{self, Record};
 use crate::names::NameRules;
+use crate::source::objects::git;
 use crate::source::{Content, Mode, SourceError};
 use crate::validate::delta;
 

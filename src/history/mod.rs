@@ -166,7 +166,7 @@ fn compute(
     for (i, m) in todo.iter().enumerate() {
         parent_trees.push(match (m.parent, todo.get(i + 1)) {
             (Some(p), Some(n)) if n.id == p => Some(n.tree),
-            (Some(p), _) => Some(crate::gate::root_tree(&local, p)?),
+            (Some(p), _) => Some(crate::source::objects::root_tree(&local, p)?),
             (None, _) => None,
         });
     }

@@ -1,9 +1,10 @@
 //! Checking one push: the ref rules, then each new commit's tree (validated incrementally
 //! against its first parent) and its change (allowed for the pusher), and its author.
 
-use crate::gate::{Base, Finding, Gate, git, git_at, root_tree};
+use crate::gate::{Base, Finding, Gate};
 use crate::policy::{self, Refusal, Rule};
 use crate::source::SourceError;
+use crate::source::objects::{git, git_at, root_tree};
 
 /// One line of git's input: `<old> <new> <ref>`.
 #[derive(Debug, Clone)]
@@ -111,7 +112,7 @@ pub fn check_push(
             .transpose()?,
     };
     let base = Base::at(repo, base_root)?;
-    let actor = match base.actor(repo, identity) {
+    let actor = match base.actor(repo, identity)? {
         Ok(a) => a,
         Err(r) => return Ok(whole(r)),
     };

@@ -122,6 +122,19 @@ pub struct Loaded {
     path_problems: usize,
 }
 
+/// Reads and loads the record at `path` of the tree `root`, if one is there.
+pub fn record_at(
+    repo: &gix::Repository,
+    root: Option<gix::ObjectId>,
+    path: &str,
+    rules: &NameRules,
+) -> Result<Option<Record>, crate::source::SourceError> {
+    let Some(bytes) = crate::source::objects::blob_at(repo, root, path)? else {
+        return Ok(None);
+    };
+    Ok(load(path, Mode::File, Content::Bytes(bytes), rules).record)
+}
+
 /// Loads one file: every per-file rule, then the typed record if it is sound.
 pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Loaded {
     let mut out = Loaded {

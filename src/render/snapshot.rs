@@ -81,8 +81,11 @@ impl Snapshot {
     ) -> Result<bool, SourceError> {
         use crate::validate::delta;
         let local = repo.to_thread_local();
-        let old = delta::records_tree(&local, crate::gate::root_tree(&local, self.commit)?)?;
-        let new = delta::records_tree(&local, crate::gate::root_tree(&local, commit)?)?;
+        let old = delta::records_tree(
+            &local,
+            crate::source::objects::root_tree(&local, self.commit)?,
+        )?;
+        let new = delta::records_tree(&local, crate::source::objects::root_tree(&local, commit)?)?;
         let (Some(_), Some(_)) = (old, new) else {
             return Ok(false);
         };

@@ -207,7 +207,7 @@ pub fn apply(w: &Writing, id: &str, op: Op, call: &Call) -> Reply {
 pub fn commit_as(
     w: &Writing,
     id: &str,
-    op: impl Fn(&Session) -> Result<crate::edit::Plan, Vec<Finding>>,
+    op: impl Fn(&Session) -> Result<crate::edit::Plan, crate::gate::Stop>,
 ) -> Reply {
     let _one = w.lock.lock().unwrap_or_else(|e| e.into_inner());
     for attempt in 0..ATTEMPTS {

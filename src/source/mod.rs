@@ -3,6 +3,7 @@
 //! read them in parallel, so the validator sees identical input from either.
 
 mod git;
+pub mod objects;
 mod worktree;
 
 use std::path::PathBuf;

@@ -9,10 +9,12 @@ use crate::diag::OpCode;
 use std::collections::BTreeMap;
 
 use crate::edit::{Plan, Session};
-use crate::gate::{Finding, blob_at, record_at};
+use crate::gate::{Finding, Stop};
 use crate::load::Record;
+use crate::load::record_at;
 use crate::names::{Maintainer, PackageName};
 use crate::record::{Intent, RawMail, RawTrack, SuiteProgress};
+use crate::source::objects::blob_at;
 
 use super::mail::clock::{datetime, seconds};
 use super::mail::compose::{Composed, clean_msgid, mailbox_text};
@@ -68,24 +70,29 @@ fn refuse(
     code: impl Into<crate::diag::UserCode>,
     message: impl Into<String>,
     help: impl Into<String>,
-) -> Vec<Finding> {
-    vec![Finding {
+) -> Stop {
+    Stop::Refused(vec![Finding {
         path: None,
         code: code.into(),
         message: message.into(),
         help: help.into(),
         note: None,
-    }]
+    }])
 }
 
 /// The addresses of a package's maintainers; a maintainer without one is a warning.
-fn maintainer_addresses(s: &Session, package: &str, warnings: &mut Vec<String>) -> Vec<String> {
+fn maintainer_addresses(
+    s: &Session,
+    package: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>, Stop> {
     let rules = &s.base.rules;
-    let Some(Record::Package(_, pkg)) = PackageName::parse(package, rules)
-        .ok()
-        .and_then(|p| record_at(s.repo(), s.base.root, &p.record_path(), rules))
-    else {
-        return Vec::new();
+    let record = match PackageName::parse(package, rules) {
+        Ok(p) => record_at(s.repo(), s.base.root, &p.record_path(), rules)?,
+        Err(_) => None,
+    };
+    let Some(Record::Package(_, pkg)) = record else {
+        return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for m in &pkg.maintainers {
@@ -93,7 +100,7 @@ fn maintainer_addresses(s: &Session, package: &str, warnings: &mut Vec<String>) 
             Maintainer::Person(l) => l.record_path(),
             Maintainer::Group(g) => g.record_path(),
         };
-        match record_at(s.repo(), s.base.root, &path, rules) {
+        match record_at(s.repo(), s.base.root, &path, rules)? {
             Some(Record::Person(_, p)) if !p.email.is_empty() => {
                 out.push(mailbox_text(&p.name, &p.email));
             }
@@ -106,7 +113,7 @@ fn maintainer_addresses(s: &Session, package: &str, warnings: &mut Vec<String>) 
             )),
         }
     }
-    out
+    Ok(out)
 }
 
 /// One mail to compose: which step of which track, about which suite.
@@ -124,7 +131,7 @@ fn compose(
     set: &Settings,
     ask: Ask,
     warnings: &mut Vec<String>,
-) -> Result<Composed, Vec<Finding>> {
+) -> Result<Composed, Stop> {
     let Ask {
         bug,
         track,
@@ -155,7 +162,7 @@ fn compose(
         note: note.to_owned(),
     };
     let file = format!("templates/mail/{}", template::file_name(step));
-    let site = blob_at(s.repo(), s.base.root, &file).and_then(|b| String::from_utf8(b).ok());
+    let site = blob_at(s.repo(), s.base.root, &file)?.and_then(|b| String::from_utf8(b).ok());
     let body = template::render(step, &vars, site.as_deref().map(|t| (file.as_str(), t))).map_err(
         |e| {
             refuse(
@@ -197,7 +204,7 @@ fn compose(
             };
             (
                 format!("{bug}@{}", set.mail.bts_domain),
-                maintainer_addresses(s, package, warnings),
+                maintainer_addresses(s, package, warnings)?,
                 subject,
                 answers,
                 references,
@@ -280,11 +287,11 @@ pub fn notify_intents(
     set: &Settings,
     chosen: &mut Vec<Composed>,
     report: &mut Report,
-) -> Result<Plan, Vec<Finding>> {
+) -> Result<Plan, Stop> {
     chosen.clear();
     *report = Report::default();
     let mut tracks = tracks_at(s.repo(), s.base.root).active;
-    let suites = suites_at(s.repo(), s.base.root, &s.base.rules);
+    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let mut room = throttle::room(
         &throttle::mail_times(tracks.values()),
         set.now,
@@ -354,10 +361,10 @@ pub fn prod_intent(
     note: &str,
     force: bool,
     chosen: &mut Vec<Composed>,
-) -> Result<Plan, Vec<Finding>> {
+) -> Result<Plan, Stop> {
     chosen.clear();
     let mut tracks = tracks_at(s.repo(), s.base.root).active;
-    let suites = suites_at(s.repo(), s.base.root, &s.base.rules);
+    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let room = throttle::room(
         &throttle::mail_times(tracks.values()),
         set.now,
@@ -432,7 +439,7 @@ pub fn prod_intent(
 }
 
 /// Records what became of each mail.
-pub fn record(s: &Session, results: &[(Composed, Fate)], now: i64) -> Result<Plan, Vec<Finding>> {
+pub fn record(s: &Session, results: &[(Composed, Fate)], now: i64) -> Result<Plan, Stop> {
     let mut tracks = tracks_at(s.repo(), s.base.root).active;
     let mut changes = Vec::new();
     let mut lines = Vec::new();
@@ -519,9 +526,9 @@ pub fn in_doubt(
     set: &Settings,
     bug: u64,
     suite: Option<&str>,
-) -> Result<Composed, Vec<Finding>> {
+) -> Result<Composed, Stop> {
     let tracks = tracks_at(s.repo(), s.base.root).active;
-    let suites = suites_at(s.repo(), s.base.root, &s.base.rules);
+    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let t = tracks.get(&bug);
     let Some(i) = t.and_then(|t| t.outbox.iter().find(|i| i.suite.as_deref() == suite)) else {
         return Err(refuse(

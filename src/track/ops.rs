@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 
 use crate::commit::Change;
 use crate::edit::{Plan, Session};
-use crate::gate::{Finding, blob_at};
+use crate::gate::{Finding, Stop};
 use crate::names::PackageName;
 use crate::record::{BtsInfo, Editor, RawTrack, SuiteProgress, spanless};
+use crate::source::objects::blob_at;
 
 use super::archive::Versions;
 use super::bts::BugStatus;
@@ -34,15 +35,15 @@ fn tracks(s: &Session) -> Tracks {
     tracks_at(s.repo(), s.base.root)
 }
 
-fn suites(s: &Session) -> Vec<Suite> {
-    suites_at(s.repo(), s.base.root, &s.base.rules)
+fn suites(s: &Session) -> Result<Vec<Suite>, Stop> {
+    Ok(suites_at(s.repo(), s.base.root, &s.base.rules)?)
 }
 
-fn package_exists(s: &Session, name: &str) -> bool {
-    PackageName::parse(name, &s.base.rules)
-        .ok()
-        .and_then(|p| blob_at(s.repo(), s.base.root, &p.record_path()))
-        .is_some()
+fn package_exists(s: &Session, name: &str) -> Result<bool, Stop> {
+    Ok(match PackageName::parse(name, &s.base.rules) {
+        Ok(p) => blob_at(s.repo(), s.base.root, &p.record_path())?.is_some(),
+        Err(_) => false,
+    })
 }
 
 fn write(bug: u64, track: &RawTrack) -> Change {
@@ -100,9 +101,9 @@ impl NewTrack {
 /// Starts tracks; bugs tracked already are left as they are. A bug of a package with no
 /// record is refused, or skipped with `skip_unknown` (the security tracker knows every
 /// package of Debian; a distribution's records may hold fewer).
-pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Vec<Finding>> {
+pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Stop> {
     let existing = tracks(s);
-    let defined = suites(s);
+    let defined = suites(s)?;
     let mut refusals = Vec::new();
     let mut changes = Vec::new();
     let mut added = Vec::new();
@@ -110,7 +111,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
         if existing.knows(n.bug) || added.contains(&n.bug) {
             continue;
         }
-        if !package_exists(s, &n.package) {
+        if !package_exists(s, &n.package)? {
             if skip_unknown {
                 continue;
             }
@@ -152,7 +153,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
         added.push(n.bug);
     }
     if !refusals.is_empty() {
-        return Err(refusals);
+        return Err(refusals.into());
     }
     if added.is_empty() {
         return Ok(Plan::Unchanged("every bug is tracked already".into()));
@@ -162,21 +163,21 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Ve
 }
 
 /// Marks a suite of a track as not to be fixed, with the reason.
-pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, Vec<Finding>> {
+pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, Stop> {
     let mut all = tracks(s);
     let Some(track) = all.active.get_mut(&bug) else {
-        return Err(vec![refuse(
+        return Err(Stop::Refused(vec![refuse(
             OpCode::UnknownTrack,
             format!("bug {bug} is not tracked"),
             "track it first with maintdb track add",
-        )]);
+        )]));
     };
     if !track.suites.iter().any(|x| x.get_ref() == suite) {
-        return Err(vec![refuse(
+        return Err(Stop::Refused(vec![refuse(
             crate::diag::Code::UnknownSuite,
             format!("the track of bug {bug} does not follow {suite}"),
             "name a suite the track follows",
-        )]);
+        )]));
     }
     let slot = track
         .progress_mut(suite)
@@ -206,10 +207,10 @@ pub struct SyncReport {
 }
 
 /// Brings every active track that was asked about up to date with `world`.
-pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan, Vec<Finding>> {
+pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan, Stop> {
     *report = SyncReport::default();
     let mut all = tracks(s);
-    let defined = suites(s);
+    let defined = suites(s)?;
     let mut changes = Vec::new();
     for (bug, track) in all.active.iter_mut() {
         // A track added since the BTS was asked waits for the next run.
@@ -237,12 +238,7 @@ pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan,
 
 /// After point release `version` of `suite`: marks what shipped, archives finished tracks and
 /// moves `suites.toml` on.
-pub fn release(
-    s: &Session,
-    suite: &str,
-    version: &str,
-    shipped: &Versions,
-) -> Result<Plan, Vec<Finding>> {
+pub fn release(s: &Session, suite: &str, version: &str, shipped: &Versions) -> Result<Plan, Stop> {
     let all = tracks(s);
     let mut lines = Vec::new();
     let mut changes = Vec::new();
@@ -282,15 +278,15 @@ pub fn release(
         }
     }
     let suites_path = "maintainers/suites.toml";
-    let text = blob_at(s.repo(), s.base.root, suites_path)
+    let text = blob_at(s.repo(), s.base.root, suites_path)?
         .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
     let mut editor = Editor::parse(&text).map_err(|e| {
-        vec![refuse(
+        Stop::Refused(vec![refuse(
             crate::diag::Code::TomlSyntax,
             format!("{suites_path} does not parse: {e}"),
             "fix suites.toml first",
-        )]
+        )])
     })?;
     let updated = editor.set_in_table(suite, "version", version).finish();
     if updated != text {
@@ -318,6 +314,6 @@ pub fn tracked(repo: &gix::Repository, root: Option<gix::ObjectId>) -> BTreeSet<
 }
 
 /// Bug → the suites it should follow by default: those `suites.toml` defines.
-pub fn default_suites(s: &Session) -> Vec<String> {
-    suites(s).into_iter().map(|x| x.name).collect()
+pub fn default_suites(s: &Session) -> Result<Vec<String>, Stop> {
+    Ok(suites(s)?.into_iter().map(|x| x.name).collect())
 }

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::gate::record_at;
 use crate::load::Record;
+use crate::load::record_at;
 use crate::names::NameRules;
 use crate::record::{RawSuites, RawTrack, TRACK_SUITES};
 
@@ -106,12 +106,12 @@ pub fn suites_at(
     repo: &gix::Repository,
     root: Option<gix::ObjectId>,
     rules: &NameRules,
-) -> Vec<Suite> {
-    let suites: RawSuites = match record_at(repo, root, "maintainers/suites.toml", rules) {
+) -> Result<Vec<Suite>, crate::source::SourceError> {
+    let suites: RawSuites = match record_at(repo, root, "maintainers/suites.toml", rules)? {
         Some(Record::Suites(s)) => *s,
         _ => RawSuites::default(),
     };
-    TRACK_SUITES
+    Ok(TRACK_SUITES
         .iter()
         .filter_map(|name| {
             suites.get(*name).map(|s| Suite {
@@ -120,5 +120,5 @@ pub fn suites_at(
                 version: s.version.clone(),
             })
         })
-        .collect()
+        .collect())
 }

@@ -56,16 +56,7 @@ pub fn records_tree(
     Ok(records_in(&root_entries(repo, root)?))
 }
 
-/// Looks up `path` (relative to the repository root) in `root`.
-fn lookup(
-    repo: &gix::Repository,
-    root: gix::ObjectId,
-    path: &str,
-) -> Option<(EntryKind, gix::ObjectId)> {
-    let tree = repo.find_tree(root).ok()?;
-    let e = tree.lookup_entry_by_path(path).ok()??;
-    Some((e.mode().kind(), e.object_id()))
-}
+use crate::source::objects::entry_at as lookup;
 
 fn read(
     repo: &gix::Repository,
@@ -100,7 +91,10 @@ struct TreeFacts<'a> {
 impl Facts for TreeFacts<'_> {
     fn person(&self, login: &Login) -> PersonFact {
         let path = login.record_path();
-        let Some((kind, id)) = lookup(self.repo, self.root, &path) else {
+        let Ok(found) = lookup(self.repo, self.root, &path) else {
+            return PersonFact::Broken;
+        };
+        let Some((kind, id)) = found else {
             return PersonFact::Missing;
         };
         match read(self.repo, kind, id) {
@@ -119,18 +113,18 @@ impl Facts for TreeFacts<'_> {
     }
 
     fn group_exists(&self, name: &GroupName) -> bool {
-        lookup(self.repo, self.root, &name.record_path()).is_some()
+        !matches!(lookup(self.repo, self.root, &name.record_path()), Ok(None))
     }
 
     fn package_exists(&self, name: &str) -> bool {
         match crate::names::PackageName::parse(name, self.rules) {
-            Ok(p) => lookup(self.repo, self.root, &p.record_path()).is_some(),
+            Ok(p) => !matches!(lookup(self.repo, self.root, &p.record_path()), Ok(None)),
             Err(_) => false,
         }
     }
 
     fn suite_defined(&self, name: &str) -> bool {
-        let Some((kind, id)) = lookup(self.repo, self.root, "maintainers/suites.toml") else {
+        let Ok(Some((kind, id))) = lookup(self.repo, self.root, "maintainers/suites.toml") else {
             return false;
         };
         match read(self.repo, kind, id) {
@@ -255,7 +249,7 @@ pub fn check_changes(
         return full();
     }
 
-    let config = match lookup(repo, tree, "maintainers/config.toml") {
+    let config = match lookup(repo, tree, "maintainers/config.toml")? {
         Some((kind, id)) => match read(repo, kind, id)? {
             (_, Content::Bytes(b)) => Some(b),
             _ => None,
@@ -345,7 +339,7 @@ fn address_claims(
     let wanted: std::collections::HashSet<&str> = claimed.iter().map(|(a, _)| a.as_str()).collect();
     for dir in ["people", "groups"] {
         let dir = format!("{ROOT}/{dir}");
-        let Some((_, id)) = lookup(repo, root, &dir) else {
+        let Some((_, id)) = lookup(repo, root, &dir)? else {
             continue;
         };
         let mut buf = Vec::new();
@@ -416,7 +410,7 @@ fn case_collisions(
     let dir = format!("{ROOT}/packages/{}", name.shard());
     if !shards.contains_key(&dir) {
         let mut folded: std::collections::HashMap<String, Vec<String>> = Default::default();
-        if let Some((_, id)) = lookup(repo, root, &dir) {
+        if let Some((_, id)) = lookup(repo, root, &dir)? {
             let mut buf = Vec::new();
             let tree = repo
                 .objects

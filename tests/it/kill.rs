@@ -290,3 +290,40 @@ fn only_the_one_commit_of_a_killed_push_is_dropped() {
     assert!(err.contains("2 unpushed commit(s)"), "{err}");
     assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), before);
 }
+
+#[test]
+fn an_index_lock_taken_after_a_killed_runs_intent_is_removed_and_no_other() {
+    let s = Server::new("hook");
+    let c = s.clone("bob");
+    let head = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    let journal = c.dir.join(".git/maintdb/writing");
+    let lock = c.dir.join(".git/index.lock");
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    let intent = format!(
+        "{}\n0\n{}\nmaintainers/packages/o/orphan.toml\n",
+        dead_pid(),
+        head.trim()
+    );
+    let take = || {
+        run(maintdb(&c.dir)
+            .env_remove("MAINTDB_USER")
+            .args(["take", "orphan", "--as", "bob"]))
+    };
+    // A lock older than the intent is someone else's: kept, and the command says so.
+    std::fs::write(&lock, "").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&journal, &intent).unwrap();
+    let (code, _, err) = take();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("index.lock"), "{err}");
+    assert!(lock.exists());
+    // Killed after its intent, holding the lock it took then: the lock is the dead run's.
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::write(&journal, &intent).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&lock, "").unwrap();
+    let (code, out, err) = take();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!journal.exists() && !lock.exists());
+    check_clean(&c.dir);
+}

@@ -464,3 +464,20 @@ fn contention() {
         assert_eq!(out, format!("free{i}:login{i}\n"));
     }
 }
+
+#[test]
+fn an_unreadable_object_is_a_tool_failure_not_an_absent_file() {
+    let repo = crate::support::repo_from(&crate::support::fixtures().join("hook"));
+    let dir = repo.path();
+    git_ok(dir, &["config", "maintdb.login", "bob"]);
+    // bob's record is in the tree, but its blob is gone from the object database.
+    let blob = git_ok(dir, &["rev-parse", "HEAD:maintainers/people/bob.toml"]);
+    let blob = blob.trim();
+    std::fs::remove_file(dir.join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]))).unwrap();
+    let (code, out, err) = run(maintdb(dir)
+        .env_remove("MAINTDB_USER")
+        .args(["take", "orphan"]));
+    assert_eq!(code, 2, "a failure of the tool, not a refusal:\n{out}{err}");
+    assert!(!err.contains("unknown-identity"), "{err}");
+    assert!(err.contains(&blob[..7]) || err.contains("object"), "{err}");
+}

@@ -85,7 +85,7 @@ fn settings(dir: &Path) -> anyhow::Result<Settings> {
     Ok(Settings {
         mail,
         base_url: base.config.base_url.clone().unwrap_or_default(),
-        now: clock::now().map_err(anyhow::Error::msg)?,
+        now: clock::now()?,
     })
 }
 
@@ -286,7 +286,7 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
     let w = crate::commit::Writer::open(dir)?;
     let root = w.head().map(|_| w.base_tree());
     let base = crate::gate::Base::at(w.repo(), root)?;
-    let now = clock::now().map_err(anyhow::Error::msg)?;
+    let now = clock::now()?;
     let days = a
         .days
         .or(base.config.mail.as_ref().map(|m| m.prod_interval_days))

@@ -26,8 +26,17 @@ pub struct Problem {
     pub note: Option<String>,
 }
 
+/// A line of git's input that does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("line {line}: expected `<old> <new> <ref>`, found `{found}`")]
+    Shape { line: usize, found: String },
+    #[error("line {line}: `{found}` is not an object id")]
+    Id { line: usize, found: String },
+}
+
 /// Parses git's input lines; an error names the bad line.
-pub fn parse_updates(input: &str) -> Result<Vec<Update>, String> {
+pub fn parse_updates(input: &str) -> Result<Vec<Update>, InputError> {
     input
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -35,13 +44,16 @@ pub fn parse_updates(input: &str) -> Result<Vec<Update>, String> {
         .map(|(i, l)| {
             let parts: Vec<&str> = l.split_whitespace().collect();
             let [old, new, refname] = parts.as_slice() else {
-                return Err(format!(
-                    "line {}: expected `<old> <new> <ref>`, found `{l}`",
-                    i + 1
-                ));
+                return Err(InputError::Shape {
+                    line: i + 1,
+                    found: l.to_owned(),
+                });
             };
             let id = |s: &str| {
-                gix::ObjectId::from_hex(s.as_bytes()).map_err(|e| format!("line {}: {e}", i + 1))
+                gix::ObjectId::from_hex(s.as_bytes()).map_err(|_| InputError::Id {
+                    line: i + 1,
+                    found: s.to_owned(),
+                })
             };
             Ok(Update {
                 old: id(old)?,

@@ -8,8 +8,19 @@ pub struct Address {
     pub email: String,
 }
 
+/// Why an address list does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("unbalanced quote in `{0}`")]
+    UnbalancedQuote(String),
+    #[error("malformed address `{0}`")]
+    Malformed(String),
+    #[error("`{email}` is not an email address (in `{within}`)")]
+    NotAnAddress { email: String, within: String },
+}
+
 /// Splits on commas outside quotes and angle brackets, then parses each part.
-pub fn parse_list(s: &str) -> Result<Vec<Address>, String> {
+pub fn parse_list(s: &str) -> Result<Vec<Address>, AddressError> {
     let mut parts = Vec::new();
     let (mut quoted, mut angle, mut start) = (false, false, 0);
     for (i, c) in s.char_indices() {
@@ -25,7 +36,7 @@ pub fn parse_list(s: &str) -> Result<Vec<Address>, String> {
         }
     }
     if quoted {
-        return Err(format!("unbalanced quote in `{s}`"));
+        return Err(AddressError::UnbalancedQuote(s.to_owned()));
     }
     parts.push(&s[start..]);
     parts
@@ -37,12 +48,12 @@ pub fn parse_list(s: &str) -> Result<Vec<Address>, String> {
 }
 
 /// Parses one `Name <addr>` or bare `addr`.
-pub fn parse_one(s: &str) -> Result<Address, String> {
+pub fn parse_one(s: &str) -> Result<Address, AddressError> {
     let s = s.trim();
     let (name, email) = match (s.rfind('<'), s.ends_with('>')) {
         (Some(i), true) => (s[..i].trim(), s[i + 1..s.len() - 1].trim()),
         (None, false) => ("", s),
-        _ => return Err(format!("malformed address `{s}`")),
+        _ => return Err(AddressError::Malformed(s.to_owned())),
     };
     let name = name
         .trim_matches('"')
@@ -53,7 +64,10 @@ pub fn parse_one(s: &str) -> Result<Address, String> {
         !l.is_empty() && d.contains('.') && !email.contains(char::is_whitespace)
     });
     if !valid {
-        return Err(format!("`{email}` is not an email address (in `{s}`)"));
+        return Err(AddressError::NotAnAddress {
+            email: email.to_owned(),
+            within: s.to_owned(),
+        });
     }
     Ok(Address {
         name,

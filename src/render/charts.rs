@@ -16,22 +16,11 @@ const TAKEN: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 const DROPPED: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
 const REMOVED: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
 
-/// Days since 1970-01-01 of `YYYY-MM-DD` (0 for anything else).
-fn days(date: &str) -> i64 {
-    let mut it = date.splitn(3, '-').map(|p| p.parse::<i64>().unwrap_or(1));
-    let (y, m, d) = (
-        it.next().unwrap_or(1970),
-        it.next().unwrap_or(1),
-        it.next().unwrap_or(1),
-    );
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01 of `YYYY-MM-DD`; `None` for anything that is not such a date.
+fn days(date: &str) -> Option<i64> {
+    let d: jiff::civil::Date = date.parse().ok()?;
+    let epoch = jiff::civil::date(1970, 1, 1);
+    Some(i64::from(d.since(epoch).ok()?.get_days()))
 }
 
 fn escape(s: &str) -> String {
@@ -63,7 +52,7 @@ fn finish(svg: String, title: &str) -> String {
 fn draw(
     title: &str,
     size: (u32, u32),
-    f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+    f: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), DrawError>,
 ) -> String {
     let mut svg = String::new();
     let ok = {
@@ -80,9 +69,8 @@ fn draw(
     }
 }
 
-fn e(err: impl std::fmt::Display) -> String {
-    err.to_string()
-}
+/// What drawing into an SVG string can fail with.
+type DrawError = plotters::drawing::DrawingAreaErrorKind<std::io::Error>;
 
 /// The top of an axis: a tenth above the highest value.
 fn headroom<T>(top: T) -> T
@@ -105,21 +93,20 @@ fn frame<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
     y_area: u32,
     x: X,
     y: Y,
-) -> Result<Chart<'a, 'b, X, Y>, String> {
-    root.fill(&WHITE).map_err(e)?;
+) -> Result<Chart<'a, 'b, X, Y>, DrawError> {
+    root.fill(&WHITE)?;
     ChartBuilder::on(root)
         .margin(12)
         .margin_right(40)
         .x_label_area_size(36)
         .y_label_area_size(y_area)
         .build_cartesian_2d(x, y)
-        .map_err(e)
 }
 
 /// The legend, in the upper left corner.
 fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -127,7 +114,6 @@ fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
         .label_font((FONT, 12))
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
-        .map_err(e)
 }
 
 /// A count as steps: each value holds until the next day with a change.
@@ -147,7 +133,7 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
     let colours = [PACKAGES, UNMAINTAINED];
     let points: Vec<Vec<(i64, i64)>> = series
         .iter()
-        .map(|(_, s)| s.iter().map(|(d, v)| (days(d), *v)).collect())
+        .map(|(_, s)| s.iter().filter_map(|(d, v)| Some((days(d)?, *v))).collect())
         .collect();
     if points.iter().all(Vec::is_empty) {
         return String::new();
@@ -167,23 +153,19 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
             .x_labels(6)
             .x_label_formatter(&|d| day(d * 86_400))
             .label_style((FONT, 12))
-            .draw()
-            .map_err(e)?;
+            .draw()?;
         for (i, ((label, _), pts)) in series.iter().zip(&points).enumerate() {
             let colour = colours[i % colours.len()];
             chart
-                .draw_series(LineSeries::new(steps(pts), colour.stroke_width(2)))
-                .map_err(e)?
+                .draw_series(LineSeries::new(steps(pts), colour.stroke_width(2)))?
                 .label(*label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
             if pts.len() == 1 {
-                chart
-                    .draw_series(pts.iter().map(|p| Circle::new(*p, 4, colour.filled())))
-                    .map_err(e)?;
+                chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, colour.filled())))?;
             }
         }
         legend(&mut chart)?;
-        root.present().map_err(e)
+        root.present()
     })
 }
 
@@ -222,23 +204,21 @@ pub fn monthly(title: &str, months: &[Month]) -> String {
                     .map_or_else(String::new, |m| m.month.clone())
             })
             .label_style((FONT, 12))
-            .draw()
-            .map_err(e)?;
+            .draw()?;
         for (k, (label, colour, f)) in kinds.iter().enumerate() {
             let colour = *colour;
             chart
                 .draw_series(months.iter().enumerate().map(|(i, m)| {
                     let x = i as i32 * 5 + k as i32;
                     Rectangle::new([(x, 0), (x + 1, f(m))], colour.filled())
-                }))
-                .map_err(e)?
+                }))?
                 .label(*label)
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                 });
         }
         legend(&mut chart)?;
-        root.present().map_err(e)
+        root.present()
     })
 }
 
@@ -264,23 +244,20 @@ pub fn ranking(title: &str, x_desc: &str, rows: &[(String, u64)]) -> String {
                 _ => String::new(),
             })
             .label_style((FONT, 12))
-            .draw()
-            .map_err(e)?;
-        chart
-            .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
-                let y = n - 1 - i as i32;
-                let mut bar = Rectangle::new(
-                    [
-                        (0, SegmentValue::Exact(y)),
-                        (*v, SegmentValue::Exact(y + 1)),
-                    ],
-                    PACKAGES.mix(0.8).filled(),
-                );
-                bar.set_margin(3, 3, 0, 0);
-                bar
-            }))
-            .map_err(e)?;
-        root.present().map_err(e)
+            .draw()?;
+        chart.draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
+            let y = n - 1 - i as i32;
+            let mut bar = Rectangle::new(
+                [
+                    (0, SegmentValue::Exact(y)),
+                    (*v, SegmentValue::Exact(y + 1)),
+                ],
+                PACKAGES.mix(0.8).filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            bar
+        }))?;
+        root.present()
     })
 }
 
@@ -290,7 +267,10 @@ pub fn ranking(title: &str, x_desc: &str, rows: &[(String, u64)]) -> String {
 pub fn sparkline(title: &str, series: &Series) -> String {
     const W: i64 = 240;
     const H: i64 = 40;
-    let pts: Vec<(i64, i64)> = series.iter().map(|(d, v)| (days(d), *v)).collect();
+    let pts: Vec<(i64, i64)> = series
+        .iter()
+        .filter_map(|(d, v)| Some((days(d)?, *v)))
+        .collect();
     let (x0, x1) = match (pts.first(), pts.last()) {
         (Some(a), Some(b)) if a.0 < b.0 => (a.0, b.0),
         (Some(a), _) => (a.0 - 1, a.0 + 1),
@@ -319,9 +299,12 @@ mod tests {
 
     #[test]
     fn civil_days() {
-        assert_eq!(days("1970-01-01"), 0);
-        assert_eq!(days("2026-11-22"), 20_779);
-        assert_eq!(day(days("2000-02-29") * 86_400), "2000-02-29");
+        assert_eq!(days("1970-01-01"), Some(0));
+        assert_eq!(days("2026-11-22"), Some(20_779));
+        assert_eq!(day(days("2000-02-29").unwrap() * 86_400), "2000-02-29");
+        for bad in ["2026-13-01", "2026-02-30", "x-y-z", "2026-1", ""] {
+            assert_eq!(days(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -28,10 +28,9 @@ pub(super) struct Sessions {
 }
 
 impl Sessions {
-    fn open(&self, user: &str) -> std::io::Result<String> {
-        use std::io::Read;
+    fn open(&self, user: &str) -> Result<String, getrandom::Error> {
         let mut raw = [0u8; 32];
-        std::fs::File::open("/dev/urandom")?.read_exact(&mut raw)?;
+        getrandom::fill(&mut raw)?;
         let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let mut all = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
         all.retain(|_, (_, since)| since.elapsed() < SESSION);

@@ -17,12 +17,21 @@ pub fn datetime(seconds: i64) -> Datetime {
     iso.parse().expect("gix formats RFC 3339, which TOML reads")
 }
 
+/// `MAINTDB_NOW` holds something that is not a date.
+#[derive(Debug, thiserror::Error)]
+#[error("MAINTDB_NOW=`{value}` is not a date")]
+pub struct BadNow {
+    value: String,
+    #[source]
+    source: gix::Error,
+}
+
 /// Now: `MAINTDB_NOW` if set, else the system clock.
-pub fn now() -> Result<i64, String> {
+pub fn now() -> Result<i64, BadNow> {
     match std::env::var("MAINTDB_NOW") {
         Ok(s) => gix::date::parse(&s, None)
             .map(|t| t.seconds)
-            .map_err(|e| format!("MAINTDB_NOW=`{s}` is not a date: {e}")),
+            .map_err(|source| BadNow { value: s, source }),
         Err(_) => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

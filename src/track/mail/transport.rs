@@ -31,9 +31,21 @@ pub enum Fate {
     Unknown(String),
 }
 
-fn smtp(url: &str) -> Result<lettre::SmtpTransport, String> {
+/// The SMTP URL does not read.
+#[derive(Debug, thiserror::Error)]
+#[error("{url} is not an SMTP URL")]
+struct BadSmtpUrl {
+    url: String,
+    #[source]
+    source: lettre::transport::smtp::Error,
+}
+
+fn smtp(url: &str) -> Result<lettre::SmtpTransport, BadSmtpUrl> {
     let mut b = lettre::SmtpTransport::from_url(url)
-        .map_err(|e| format!("{url} is not an SMTP URL: {e}"))?
+        .map_err(|source| BadSmtpUrl {
+            url: url.to_owned(),
+            source,
+        })?
         .timeout(Some(Duration::from_secs(60)));
     if let (Ok(user), Ok(pass)) = (
         std::env::var("MAINTDB_SMTP_USER"),
@@ -81,7 +93,7 @@ impl Transport {
             Transport::Smtp(url) => {
                 let t = match smtp(url) {
                     Ok(t) => t,
-                    Err(e) => return Fate::Refused(e),
+                    Err(e) => return Fate::Refused(format!("{e}: {}", e.source)),
                 };
                 // A connection that cannot be made sends nothing, for certain; lettre's send
                 // does not tell that apart from one that broke later, so try it first.

@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!u.refname.is_empty() && !u.refname.contains(char::is_whitespace));
             }
         }
-        Err(e) => assert!(e.starts_with("line "), "{e}"),
+        Err(e) => assert!(e.to_string().starts_with("line "), "{e}"),
     }
 });

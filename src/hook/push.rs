@@ -1,5 +1,7 @@
 //! Checking one push: the ref rules, then each new commit's tree (validated incrementally
-//! against its first parent) and its change (allowed for the pusher), and its author.
+//! against its first parent), its change (allowed for the pusher), its author and its shape
+//! (merges are for admins), and last the update as a whole: the old tip's tree against the new
+//! tip's, so no history shaped around the per-commit checks can change what the pusher may not.
 
 use crate::gate::{Base, Finding, Gate};
 use crate::policy::{self, Refusal, Rule};

@@ -14,9 +14,8 @@ use crate::commit::Writer;
 use crate::edit::Outcome;
 use crate::fetch::{self, Input};
 use crate::gate::{Finding, Gate};
-use crate::import::debian::{self, Sources};
 use crate::import::sync::{self, Diff};
-use crate::import::{InputError, Plan, Registry, text};
+use crate::import::{Format, Plan, Registry, text};
 use crate::model::Db;
 use crate::names::NameRules;
 
@@ -187,58 +186,31 @@ fn import_once(
     Ok((Outcome::Committed { id, message }, Some(diff)))
 }
 
-/// Reads every input into one plan, or returns every malformed line, each naming its input.
+/// The import's plan, or every malformed line as a refusal naming its input and line.
 fn plan(
     what: &What,
     loaded: &Loaded,
     rules: &NameRules,
     registry: &mut Registry,
 ) -> Result<Plan, Vec<Finding>> {
-    let mut findings = Vec::new();
-    let mut bad = |input: &Input, errors: Vec<InputError>| {
-        findings.extend(errors.into_iter().map(|e| Finding {
-            path: Some(format!("{input}:{}", e.line)),
-            code: crate::diag::OpCode::MalformedInput.into(),
-            message: e.message,
-            help: "fix the input; nothing is imported while any of it is malformed".into(),
-            note: None,
-        }));
+    let format = match what {
+        What::DebianSources { .. } => Format::DebianSources,
+        What::Text { email_domain, .. } => Format::Text(text::Options {
+            email_domain: email_domain.clone(),
+        }),
     };
-    let plan = match what {
-        What::DebianSources { .. } => {
-            let mut all = Sources::default();
-            let mut ok = true;
-            for (input, text) in loaded {
-                match debian::read(text, rules) {
-                    Ok(s) => all.merge(s),
-                    Err(errors) => {
-                        ok = false;
-                        bad(input, errors);
-                    }
-                }
-            }
-            if ok {
-                debian::plan(all, rules, registry)
-            } else {
-                Plan::default()
-            }
-        }
-        What::Text { email_domain, .. } => {
-            let opts = text::Options {
-                email_domain: email_domain.clone(),
-            };
-            let (input, text) = &loaded[0];
-            text::plan(text, rules, registry, &opts).unwrap_or_else(|errors| {
-                bad(input, errors);
-                Plan::default()
+    crate::import::plan(&format, loaded, rules, registry).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(input, e)| Finding {
+                path: Some(format!("{input}:{}", e.line)),
+                code: crate::diag::OpCode::MalformedInput.into(),
+                message: e.message,
+                help: "fix the input; nothing is imported while any of it is malformed".into(),
+                note: None,
             })
-        }
-    };
-    if findings.is_empty() {
-        Ok(plan)
-    } else {
-        Err(findings)
-    }
+            .collect()
+    })
 }
 
 /// An import can write tens of thousands of objects, each a loose file until git packs them,

@@ -173,6 +173,50 @@ pub fn slug(s: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
+/// What the inputs of an import are.
+pub enum Format {
+    /// Debian `Sources` indexes, merged (the higher version of a package wins).
+    DebianSources,
+    /// One maintdb text list.
+    Text(text::Options),
+}
+
+/// Reads every input into one plan, or returns every malformed line with the input it is in.
+pub fn plan<I: Clone>(
+    format: &Format,
+    loaded: &[(I, String)],
+    rules: &crate::names::NameRules,
+    registry: &mut Registry,
+) -> Result<Plan, Vec<(I, InputError)>> {
+    let mut bad = Vec::new();
+    let plan = match format {
+        Format::DebianSources => {
+            let mut all = debian::Sources::default();
+            for (input, text) in loaded {
+                match debian::read(text, rules) {
+                    Ok(s) => all.merge(s),
+                    Err(errors) => bad.extend(errors.into_iter().map(|e| (input.clone(), e))),
+                }
+            }
+            if bad.is_empty() {
+                debian::plan(all, rules, registry)
+            } else {
+                Plan::default()
+            }
+        }
+        Format::Text(opts) => match loaded.first() {
+            Some((input, text)) => {
+                text::plan(text, rules, registry, opts).unwrap_or_else(|errors| {
+                    bad.extend(errors.into_iter().map(|e| (input.clone(), e)));
+                    Plan::default()
+                })
+            }
+            None => Plan::default(),
+        },
+    };
+    if bad.is_empty() { Ok(plan) } else { Err(bad) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,3 +170,23 @@ pub fn shard(name: &str) -> String {
         .map(|c| c.to_lowercase().collect())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bug_link_of_another_scheme_is_left_out() {
+        let mut db = Db::default();
+        let link = |url: &str, db: &mut Db| {
+            db.config.bug_url = Some(toml::Spanned::new(0..1, url.to_owned()));
+            View::new(db).bug_link("zlib")
+        };
+        assert_eq!(
+            link("https://bugs.example.org/{package}", &mut db).as_deref(),
+            Some("https://bugs.example.org/zlib")
+        );
+        assert_eq!(link("javascript:alert(1)//{package}", &mut db), None);
+        assert_eq!(link(" java\tscript:x/{package}", &mut db), None);
+    }
+}

@@ -31,9 +31,10 @@ fn rev(c: &Clone, what: &str) -> String {
     git_ok(&c.dir, &["rev-parse", what]).trim().to_owned()
 }
 
-/// A commit of `tree` with `parents`, made with plumbing as an attacker would.
-fn commit_tree(c: &Clone, tree: &str, parents: &[&str], msg: &str) -> String {
-    let mut args = vec!["commit-tree", tree];
+/// A commit with the tree of `tree_of` and `parents`, made with plumbing as an attacker would.
+fn commit_tree(c: &Clone, tree_of: &str, parents: &[&str], msg: &str) -> String {
+    let tree = rev(c, &format!("{tree_of}^{{tree}}"));
+    let mut args = vec!["commit-tree", tree.as_str()];
     for p in parents {
         args.extend(["-p", p]);
     }
@@ -70,12 +71,7 @@ fn demoted_bob() -> (Server, Clone, String) {
 fn a_merge_that_rolls_the_branch_back() {
     let (s, b, old) = demoted_bob();
     let tip = rev(&b, "origin/main");
-    let m = commit_tree(
-        &b,
-        &rev(&b, &format!("{old}^{{tree}}")),
-        &[&old, &tip],
-        "Merge branch 'main'",
-    );
+    let m = commit_tree(&b, &old, &[&old, &tip], "Merge branch 'main'");
     refused(
         &s,
         &b,
@@ -110,7 +106,7 @@ fn a_merge_through_a_side_branch_an_admin_tagged() {
     // First parent the side branch, second the old tip: no new commit changes anything.
     let m = commit_tree(
         &b,
-        &rev(&b, "staging^{tree}"),
+        "staging",
         &[&side, &main],
         "Merge branch 'main' into staging",
     );
@@ -139,12 +135,7 @@ fn an_octopus_merge() {
     let (s, b, old) = demoted_bob();
     let tip = rev(&b, "origin/main");
     let first = rev(&b, "origin/main~3");
-    let m = commit_tree(
-        &b,
-        &rev(&b, &format!("{old}^{{tree}}")),
-        &[&first, &old, &tip],
-        "octopus",
-    );
+    let m = commit_tree(&b, &old, &[&first, &old, &tip], "octopus");
     refused(&s, &b, "bob", &m, &["merge-not-admin", "admin-only"]);
 }
 
@@ -158,12 +149,7 @@ fn a_merge_that_re_adds_a_removed_package() {
     assert!(a.push("alice").0);
     let b = s.clone("bob");
     let tip = rev(&b, "origin/main");
-    let m = commit_tree(
-        &b,
-        &rev(&b, &format!("{before}^{{tree}}")),
-        &[&before, &tip],
-        "Merge",
-    );
+    let m = commit_tree(&b, &before, &[&before, &tip], "Merge");
     refused(&s, &b, "bob", &m, &["merge-not-admin", "new-package"]);
 }
 

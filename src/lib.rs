@@ -3,7 +3,8 @@
 //! # Layers
 //!
 //! Data flows one way, and each module imports only the ones below it. At the bottom,
-//! [`diag`] (diagnostics and the registry of every code a user sees), [`names`] and
+//! [`diag`] (diagnostics and the registry of every code a user sees), [`words`] (counts and
+//! lists in English), [`names`] and
 //! [`source`] (record bytes from a working tree or from git objects, and every git read by
 //! path). Above them [`record`] (the TOML formats) and [`load`] (bytes to typed records), then
 //! [`model`] and [`validate`] (the cross-file rules, whole-tree or following a change),
@@ -36,3 +37,4 @@ pub mod serve;
 pub mod source;
 pub mod track;
 pub mod validate;
+pub mod words;

@@ -141,6 +141,7 @@ fn import_once(
     dry_run: bool,
 ) -> anyhow::Result<(Outcome, Option<Diff>)> {
     let writer = Writer::open(dir)?;
+    super::write::tell_repairs(writer.repairs());
     let (db, _) = if writer.has_records() {
         crate::validate::check(&writer.source_at(None))?
     } else {

@@ -133,6 +133,7 @@ struct Head {
 
 fn head(dir: &Path) -> anyhow::Result<Head> {
     let writer = Writer::open(dir)?;
+    super::write::tell_repairs(writer.repairs());
     let root = writer.head().map(|_| writer.base_tree());
     let base = crate::gate::Base::at(writer.repo(), root)?;
     let suites = suites_at(writer.repo(), root, &base.rules)?;
@@ -224,7 +225,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             opts,
         } => {
             let h = head(&dir)?;
-            let bugs: BTreeSet<u64> = tracks_at(h.writer.repo(), h.root)
+            let bugs: BTreeSet<u64> = tracks_at(h.writer.repo(), h.root)?
                 .active
                 .keys()
                 .copied()
@@ -341,7 +342,7 @@ fn candidates(
         .iter()
         .map(|s| (s.name.clone(), s.codename.clone()))
         .collect();
-    let tracked = ops::tracked(h.writer.repo(), h.root);
+    let tracked = ops::tracked(h.writer.repo(), h.root)?;
     let fetch_opts = crate::fetch::Options {
         connect_timeout: Duration::from_secs(timeout),
         read_timeout: Duration::from_secs(timeout),

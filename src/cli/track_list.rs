@@ -75,7 +75,7 @@ pub fn show(cli: &Cli, bug: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
         return Ok(EXIT_DATA);
     };
     let root = Some(crate::source::objects::root_tree(&repo, tip)?);
-    let tracks = tracks_at(&repo, root);
+    let tracks = tracks_at(&repo, root)?;
     let path = match tracks.archived.get(&bug) {
         Some(release) => archive_path(release, bug),
         None => active_path(bug),

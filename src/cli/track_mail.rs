@@ -75,6 +75,7 @@ pub struct TodoArgs {
 /// The settings of HEAD's `[mail]`, and now.
 fn settings(dir: &Path) -> anyhow::Result<Settings> {
     let w = crate::commit::Writer::open(dir)?;
+    super::write::tell_repairs(w.repairs());
     let root = w.head().map(|_| w.base_tree());
     let base = crate::gate::Base::at(w.repo(), root)?;
     let Some(mail) = base.config.mail.clone() else {
@@ -284,6 +285,7 @@ pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32
 
 pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
     let w = crate::commit::Writer::open(dir)?;
+    super::write::tell_repairs(w.repairs());
     let root = w.head().map(|_| w.base_tree());
     let base = crate::gate::Base::at(w.repo(), root)?;
     let now = clock::now()?;
@@ -291,7 +293,7 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
         .days
         .or(base.config.mail.as_ref().map(|m| m.prod_interval_days))
         .unwrap_or(14);
-    let tracks = tracks_at(w.repo(), root).active;
+    let tracks = tracks_at(w.repo(), root)?.active;
     let mut doubt = Vec::new();
     let mut waiting = Vec::new();
     for (bug, t) in &tracks {

@@ -40,17 +40,36 @@ pub fn write_findings(findings: &[Finding], out: &mut dyn Write) -> std::io::Res
     Ok(())
 }
 
-/// Runs `attempt` once, or with `--push` until it lands.
+/// Tells what opening a clone repaired of a killed run (see [`crate::commit::Writer::repairs`]).
+pub fn tell_repairs(repairs: &[String]) {
+    for r in repairs {
+        eprintln!("note: {r}");
+    }
+}
+
+/// Runs `attempt` once, or with `--push` until it lands. What is repaired of a killed run
+/// first (an unpushed commit, stale locks, a working tree behind its commit) is told.
 pub fn settle(
     dir: &Path,
     push: bool,
     mut attempt: impl FnMut() -> anyhow::Result<Outcome>,
 ) -> anyhow::Result<(Outcome, Pushed)> {
-    Ok(if push {
-        with_push(dir, &mut attempt)?
+    let mut opened = None;
+    let mut attempt = || {
+        if opened.is_none() {
+            opened = Some(crate::commit::Writer::open(dir)?.repairs().to_vec());
+        }
+        attempt()
+    };
+    let mut dropped = Vec::new();
+    let settled = if push {
+        with_push(dir, &mut attempt, &mut dropped)
     } else {
-        (attempt()?, Pushed::Nothing)
-    })
+        attempt().map(|o| (o, Pushed::Nothing))
+    };
+    tell_repairs(&dropped);
+    tell_repairs(&opened.unwrap_or_default());
+    settled
 }
 
 /// Tells the user how a writing command ended and returns the exit code. `committed` writes

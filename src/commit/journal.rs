@@ -39,8 +39,12 @@ fn alive(pid: u32) -> bool {
 /// Removes the lock files under `git_dir` (its own and those under `refs/`) made since
 /// `since`, when a journal shows that the run that made them is dead: git's locks carry no
 /// owner, and a killed run (with its `git` children) leaves them for good. Each one removed
-/// is reported.
-pub(crate) fn remove_locks_since(git_dir: &Path, since: std::time::SystemTime) {
+/// is told in `repairs`.
+pub(crate) fn remove_locks_since(
+    git_dir: &Path,
+    since: std::time::SystemTime,
+    repairs: &mut Vec<String>,
+) {
     let mut dirs = vec![git_dir.to_owned()];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -58,10 +62,10 @@ pub(crate) fn remove_locks_since(git_dir: &Path, since: std::time::SystemTime) {
                 && meta.modified().is_ok_and(|m| m >= since)
                 && std::fs::remove_file(&p).is_ok()
             {
-                eprintln!(
-                    "note: removed {}, left by a killed maintdb run",
+                repairs.push(format!(
+                    "removed {}, left by a killed maintdb run",
                     p.display()
-                );
+                ));
             }
         }
     }
@@ -156,7 +160,7 @@ pub(super) fn done_commit(repo: &gix::Repository) {
 
 /// When a run that was moving a branch was killed, removes the locks it left (those made
 /// since its journal) and the journal. A run that still goes on is left alone.
-pub(super) fn clear_killed_commit(repo: &gix::Repository) {
+pub(super) fn clear_killed_commit(repo: &gix::Repository, repairs: &mut Vec<String>) {
     let p = committing(repo);
     let Ok(text) = std::fs::read_to_string(&p) else {
         return;
@@ -166,7 +170,7 @@ pub(super) fn clear_killed_commit(repo: &gix::Repository) {
         return;
     }
     if let Some(since) = written(&p) {
-        remove_locks_since(repo.git_dir(), since);
+        remove_locks_since(repo.git_dir(), since, repairs);
     }
     let _ = std::fs::remove_file(&p);
 }
@@ -179,7 +183,11 @@ pub(super) struct Left {
 
 /// The unfinished work of a killed run, with its stale lock removed; `None` when there is
 /// none. A journal of a process that still runs is an error (wait for it).
-pub(super) fn left(repo: &gix::Repository, index: &Path) -> Result<Option<Left>, CommitError> {
+pub(super) fn left(
+    repo: &gix::Repository,
+    index: &Path,
+    repairs: &mut Vec<String>,
+) -> Result<Option<Left>, CommitError> {
     let p = path(repo);
     let Ok(text) = std::fs::read_to_string(&p) else {
         return Ok(None);
@@ -227,7 +235,7 @@ pub(super) fn left(repo: &gix::Repository, index: &Path) -> Result<Option<Left>,
     }
     // The ref locks of the dead run's commit, if it died inside it.
     if let Some(since) = since {
-        remove_locks_since(repo.git_dir(), since);
+        remove_locks_since(repo.git_dir(), since, repairs);
     }
     let before = gix::ObjectId::from_hex(before.as_bytes()).ok();
     Ok(Some(Left {

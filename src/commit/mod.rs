@@ -79,10 +79,13 @@ pub struct Writer {
     reference: String,
     head: Option<gix::ObjectId>,
     base_tree: gix::ObjectId,
+    /// What opening repaired of a killed run, one line each, for the caller to tell.
+    repairs: Vec<String>,
 }
 
 impl Writer {
-    /// Opens the clone at (or above) `dir`.
+    /// Opens the clone at (or above) `dir`, finishing what a killed run left; see
+    /// [`Writer::repairs`].
     pub fn open(dir: &Path) -> Result<Self, CommitError> {
         let repo = gix::discover(dir).map_err(|source| CommitError::Open {
             path: dir.to_owned(),
@@ -95,7 +98,7 @@ impl Writer {
             })?
             .to_owned();
         let head = repo.head_id().ok().map(|id| id.detach());
-        let writer = Writer::at(repo, Some(workdir), "HEAD".to_owned(), head)?;
+        let mut writer = Writer::at(repo, Some(workdir), "HEAD".to_owned(), head)?;
         writer.finish_killed_run()?;
         Ok(writer)
     }
@@ -103,12 +106,12 @@ impl Writer {
     /// Finishes what a killed writing command left: its commit made but the working tree and
     /// index not yet following (their lock still held), per its journal. A lock this tool
     /// did not take is only reported.
-    fn finish_killed_run(&self) -> Result<(), CommitError> {
+    fn finish_killed_run(&mut self) -> Result<(), CommitError> {
         let Some(workdir) = &self.workdir else {
             return Ok(());
         };
         let index_path = self.repo.index_path();
-        let Some(left) = journal::left(&self.repo, &index_path)? else {
+        let Some(left) = journal::left(&self.repo, &index_path, &mut self.repairs)? else {
             return Ok(());
         };
         // The killed run's temporary files.
@@ -127,11 +130,11 @@ impl Writer {
             let lock = self.lock_index(&changes)?;
             self.update_worktree(workdir, &changes, self.read_index()?, lock)?;
             journal::done(&self.repo);
-            eprintln!(
-                "note: a killed maintdb run left its commit without the working tree; brought {} \
-                 file(s) in line with HEAD",
-                changes.len()
-            );
+            self.repairs.push(format!(
+                "a killed maintdb run left its commit without the working tree; brought {} in \
+                 line with HEAD",
+                crate::words::count(changes.len(), "file", "files")
+            ));
         } else {
             journal::done(&self.repo);
         }
@@ -184,8 +187,11 @@ impl Writer {
             .ok()
             .and_then(|mut r| r.peel_to_id().ok())
             .map(|id| id.detach());
-        journal::clear_killed_commit(&repo);
-        Writer::at(repo, None, reference.to_owned(), head)
+        let mut repairs = Vec::new();
+        journal::clear_killed_commit(&repo, &mut repairs);
+        let mut writer = Writer::at(repo, None, reference.to_owned(), head)?;
+        writer.repairs = repairs;
+        Ok(writer)
     }
 
     fn at(
@@ -211,6 +217,7 @@ impl Writer {
             reference,
             head,
             base_tree,
+            repairs: Vec::new(),
         })
     }
 
@@ -221,6 +228,12 @@ impl Writer {
             name: c.name.to_string(),
             email: c.email.to_string(),
         })
+    }
+
+    /// What opening repaired of a run that was killed (its stale locks, a working tree
+    /// behind its commit), one line each: the caller tells the user.
+    pub fn repairs(&self) -> &[String] {
+        &self.repairs
     }
 
     pub fn repo(&self) -> &gix::Repository {

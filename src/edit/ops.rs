@@ -15,7 +15,8 @@ use crate::model::Db;
 use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
 use crate::policy::Rule;
 use crate::record::{Editor, group_toml, package_toml, person_toml};
-use crate::source::objects::blob_at;
+use crate::source::SourceError;
+use crate::source::objects::{self, blob_at, git_at};
 
 fn finding(code: impl Into<UserCode>, message: impl Into<String>, help: impl Into<String>) -> Stop {
     Stop::Refused(vec![Finding {
@@ -89,35 +90,33 @@ fn no_such_package(name: &str) -> Stop {
 }
 
 /// Every package name at `HEAD`, read from the tree listings alone.
-fn package_names(s: &Session) -> Vec<String> {
+fn package_names(s: &Session) -> Result<Vec<String>, SourceError> {
     let repo = s.repo();
     let Some(root) = s.base.root else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let Some(dir) = repo.find_tree(root).ok().and_then(|t| {
-        t.lookup_entry_by_path("maintainers/packages")
-            .ok()
-            .flatten()
-    }) else {
-        return Vec::new();
+    let Some(dir) = objects::tree_at(repo, root, "maintainers/packages")? else {
+        return Ok(Vec::new());
     };
     let mut names = Vec::new();
     let (mut buf, mut buf2) = (Vec::new(), Vec::new());
-    let Ok(top) = repo.objects.find_tree(&dir.object_id(), &mut buf) else {
-        return names;
-    };
+    let top = repo
+        .objects
+        .find_tree(&dir, &mut buf)
+        .map_err(|e| git_at(dir, "reading a tree")(gix::Error::from_error(e)))?;
     for shard in top.entries.iter().filter(|e| e.mode.is_tree()) {
-        if let Ok(t) = repo.objects.find_tree(shard.oid, &mut buf2) {
-            names.extend(t.entries.iter().filter_map(|e| {
-                e.filename
-                    .to_str()
-                    .ok()?
-                    .strip_suffix(".toml")
-                    .map(ToOwned::to_owned)
-            }));
-        }
+        let t = repo.objects.find_tree(shard.oid, &mut buf2).map_err(|e| {
+            git_at(shard.oid.to_owned(), "reading a tree")(gix::Error::from_error(e))
+        })?;
+        names.extend(t.entries.iter().filter_map(|e| {
+            e.filename
+                .to_str()
+                .ok()?
+                .strip_suffix(".toml")
+                .map(ToOwned::to_owned)
+        }));
     }
-    names
+    Ok(names)
 }
 
 /// Which packages a take or drop acts on.
@@ -171,7 +170,7 @@ fn select(
                 )
             })?;
             let mut out = Vec::new();
-            for n in package_names(s).into_iter().filter(|n| re.is_match(n)) {
+            for n in package_names(s)?.into_iter().filter(|n| re.is_match(n)) {
                 let Ok(name) = PackageName::parse(&n, &s.base.rules) else {
                     continue;
                 };

@@ -109,8 +109,15 @@ impl Journal {
         Ok(Pushing(self))
     }
 
-    /// Drops the one unpushed commit of a killed run, unless the server has it already.
-    fn drop_killed_commit(&self, dir: &Path, remote: &str, rref: &str) -> Result<(), EditError> {
+    /// Drops the one unpushed commit of a killed run, unless the server has it already. What
+    /// was repaired is told in `repairs`.
+    fn drop_killed_commit(
+        &self,
+        dir: &Path,
+        remote: &str,
+        rref: &str,
+        repairs: &mut Vec<String>,
+    ) -> Result<(), EditError> {
         let Ok(text) = std::fs::read_to_string(&self.path) else {
             return Ok(());
         };
@@ -128,7 +135,7 @@ impl Journal {
             crate::commit::journal::written(&self.path),
             self.path.parent().and_then(Path::parent),
         ) {
-            crate::commit::journal::remove_locks_since(git_dir, since);
+            crate::commit::journal::remove_locks_since(git_dir, since, repairs);
         }
         // The killed run may have pushed before it died: ask the server.
         git_ok(dir, &["fetch", "-q", remote, rref])?;
@@ -138,11 +145,11 @@ impl Journal {
         let one_on_start = String::from_utf8_lossy(&parent.stdout).trim() == start;
         if !on_server.status.success() && one_on_start {
             git_ok(dir, &["reset", "-q", "--keep", start])?;
-            eprintln!(
-                "note: dropped {}, the unpushed commit of a maintdb run killed before its push \
-                 (it stays in the reflog)",
+            repairs.push(format!(
+                "dropped {}, the unpushed commit of a maintdb run killed before its push (it \
+                 stays in the reflog)",
                 &head[..head.len().min(12)]
-            );
+            ));
         }
         let _ = std::fs::remove_file(&self.path);
         Ok(())
@@ -156,14 +163,15 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Runs `attempt` (which commits on the current `HEAD`) and pushes, retrying while the branch
-/// moves under it.
+/// moves under it. What it repaired of a killed run first is told in `repairs`.
 pub fn with_push<E: From<EditError>>(
     dir: &Path,
     mut attempt: impl FnMut() -> Result<Outcome, E>,
+    repairs: &mut Vec<String>,
 ) -> Result<(Outcome, Pushed), E> {
     let (remote, rref) = upstream(dir)?;
     let journal = Journal::at(dir)?;
-    journal.drop_killed_commit(dir, &remote, &rref)?;
+    journal.drop_killed_commit(dir, &remote, &rref, repairs)?;
     let ahead = git_ok(dir, &["rev-list", "--count", "@{upstream}..HEAD"])?;
     if ahead != "0" {
         return Err(EditError::GitCommand {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::CommitEvents;
 use crate::load::{self, Record};
 use crate::names::NameRules;
-use crate::source::objects::git;
+use crate::source::objects::{git, git_at};
 use crate::source::{Content, Mode, SourceError};
 use crate::validate::delta;
 
@@ -100,17 +100,24 @@ pub fn classify(package: &str, old: Option<&[String]>, new: Option<&[String]>) -
 }
 
 /// The maintainers a package's blob names, `None` when it is not a sound record. History keeps
-/// whatever was committed; names are read with the default rules.
-fn maintainers(repo: &gix::Repository, id: gix::ObjectId, path: &str) -> Option<Vec<String>> {
+/// whatever was committed; names are read with the default rules. A blob that cannot be read
+/// is an error.
+fn maintainers(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    path: &str,
+) -> Result<Option<Vec<String>>, SourceError> {
     static RULES: std::sync::OnceLock<NameRules> = std::sync::OnceLock::new();
-    let blob = repo.find_blob(id).ok()?;
+    let blob = repo.find_blob(id).map_err(git_at(id, "reading a blob"))?;
     let rules = RULES.get_or_init(NameRules::default);
-    match load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules).record {
-        Some(Record::Package(_, p)) => {
-            Some(p.maintainers.iter().map(ToString::to_string).collect())
-        }
-        _ => None,
-    }
+    Ok(
+        match load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules).record {
+            Some(Record::Package(_, p)) => {
+                Some(p.maintainers.iter().map(ToString::to_string).collect())
+            }
+            _ => None,
+        },
+    )
 }
 
 /// The maintainers of the blobs a worker read last: a commit's new blob is usually the next
@@ -128,16 +135,16 @@ impl Blobs {
         repo: &gix::Repository,
         id: gix::ObjectId,
         path: &str,
-    ) -> Option<Vec<String>> {
+    ) -> Result<Option<Vec<String>>, SourceError> {
         if let Some(hit) = self.0.get(&(id, path.to_owned())) {
-            return hit.clone();
+            return Ok(hit.clone());
         }
         if self.0.len() == Self::MAX {
             self.0.clear();
         }
-        let got = maintainers(repo, id, path);
+        let got = maintainers(repo, id, path)?;
         self.0.insert((id, path.to_owned()), got.clone());
-        got
+        Ok(got)
     }
 }
 
@@ -229,8 +236,14 @@ pub fn of_commit(
             continue;
         };
         let full = format!("maintainers/{path}");
-        let o = before.and_then(|b| blobs.maintainers(repo, b, &full));
-        let n = after.and_then(|a| blobs.maintainers(repo, a, &full));
+        let o = match before {
+            Some(b) => blobs.maintainers(repo, b, &full)?,
+            None => None,
+        };
+        let n = match after {
+            Some(a) => blobs.maintainers(repo, a, &full)?,
+            None => None,
+        };
         events.extend(classify(name, o.as_deref(), n.as_deref()));
     }
     Ok(CommitEvents {

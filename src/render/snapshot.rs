@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::diag::Report;
 use crate::history::CommitEvents;
 use crate::model::Db;
+use crate::source::objects::{self, git_at};
 use crate::source::{GitSource, Source, SourceError};
 use crate::track::timeline::Change;
 
@@ -50,8 +51,8 @@ impl Snapshot {
         let history = crate::history::read(repo, commit, use_cache)?;
         Ok(Ok(Snapshot {
             commit,
-            time: commit_time(&local, commit),
-            process: process_docs(&local, commit),
+            time: commit_time(&local, commit)?,
+            process: process_docs(&local, commit)?,
             timelines: timelines(&local, &db, commit)?,
             db,
             tally: super::stats::Tally::of(&history),
@@ -107,8 +108,8 @@ impl Snapshot {
         self.history = Arc::new(history);
         self.keep_shown();
         self.timelines = timelines(&local, &self.db, commit)?;
-        self.process = process_docs(&local, commit);
-        self.time = commit_time(&local, commit);
+        self.process = process_docs(&local, commit)?;
+        self.time = commit_time(&local, commit)?;
         self.commit = commit;
         Ok(true)
     }
@@ -128,11 +129,13 @@ impl Snapshot {
 }
 
 /// Committer time, seconds since the epoch.
-fn commit_time(repo: &gix::Repository, commit: gix::ObjectId) -> i64 {
-    repo.find_commit(commit)
-        .ok()
-        .and_then(|c| c.time().ok())
-        .map_or(0, |t| t.seconds)
+fn commit_time(repo: &gix::Repository, commit: gix::ObjectId) -> Result<i64, SourceError> {
+    let read = git_at(commit, "reading a commit");
+    let c = repo.find_commit(commit).map_err(read)?;
+    let time = c
+        .time()
+        .map_err(|e| git_at(commit, "reading a commit's time")(gix::Error::from_error(e)))?;
+    Ok(time.seconds)
 }
 
 /// Each track's changes of state. They cost a walk of the history: only when there is a
@@ -148,29 +151,27 @@ fn timelines(
     crate::track::timeline::read(repo, commit)
 }
 
-/// `docs/process/*.md` of the commit, by file name.
-fn process_docs(repo: &gix::Repository, commit: gix::ObjectId) -> Vec<Doc> {
-    let Some(tree) = repo
-        .find_commit(commit)
-        .ok()
-        .and_then(|c| c.tree().ok())
-        .and_then(|t| t.lookup_entry_by_path("docs/process").ok().flatten())
-        .and_then(|e| e.object().ok())
-        .map(|o| o.into_tree())
-    else {
-        return Vec::new();
+/// `docs/process/*.md` of the commit, by file name. A document that is not UTF-8 is left
+/// out; one that cannot be read is an error.
+fn process_docs(repo: &gix::Repository, commit: gix::ObjectId) -> Result<Vec<Doc>, SourceError> {
+    let root = objects::root_tree(repo, commit)?;
+    let Some(dir) = objects::tree_at(repo, root, "docs/process")? else {
+        return Ok(Vec::new());
     };
-    let mut docs: Vec<Doc> = tree
-        .iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.filename().to_string();
-            let stem = name.strip_suffix(".md")?.to_owned();
-            let blob = repo.find_blob(e.oid()).ok()?;
-            let markdown = String::from_utf8(blob.data.clone()).ok()?;
-            Some(Doc { stem, markdown })
-        })
-        .collect();
+    let mut docs = Vec::new();
+    for e in objects::tree(repo, dir)?.iter() {
+        let e = e.map_err(|e| git_at(dir, "reading a tree")(gix::Error::from_error(e)))?;
+        let name = e.filename().to_string();
+        let Some(stem) = name.strip_suffix(".md") else {
+            continue;
+        };
+        if let Ok(markdown) = String::from_utf8(objects::blob(repo, e.oid().to_owned())?) {
+            docs.push(Doc {
+                stem: stem.to_owned(),
+                markdown,
+            });
+        }
+    }
     docs.sort_by(|a, b| a.stem.cmp(&b.stem));
-    docs
+    Ok(docs)
 }

@@ -219,6 +219,9 @@ pub fn commit_as(
             Ok(wr) => wr,
             Err(e) => return internal(e),
         };
+        for r in writer.repairs() {
+            eprintln!("note: {r}");
+        }
         let based_on = writer.head();
         let outcome: Result<Outcome, EditError> =
             Session::with_writer(writer, id).and_then(|s| crate::edit::apply(s, &op));

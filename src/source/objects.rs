@@ -62,3 +62,27 @@ pub fn blob_at(
     let blob = repo.find_blob(id).map_err(git_at(id, "reading a blob"))?;
     Ok(Some(blob.data.clone()))
 }
+
+/// The tree at `path` in `root` (none for no such path, or something that is not a tree).
+pub fn tree_at(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+    path: &str,
+) -> Result<Option<gix::ObjectId>, SourceError> {
+    Ok(entry_at(repo, root, path)?
+        .and_then(|(kind, id)| matches!(kind, EntryKind::Tree).then_some(id)))
+}
+
+/// The tree object `id`.
+pub fn tree(repo: &gix::Repository, id: gix::ObjectId) -> Result<gix::Tree<'_>, SourceError> {
+    repo.find_tree(id).map_err(git_at(id, "reading a tree"))
+}
+
+/// The bytes of blob `id`.
+pub fn blob(repo: &gix::Repository, id: gix::ObjectId) -> Result<Vec<u8>, SourceError> {
+    Ok(repo
+        .find_blob(id)
+        .map_err(git_at(id, "reading a blob"))?
+        .data
+        .clone())
+}

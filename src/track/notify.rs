@@ -290,7 +290,7 @@ pub fn notify_intents(
 ) -> Result<Plan, Stop> {
     chosen.clear();
     *report = Report::default();
-    let mut tracks = tracks_at(s.repo(), s.base.root).active;
+    let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
     let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let mut room = throttle::room(
         &throttle::mail_times(tracks.values()),
@@ -363,7 +363,7 @@ pub fn prod_intent(
     chosen: &mut Vec<Composed>,
 ) -> Result<Plan, Stop> {
     chosen.clear();
-    let mut tracks = tracks_at(s.repo(), s.base.root).active;
+    let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
     let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let room = throttle::room(
         &throttle::mail_times(tracks.values()),
@@ -440,7 +440,7 @@ pub fn prod_intent(
 
 /// Records what became of each mail.
 pub fn record(s: &Session, results: &[(Composed, Fate)], now: i64) -> Result<Plan, Stop> {
-    let mut tracks = tracks_at(s.repo(), s.base.root).active;
+    let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
     let mut changes = Vec::new();
     let mut lines = Vec::new();
     let mut touched = std::collections::BTreeSet::new();
@@ -527,7 +527,7 @@ pub fn in_doubt(
     bug: u64,
     suite: Option<&str>,
 ) -> Result<Composed, Stop> {
-    let tracks = tracks_at(s.repo(), s.base.root).active;
+    let tracks = tracks_at(s.repo(), s.base.root)?.active;
     let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let t = tracks.get(&bug);
     let Some(i) = t.and_then(|t| t.outbox.iter().find(|i| i.suite.as_deref() == suite)) else {

@@ -31,8 +31,8 @@ fn refuse(
     }
 }
 
-fn tracks(s: &Session) -> Tracks {
-    tracks_at(s.repo(), s.base.root)
+fn tracks(s: &Session) -> Result<Tracks, Stop> {
+    Ok(tracks_at(s.repo(), s.base.root)?)
 }
 
 fn suites(s: &Session) -> Result<Vec<Suite>, Stop> {
@@ -102,7 +102,7 @@ impl NewTrack {
 /// record is refused, or skipped with `skip_unknown` (the security tracker knows every
 /// package of Debian; a distribution's records may hold fewer).
 pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Stop> {
-    let existing = tracks(s);
+    let existing = tracks(s)?;
     let defined = suites(s)?;
     let mut refusals = Vec::new();
     let mut changes = Vec::new();
@@ -164,7 +164,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, St
 
 /// Marks a suite of a track as not to be fixed, with the reason.
 pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, Stop> {
-    let mut all = tracks(s);
+    let mut all = tracks(s)?;
     let Some(track) = all.active.get_mut(&bug) else {
         return Err(Stop::Refused(vec![refuse(
             OpCode::UnknownTrack,
@@ -209,7 +209,7 @@ pub struct SyncReport {
 /// Brings every active track that was asked about up to date with `world`.
 pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan, Stop> {
     *report = SyncReport::default();
-    let mut all = tracks(s);
+    let mut all = tracks(s)?;
     let defined = suites(s)?;
     let mut changes = Vec::new();
     for (bug, track) in all.active.iter_mut() {
@@ -239,7 +239,7 @@ pub fn sync(s: &Session, world: &World, report: &mut SyncReport) -> Result<Plan,
 /// After point release `version` of `suite`: marks what shipped, archives finished tracks and
 /// moves `suites.toml` on.
 pub fn release(s: &Session, suite: &str, version: &str, shipped: &Versions) -> Result<Plan, Stop> {
-    let all = tracks(s);
+    let all = tracks(s)?;
     let mut lines = Vec::new();
     let mut changes = Vec::new();
     for (bug, track) in &all.active {
@@ -309,8 +309,11 @@ pub fn release(s: &Session, suite: &str, version: &str, shipped: &Versions) -> R
 }
 
 /// The bugs already tracked, for `track candidates`.
-pub fn tracked(repo: &gix::Repository, root: Option<gix::ObjectId>) -> BTreeSet<u64> {
-    tracks_at(repo, root).bugs()
+pub fn tracked(
+    repo: &gix::Repository,
+    root: Option<gix::ObjectId>,
+) -> Result<BTreeSet<u64>, crate::source::SourceError> {
+    Ok(tracks_at(repo, root)?.bugs())
 }
 
 /// Bug → the suites it should follow by default: those `suites.toml` defines.

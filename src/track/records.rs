@@ -7,6 +7,7 @@ use crate::load::Record;
 use crate::load::record_at;
 use crate::names::NameRules;
 use crate::record::{RawSuites, RawTrack, TRACK_SUITES};
+use crate::source::objects::{self, git_at};
 
 use super::sync::Suite;
 
@@ -56,30 +57,42 @@ fn bug_of(name: &str) -> Option<u64> {
 }
 
 /// Reads the tracks at `root`. A record that does not parse is left out: the validator
-/// reports it, and the tracker must not rewrite what it cannot read.
-pub fn tracks_at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Tracks {
+/// reports it, and the tracker must not rewrite what it cannot read. An object that cannot
+/// be read is an error.
+pub fn tracks_at(
+    repo: &gix::Repository,
+    root: Option<gix::ObjectId>,
+) -> Result<Tracks, crate::source::SourceError> {
     let mut out = Tracks::default();
-    let Some(tree) = root
-        .and_then(|r| repo.find_tree(r).ok())
-        .and_then(|t| t.lookup_entry_by_path(TRACKS_DIR).ok().flatten())
-        .and_then(|e| e.object().ok())
-        .map(|o| o.into_tree())
+    let Some(dir) = root
+        .map(|r| objects::tree_at(repo, r, TRACKS_DIR))
+        .transpose()?
+        .flatten()
     else {
-        return out;
+        return Ok(out);
     };
-    for entry in tree.iter().flatten() {
-        let name = entry.filename().to_string();
-        if name == "archive" && entry.mode().is_tree() {
-            let Ok(archive) = repo.find_tree(entry.oid()) else {
-                continue;
-            };
-            for release in archive.iter().flatten() {
-                let Ok(dir) = repo.find_tree(release.oid()) else {
+    let entries = |tree: gix::ObjectId| -> Result<Vec<(String, bool, gix::ObjectId)>, _> {
+        objects::tree(repo, tree)?
+            .iter()
+            .map(|e| {
+                let e = e.map_err(|e| git_at(tree, "reading a tree")(gix::Error::from_error(e)))?;
+                Ok((
+                    e.filename().to_string(),
+                    e.mode().is_tree(),
+                    e.oid().to_owned(),
+                ))
+            })
+            .collect()
+    };
+    for (name, is_tree, id) in entries(dir)? {
+        if name == "archive" && is_tree {
+            for (release, is_tree, id) in entries(id)? {
+                if !is_tree {
                     continue;
-                };
-                for f in dir.iter().flatten() {
-                    if let Some(bug) = bug_of(&f.filename().to_string()) {
-                        out.archived.insert(bug, release.filename().to_string());
+                }
+                for (file, _, _) in entries(id)? {
+                    if let Some(bug) = bug_of(&file) {
+                        out.archived.insert(bug, release.clone());
                     }
                 }
             }
@@ -87,18 +100,14 @@ pub fn tracks_at(repo: &gix::Repository, root: Option<gix::ObjectId>) -> Tracks 
         }
         let Some(bug) = bug_of(&name) else { continue };
         // Read by the entry's id: a lookup by path would read the tracks tree again per file.
-        let Some(text) = repo
-            .find_blob(entry.oid())
-            .ok()
-            .and_then(|b| String::from_utf8(b.data.clone()).ok())
-        else {
+        let Ok(text) = String::from_utf8(objects::blob(repo, id)?) else {
             continue;
         };
         if let Ok(track) = toml::from_str::<RawTrack>(&text) {
             out.active.insert(bug, track);
         }
     }
-    out
+    Ok(out)
 }
 
 /// The suites a track can follow, from `suites.toml` at `root`.

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::history::Meta;
 use crate::record::RawTrack;
 use crate::source::SourceError;
+use crate::source::objects::{self, git_at};
 
 use super::records::TRACKS_DIR;
 
@@ -36,54 +37,55 @@ impl Change {
     }
 }
 
-fn tracks_tree(repo: &gix::Repository, root: gix::ObjectId) -> Option<gix::ObjectId> {
-    let tree = repo.find_tree(root).ok()?;
-    let entry = tree.lookup_entry_by_path(TRACKS_DIR).ok()??;
-    entry.mode().is_tree().then(|| entry.object_id())
+fn tracks_tree(
+    repo: &gix::Repository,
+    root: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, SourceError> {
+    objects::tree_at(repo, root, TRACKS_DIR)
 }
 
 /// Bug → blob of its record, active or archived.
-fn files(repo: &gix::Repository, tree: gix::ObjectId) -> HashMap<u64, gix::ObjectId> {
+fn files(
+    repo: &gix::Repository,
+    tree: gix::ObjectId,
+) -> Result<HashMap<u64, gix::ObjectId>, SourceError> {
     let mut out = HashMap::new();
-    let visit = |tree: gix::ObjectId, depth: usize, out: &mut HashMap<u64, gix::ObjectId>| {
-        let Ok(t) = repo.find_tree(tree) else {
-            return Vec::new();
-        };
-        let mut subtrees = Vec::new();
-        for e in t.iter().flatten() {
-            let name = e.filename().to_string();
-            if e.mode().is_tree() && depth < 2 && (depth == 1 || name == "archive") {
-                subtrees.push(e.oid().to_owned());
-            } else if let Some(bug) = name.strip_suffix(".toml").and_then(|b| b.parse().ok()) {
-                out.insert(bug, e.oid().to_owned());
-            }
-        }
-        subtrees
-    };
     let mut level = vec![tree];
     for depth in 0..3 {
         let mut next = Vec::new();
-        for t in level {
-            next.extend(visit(t, depth, &mut out));
+        for tree in level {
+            for e in objects::tree(repo, tree)?.iter() {
+                let e = e.map_err(|e| git_at(tree, "reading a tree")(gix::Error::from_error(e)))?;
+                let name = e.filename().to_string();
+                if e.mode().is_tree() && depth < 2 && (depth == 1 || name == "archive") {
+                    next.push(e.oid().to_owned());
+                } else if let Some(bug) = name.strip_suffix(".toml").and_then(|b| b.parse().ok()) {
+                    out.insert(bug, e.oid().to_owned());
+                }
+            }
         }
         level = next;
     }
-    out
+    Ok(out)
 }
 
-fn states(repo: &gix::Repository, blob: gix::ObjectId) -> Vec<(String, String)> {
-    let Some(track) = repo
-        .find_blob(blob)
+/// Each suite's state in the track record `blob`; none when it does not parse (the validator
+/// reports it).
+fn states(
+    repo: &gix::Repository,
+    blob: gix::ObjectId,
+) -> Result<Vec<(String, String)>, SourceError> {
+    let bytes = objects::blob(repo, blob)?;
+    let Some(track) = std::str::from_utf8(&bytes)
         .ok()
-        .and_then(|b| std::str::from_utf8(&b.data).ok().map(ToOwned::to_owned))
-        .and_then(|t| toml::from_str::<RawTrack>(&t).ok())
+        .and_then(|t| toml::from_str::<RawTrack>(t).ok())
     else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    track
+    Ok(track
         .progress()
         .map(|(s, p)| (s.to_owned(), p.state().to_owned()))
-        .collect()
+        .collect())
 }
 
 /// Every track's changes of state up to `tip`, oldest first.
@@ -102,18 +104,21 @@ pub fn read(
     let mut last_tree = None;
     let mut known: HashMap<u64, (gix::ObjectId, Vec<(String, String)>)> = HashMap::new();
     for meta in chain.iter().rev() {
-        let tree = tracks_tree(repo, meta.tree);
+        let tree = tracks_tree(repo, meta.tree)?;
         if tree == last_tree {
             continue;
         }
         last_tree = tree;
-        let now = tree.map(|t| files(repo, t)).unwrap_or_default();
+        let now = match tree {
+            Some(t) => files(repo, t)?,
+            None => HashMap::new(),
+        };
         for (bug, blob) in &now {
             let before = known.get(bug);
             if before.is_some_and(|(b, _)| b == blob) {
                 continue;
             }
-            let after = states(repo, *blob);
+            let after = states(repo, *blob)?;
             let old = before.map(|(_, s)| s.as_slice()).unwrap_or(&[]);
             for (suite, state) in &after {
                 let from = old

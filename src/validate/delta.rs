@@ -81,54 +81,79 @@ fn read(
     Ok((mode, Content::Bytes(blob.data.clone())))
 }
 
-/// [`Facts`] answered by looking paths up in one tree.
+/// [`Facts`] answered by looking paths up in one tree. A read that fails is kept in `failed`
+/// (the first one): the check then ends as the tool's failure, not as a verdict on the data.
 struct TreeFacts<'a> {
     repo: &'a gix::Repository,
     root: gix::ObjectId,
     rules: &'a NameRules,
+    failed: std::cell::RefCell<Option<SourceError>>,
+}
+
+impl TreeFacts<'_> {
+    /// `read`'s answer, or `None` with the failure kept.
+    fn kept<T>(&self, read: Result<T, SourceError>) -> Option<T> {
+        match read {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    /// The entry at `path`, `Some(None)` when there is none, `None` when it cannot be read.
+    fn entry(&self, path: &str) -> Option<Option<(EntryKind, gix::ObjectId)>> {
+        self.kept(lookup(self.repo, self.root, path))
+    }
+
+    /// The first read that failed, if any.
+    fn failure(self) -> Result<(), SourceError> {
+        self.failed.into_inner().map_or(Ok(()), Err)
+    }
 }
 
 impl Facts for TreeFacts<'_> {
     fn person(&self, login: &Login) -> PersonFact {
         let path = login.record_path();
-        let Ok(found) = lookup(self.repo, self.root, &path) else {
+        let Some(found) = self.entry(&path) else {
             return PersonFact::Broken;
         };
         let Some((kind, id)) = found else {
             return PersonFact::Missing;
         };
-        match read(self.repo, kind, id) {
-            Ok((mode, content)) => match load::load(&path, mode, content, self.rules) {
-                l if !l.problems.is_empty() => PersonFact::Broken,
-                load::Loaded {
-                    record: Some(Record::Person(_, p)),
-                    ..
-                } => PersonFact::Present {
-                    inactive: p.inactive,
-                },
-                _ => PersonFact::Broken,
+        let Some((mode, content)) = self.kept(read(self.repo, kind, id)) else {
+            return PersonFact::Broken;
+        };
+        match load::load(&path, mode, content, self.rules) {
+            l if !l.problems.is_empty() => PersonFact::Broken,
+            load::Loaded {
+                record: Some(Record::Person(_, p)),
+                ..
+            } => PersonFact::Present {
+                inactive: p.inactive,
             },
-            Err(_) => PersonFact::Broken,
+            _ => PersonFact::Broken,
         }
     }
 
     fn group_exists(&self, name: &GroupName) -> bool {
-        !matches!(lookup(self.repo, self.root, &name.record_path()), Ok(None))
+        !matches!(self.entry(&name.record_path()), Some(None))
     }
 
     fn package_exists(&self, name: &str) -> bool {
         match crate::names::PackageName::parse(name, self.rules) {
-            Ok(p) => !matches!(lookup(self.repo, self.root, &p.record_path()), Ok(None)),
+            Ok(p) => !matches!(self.entry(&p.record_path()), Some(None)),
             Err(_) => false,
         }
     }
 
     fn suite_defined(&self, name: &str) -> bool {
-        let Ok(Some((kind, id))) = lookup(self.repo, self.root, "maintainers/suites.toml") else {
+        let Some(Some((kind, id))) = self.entry("maintainers/suites.toml") else {
             return false;
         };
-        match read(self.repo, kind, id) {
-            Ok((_, Content::Bytes(b))) => {
+        match self.kept(read(self.repo, kind, id)) {
+            Some((_, Content::Bytes(b))) => {
                 toml::from_slice::<crate::record::RawSuites>(&b).is_ok_and(|s| s.contains_key(name))
             }
             _ => false,
@@ -261,6 +286,7 @@ pub fn check_changes(
         repo,
         root: tree,
         rules: &rules,
+        failed: Default::default(),
     };
     let mut report = Report::default();
     let mut shards = Shards::new();
@@ -317,6 +343,7 @@ pub fn check_changes(
             _ => {}
         }
     }
+    facts.failure()?;
     if !claimed.is_empty() {
         address_claims(repo, tree, &rules, &changed_paths, &claimed, &mut report)?;
     }

@@ -481,3 +481,25 @@ fn an_unreadable_object_is_a_tool_failure_not_an_absent_file() {
     assert!(!err.contains("unknown-identity"), "{err}");
     assert!(err.contains(&blob[..7]) || err.contains("object"), "{err}");
 }
+
+#[test]
+fn a_maintainers_unreadable_record_is_a_tool_failure_not_a_passed_check() {
+    let repo = crate::support::repo_from(&crate::support::fixtures().join("hook"));
+    let dir = repo.path();
+    // carol's record is in the tree, but its blob is gone: whether she may maintain a
+    // package cannot be known, so nothing is committed.
+    let blob = git_ok(dir, &["rev-parse", "HEAD:maintainers/people/carol.toml"]);
+    let blob = blob.trim();
+    std::fs::remove_file(dir.join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]))).unwrap();
+    let before = git_ok(dir, &["rev-parse", "HEAD"]);
+    let (code, out, err) = run(maintdb(dir)
+        .env_remove("MAINTDB_USER")
+        .args(["set", "--as", "alice", "orphan", "carol"]));
+    assert_eq!(code, 2, "a failure of the tool, not a verdict:\n{out}{err}");
+    assert!(err.contains(&blob[..7]) || err.contains("object"), "{err}");
+    assert_eq!(
+        git_ok(dir, &["rev-parse", "HEAD"]),
+        before,
+        "nothing committed"
+    );
+}

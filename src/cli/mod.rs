@@ -14,8 +14,6 @@ mod render;
 mod serve;
 mod take;
 mod track;
-mod track_list;
-mod track_mail;
 mod who;
 mod write;
 

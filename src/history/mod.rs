@@ -1,10 +1,12 @@
 //! The changelog: package events read from the first-parent history of a branch with gix.
 //! Each commit's events depend only on that commit and its first parent, so they are cached
 //! by commit id in the repository's git dir; a render after one new commit reads one commit.
-//! Deleting the cache changes nothing but the time it takes.
+//! Deleting the cache changes nothing but the time it takes. [`tracks`] reads the same
+//! history for each track's changes of state.
 
 pub mod cache;
 mod events;
+pub mod tracks;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

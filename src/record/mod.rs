@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use track::{
-    BtsInfo, Intent, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, is_point_release,
-    next_point_release, spanless,
+    BtsInfo, Intent, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, TRACKS_DIR,
+    is_point_release, next_point_release, spanless,
 };
 
 /// `packages/<c>/<name>.toml`.

@@ -18,6 +18,10 @@ pub const TRACK_STATES: &[&str] = &[
 ];
 
 /// The suites a track can follow: the two a point release serves.
+/// Where track records live: active ones at `<bug>.toml`, archived ones under
+/// `archive/<point release>/`.
+pub const TRACKS_DIR: &str = "maintainers/tracks";
+
 pub const TRACK_SUITES: &[&str] = &["stable", "oldstable"];
 
 fn is_false(b: &bool) -> bool {

@@ -86,7 +86,7 @@ pub struct Input<'a> {
     /// The rendered commit's id.
     pub commit: &'a str,
     /// Each track's changes of state, from the same history.
-    pub timelines: &'a std::collections::BTreeMap<u64, Vec<crate::track::timeline::Change>>,
+    pub timelines: &'a std::collections::BTreeMap<u64, Vec<crate::history::tracks::Change>>,
     /// The process documentation of the commit (`docs/process/*.md`).
     pub process: &'a [process::Doc],
     /// The trends of the whole history (not only the part in `history`).

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use crate::diag::Report;
 use crate::history::CommitEvents;
+use crate::history::tracks::Change;
 use crate::model::Db;
 use crate::source::objects::{self, git_at};
 use crate::source::{GitSource, Source, SourceError};
-use crate::track::timeline::Change;
 
 use super::Input;
 use super::process::Doc;
@@ -148,7 +148,7 @@ fn timelines(
     if db.tracks.is_empty() {
         return Ok(Default::default());
     }
-    crate::track::timeline::read(repo, commit)
+    crate::history::tracks::read(repo, commit)
 }
 
 /// `docs/process/*.md` of the commit, by file name. A document that is not UTF-8 is left

@@ -293,7 +293,7 @@ pub struct Tracking {
 /// The tracking figures from each track's suites' point releases and state changes.
 pub fn tracking<'a>(
     released_in: impl Iterator<Item = &'a str>,
-    timelines: &BTreeMap<u64, Vec<crate::track::timeline::Change>>,
+    timelines: &BTreeMap<u64, Vec<crate::history::tracks::Change>>,
 ) -> Tracking {
     let mut per: BTreeMap<Vec<u64>, (String, u64)> = BTreeMap::new();
     for r in released_in {

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::history::tracks::Change;
 use crate::model::Db;
-use crate::track::timeline::Change;
 
 /// Where a bug number links to.
 pub const BUG_LINK: &str = "https://bugs.debian.org/";

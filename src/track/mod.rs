@@ -10,5 +10,4 @@ pub mod records;
 pub mod security;
 pub mod soap;
 pub mod sync;
-pub mod timeline;
 pub mod world;

@@ -308,6 +308,40 @@ pub fn release(s: &Session, suite: &str, version: &str, shipped: &Versions) -> R
     ))
 }
 
+/// The bugs of the active tracks, which `track sync` asks about.
+pub fn tracked_active(
+    repo: &gix::Repository,
+    root: Option<gix::ObjectId>,
+) -> Result<BTreeSet<u64>, crate::source::SourceError> {
+    Ok(tracks_at(repo, root)?.active.keys().copied().collect())
+}
+
+/// Why a point release's version cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseVersionError {
+    #[error("`{0}` is not a point release X.Y")]
+    NotAPointRelease(String),
+    #[error(
+        "suites.toml's {suite} version `{version}` is not X.Y; give the release with --version"
+    )]
+    Recorded { suite: String, version: String },
+}
+
+/// The point release of `suite` that `track release` records: `given`, else the one after
+/// suites.toml's.
+pub fn release_version(suite: &Suite, given: Option<&str>) -> Result<String, ReleaseVersionError> {
+    match given {
+        Some(v) if crate::record::is_point_release(v) => Ok(v.to_owned()),
+        Some(v) => Err(ReleaseVersionError::NotAPointRelease(v.to_owned())),
+        None => crate::record::next_point_release(&suite.version).ok_or_else(|| {
+            ReleaseVersionError::Recorded {
+                suite: suite.name.clone(),
+                version: suite.version.clone(),
+            }
+        }),
+    }
+}
+
 /// The bugs already tracked, for `track candidates`.
 pub fn tracked(
     repo: &gix::Repository,

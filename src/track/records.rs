@@ -11,8 +11,7 @@ use crate::source::objects::{self, git_at};
 
 use super::sync::Suite;
 
-/// Where active tracks live.
-pub const TRACKS_DIR: &str = "maintainers/tracks";
+pub use crate::record::TRACKS_DIR;
 
 /// The path of an active track.
 pub fn active_path(bug: u64) -> String {

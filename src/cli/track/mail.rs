@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::write::{Opts, settle, tell};
-use super::{EXIT_DATA, EXIT_OK};
+use crate::cli::write::{Opts, settle, tell};
+use crate::cli::{EXIT_DATA, EXIT_OK};
 use crate::edit::Outcome;
 use crate::edit::push::Pushed;
 use crate::track::mail::clock::{self, seconds};
@@ -75,7 +75,7 @@ pub struct TodoArgs {
 /// The settings of HEAD's `[mail]`, and now.
 fn settings(dir: &Path) -> anyhow::Result<Settings> {
     let w = crate::commit::Writer::open(dir)?;
-    super::write::tell_repairs(w.repairs());
+    crate::cli::write::tell_repairs(w.repairs());
     let root = w.head().map(|_| w.base_tree());
     let base = crate::gate::Base::at(w.repo(), root)?;
     let Some(mail) = base.config.mail.clone() else {
@@ -285,7 +285,7 @@ pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32
 
 pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
     let w = crate::commit::Writer::open(dir)?;
-    super::write::tell_repairs(w.repairs());
+    crate::cli::write::tell_repairs(w.repairs());
     let root = w.head().map(|_| w.base_tree());
     let base = crate::gate::Base::at(w.repo(), root)?;
     let now = clock::now()?;

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use super::log::LogFormat;
-use super::{Cli, EXIT_DATA, EXIT_OK};
+use crate::cli::log::LogFormat;
+use crate::cli::{Cli, EXIT_DATA, EXIT_OK};
 use crate::source::open_repo;
 use crate::track::records::{active_path, archive_path, tracks_at};
 
@@ -18,15 +18,25 @@ struct Row {
     archive: Option<String>,
 }
 
-pub fn list(
-    cli: &Cli,
-    state: Option<&str>,
-    suite: Option<&str>,
+#[derive(clap::Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    state: Option<String>,
+    #[arg(long)]
+    suite: Option<String>,
+    #[arg(long, value_enum, default_value = "txt")]
     format: LogFormat,
-    out: &mut dyn Write,
-) -> anyhow::Result<i32> {
+}
+
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    pub bug: u64,
+}
+
+pub fn list(cli: &Cli, a: &ListArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let (state, suite, format) = (a.state.as_deref(), a.suite.as_deref(), a.format);
     let (db, report) = crate::validate::check(&cli.location(None).source()?)?;
-    super::warn_if_errors(&report);
+    crate::cli::warn_if_errors(&report);
     let mut rows = Vec::new();
     for t in &db.tracks {
         for s in &t.suites {
@@ -87,7 +97,7 @@ pub fn show(cli: &Cli, bug: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
     writeln!(out, "# {path}")?;
     out.write_all(&text)?;
     writeln!(out, "\ntimeline:")?;
-    let timeline = crate::track::timeline::read(&repo, tip)?;
+    let timeline = crate::history::tracks::read(&repo, tip)?;
     for c in timeline.get(&bug).into_iter().flatten() {
         let from = if c.from.is_empty() {
             "(added)"

@@ -10,7 +10,7 @@ use crate::record::RawTrack;
 use crate::source::SourceError;
 use crate::source::objects::{self, git_at};
 
-use super::records::TRACKS_DIR;
+use crate::record::TRACKS_DIR;
 
 /// One change of state.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

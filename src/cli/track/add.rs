@@ -1,0 +1,89 @@
+//! `maintdb track add` and `track ignore`: starting a track from the BTS's word on a bug, and
+//! giving up on a suite of it.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use super::super::write::{Opts, run_op, write_findings};
+use super::{Remote, fail, head};
+use crate::cli::EXIT_DATA;
+use crate::gate::Finding;
+use crate::track::bts::Bts;
+use crate::track::ops::{self, NewTrack};
+
+#[derive(clap::Args)]
+pub struct AddArgs {
+    #[arg(required = true, value_name = "BUG")]
+    bugs: Vec<u64>,
+    /// The suites to follow (default: every suite in suites.toml).
+    #[arg(long = "suite", value_name = "SUITE")]
+    suites: Vec<String>,
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(clap::Args)]
+pub struct IgnoreArgs {
+    bug: u64,
+    #[arg(long)]
+    suite: String,
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let bts = Bts::new(
+        &head(dir)?.bts_url(&a.remote),
+        Duration::from_secs(a.remote.timeout),
+    )?;
+    let statuses = match bts.get_status(&a.bugs) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if let Some(unknown) = a.bugs.iter().find(|b| !statuses.contains_key(b)) {
+        write_findings(
+            &[Finding {
+                path: None,
+                code: crate::diag::OpCode::UnknownBug.into(),
+                message: format!("the BTS does not know bug {unknown}"),
+                help: "check the number; nothing was tracked".into(),
+                note: None,
+            }],
+            &mut std::io::stderr(),
+        )?;
+        eprintln!("nothing was committed");
+        return Ok(EXIT_DATA);
+    }
+    run_op(
+        dir,
+        &a.opts,
+        |s| {
+            let suites = if a.suites.is_empty() {
+                ops::default_suites(s)?
+            } else {
+                a.suites.clone()
+            };
+            let new: Vec<NewTrack> = a
+                .bugs
+                .iter()
+                .map(|b| NewTrack::from_status(&statuses[b], suites.clone()))
+                .collect();
+            ops::add(s, &new, false)
+        },
+        out,
+    )
+}
+
+pub fn ignore(dir: &Path, a: &IgnoreArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    run_op(
+        dir,
+        &a.opts,
+        |s| ops::ignore(s, a.bug, &a.suite, &a.reason),
+        out,
+    )
+}

@@ -1,0 +1,74 @@
+//! `maintdb track sync`: every active track brought up to date with the BTS and the archive,
+//! as one commit (or, with `--dry-run`, only printed).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use super::super::write::{Opts, run_op, tell};
+use super::{FTP_MASTER, MIRROR, Remote, fail, head};
+use crate::edit::Plan;
+use crate::edit::push::Pushed;
+use crate::track::ops::{self, SyncReport};
+use crate::track::world::{self, Endpoints};
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// A Debian mirror, holding dists/.
+    #[arg(long, value_name = "URL", default_value = MIRROR)]
+    mirror: String,
+    /// The archive's master, serving new.822.
+    #[arg(long, value_name = "URL", default_value = FTP_MASTER)]
+    ftp_master: String,
+    /// Print the transitions, and commit nothing.
+    #[arg(long, conflicts_with = "push")]
+    dry_run: bool,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let h = head(dir)?;
+    let bugs = ops::tracked_active(h.writer.repo(), h.root)?;
+    let at = Endpoints {
+        bts: h.bts_url(&a.remote),
+        mirror: a.mirror.clone(),
+        queue: format!("{}/new.822", a.ftp_master.trim_end_matches('/')),
+        timeout: Duration::from_secs(a.remote.timeout),
+    };
+    let world = match world::gather(&bugs, &h.suites, &at) {
+        Ok(w) => w,
+        Err(e) => return fail(e),
+    };
+    let report = std::cell::RefCell::new(SyncReport::default());
+    let code = if a.dry_run {
+        // Planned as a real run (the same gate), then nothing is committed.
+        let outcome = crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
+            ops::sync(s, &world, &mut report.borrow_mut())
+                .map(|_| Plan::Unchanged("dry run, nothing committed".into()))
+        })?;
+        for t in &report.borrow().transitions {
+            writeln!(out, "{t}")?;
+        }
+        tell(
+            outcome,
+            Pushed::Nothing,
+            out,
+            |_, _, _| Ok(()),
+            |out, why| writeln!(out, "{why}"),
+        )?
+    } else {
+        run_op(
+            dir,
+            &a.opts,
+            |s| ops::sync(s, &world, &mut report.borrow_mut()),
+            out,
+        )?
+    };
+    for w in &report.borrow().warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(code)
+}

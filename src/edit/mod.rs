@@ -3,6 +3,7 @@
 //! policy), and only then commits. The one thing a clone cannot know is who will push, so it
 //! trusts the acting identity (`--as`).
 
+pub mod branch;
 pub mod ops;
 pub mod push;
 

@@ -6,15 +6,13 @@
 //! re-reads the branch and tries again.
 
 use crate::diag::{ApiCode, UserCode};
-use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use serde_json::json;
 
 use super::htpasswd::Htpasswd;
-use crate::commit::Writer;
-use crate::edit::{EditError, Outcome, Session, ops};
+use crate::edit::branch::{Branch, BranchError, Landed};
+use crate::edit::{Outcome, Session, ops};
 use crate::gate::Finding;
 
 /// How a caller proves who it is.
@@ -164,8 +162,7 @@ fn refused(findings: &[Finding]) -> Reply {
 
 /// Where admin calls commit.
 pub struct Writing {
-    pub repo: PathBuf,
-    pub reference: String,
+    pub branch: Branch,
     /// One call commits at a time in this process; a push from outside is caught by the
     /// compare-and-swap and retried.
     pub lock: Mutex<()>,
@@ -173,15 +170,6 @@ pub struct Writing {
 
 /// The largest body an admin call may send.
 pub const MAX_BODY: usize = 64 * 1024;
-
-/// How often a lost race is retried.
-const ATTEMPTS: u32 = 25;
-
-/// Where `reference` points now.
-fn tip_of(repo: &gix::Repository, reference: &str) -> Option<gix::ObjectId> {
-    let mut r = repo.find_reference(reference).ok()?;
-    r.peel_to_id().ok().map(|id| id.detach())
-}
 
 fn internal(e: impl std::fmt::Display) -> Reply {
     eprintln!("error: admin call: {e}");
@@ -202,59 +190,46 @@ pub fn apply(w: &Writing, id: &str, op: Op, call: &Call) -> Reply {
     })
 }
 
-/// Plans with `op` as `id` on the branch's tip, passes the gate, and commits; a lost race
-/// re-reads the branch and plans again.
+/// Plans with `op` as `id` on the branch's tip, passes the gate, and commits (see
+/// [`Branch::commit_as`]), one call of this process at a time.
 pub fn commit_as(
     w: &Writing,
     id: &str,
     op: impl Fn(&Session) -> Result<crate::edit::Plan, crate::gate::Stop>,
 ) -> Reply {
     let _one = w.lock.lock().unwrap_or_else(|e| e.into_inner());
-    for attempt in 0..ATTEMPTS {
-        let repo = match gix::open(&w.repo) {
-            Ok(r) => r,
-            Err(e) => return internal(e),
-        };
-        let writer = match Writer::at_branch(repo.clone(), &w.reference) {
-            Ok(wr) => wr,
-            Err(e) => return internal(e),
-        };
-        for r in writer.repairs() {
-            eprintln!("note: {r}");
-        }
-        let based_on = writer.head();
-        let outcome: Result<Outcome, EditError> =
-            Session::with_writer(writer, id).and_then(|s| crate::edit::apply(s, &op));
-        match outcome {
-            Ok(Outcome::Committed { id, .. }) => {
-                return Reply {
-                    status: 200,
-                    body: json!({"commit": id.to_string(), "changed": true}),
-                };
-            }
-            Ok(Outcome::Unchanged(_)) => {
-                return Reply {
-                    status: 200,
-                    body: json!({"commit": based_on.map(|t| t.to_string()), "changed": false}),
-                };
-            }
-            Ok(Outcome::Refused(findings)) => return refused(&findings),
-            // The compare-and-swap failed because the branch moved: plan again on the new tip.
-            Err(_) if tip_of(&repo, &w.reference) != based_on => {
-                if attempt + 1 == ATTEMPTS {
-                    return Reply::error(
-                        409,
-                        ApiCode::Conflict,
-                        "the branch kept moving",
-                        "try again",
-                    );
-                }
-                std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
-            }
-            Err(e) => return internal(e),
-        }
+    let mut repairs = Vec::new();
+    let landed = w.branch.commit_as(id, op, &mut repairs);
+    for r in repairs {
+        eprintln!("note: {r}");
     }
-    unreachable!("the last attempt returns")
+    match landed {
+        Ok(Landed {
+            outcome: Outcome::Committed { id, .. },
+            ..
+        }) => Reply {
+            status: 200,
+            body: json!({"commit": id.to_string(), "changed": true}),
+        },
+        Ok(Landed {
+            outcome: Outcome::Unchanged(_),
+            based_on,
+        }) => Reply {
+            status: 200,
+            body: json!({"commit": based_on.map(|t| t.to_string()), "changed": false}),
+        },
+        Ok(Landed {
+            outcome: Outcome::Refused(findings),
+            ..
+        }) => refused(&findings),
+        Err(BranchError::KeptMoving { .. }) => Reply::error(
+            409,
+            ApiCode::Conflict,
+            "the branch kept moving",
+            "try again",
+        ),
+        Err(e) => internal(e),
+    }
 }
 
 #[cfg(test)]

@@ -226,8 +226,10 @@ pub async fn run(
         shared,
         follow,
         writing: Arc::new(admin::Writing {
-            repo: opts.repo.clone(),
-            reference: name.clone(),
+            branch: crate::edit::branch::Branch {
+                repo: opts.repo.clone(),
+                reference: name.clone(),
+            },
             lock: std::sync::Mutex::new(()),
         }),
         auth: opts.admin.clone(),

@@ -462,8 +462,10 @@ fn a_call_whose_branch_moves_under_it_plans_again() {
     let s = Server::new("hook");
     let c = s.clone("alice");
     let w = admin::Writing {
-        repo: s.bare.clone(),
-        reference: "refs/heads/main".into(),
+        branch: maintdb::edit::branch::Branch {
+            repo: s.bare.clone(),
+            reference: "refs/heads/main".into(),
+        },
         lock: std::sync::Mutex::new(()),
     };
     let planned = std::sync::atomic::AtomicUsize::new(0);

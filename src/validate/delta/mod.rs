@@ -9,11 +9,10 @@ use gix::diff::tree::recorder::Change;
 use gix::objs::FindExt;
 use gix::objs::tree::{EntryKind, EntryMode};
 
-use super::cross::{self, Facts, PersonFact};
+use super::cross::{self};
 use crate::diag::Report;
 use crate::load::{self, Record};
-use crate::model::Db;
-use crate::names::{GroupName, Login, NameRules};
+use crate::names::NameRules;
 use crate::source::{Content, GitSource, MAX_FILE_SIZE, Mode, ROOT, Source, SourceError};
 
 fn object_err(id: gix::ObjectId, what: &'static str) -> impl FnOnce(gix::Error) -> SourceError {
@@ -58,6 +57,12 @@ pub fn records_tree(
 
 use crate::source::objects::entry_at as lookup;
 
+mod apply;
+mod facts;
+
+pub use apply::apply;
+use facts::TreeFacts;
+
 fn read(
     repo: &gix::Repository,
     kind: EntryKind,
@@ -79,86 +84,6 @@ fn read(
     }
     let blob = repo.find_blob(id).map_err(object_err(id, "blob"))?;
     Ok((mode, Content::Bytes(blob.data.clone())))
-}
-
-/// [`Facts`] answered by looking paths up in one tree. A read that fails is kept in `failed`
-/// (the first one): the check then ends as the tool's failure, not as a verdict on the data.
-struct TreeFacts<'a> {
-    repo: &'a gix::Repository,
-    root: gix::ObjectId,
-    rules: &'a NameRules,
-    failed: std::cell::RefCell<Option<SourceError>>,
-}
-
-impl TreeFacts<'_> {
-    /// `read`'s answer, or `None` with the failure kept.
-    fn kept<T>(&self, read: Result<T, SourceError>) -> Option<T> {
-        match read {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.failed.borrow_mut().get_or_insert(e);
-                None
-            }
-        }
-    }
-
-    /// The entry at `path`, `Some(None)` when there is none, `None` when it cannot be read.
-    fn entry(&self, path: &str) -> Option<Option<(EntryKind, gix::ObjectId)>> {
-        self.kept(lookup(self.repo, self.root, path))
-    }
-
-    /// The first read that failed, if any.
-    fn failure(self) -> Result<(), SourceError> {
-        self.failed.into_inner().map_or(Ok(()), Err)
-    }
-}
-
-impl Facts for TreeFacts<'_> {
-    fn person(&self, login: &Login) -> PersonFact {
-        let path = login.record_path();
-        let Some(found) = self.entry(&path) else {
-            return PersonFact::Broken;
-        };
-        let Some((kind, id)) = found else {
-            return PersonFact::Missing;
-        };
-        let Some((mode, content)) = self.kept(read(self.repo, kind, id)) else {
-            return PersonFact::Broken;
-        };
-        match load::load(&path, mode, content, self.rules) {
-            l if !l.problems.is_empty() => PersonFact::Broken,
-            load::Loaded {
-                record: Some(Record::Person(_, p)),
-                ..
-            } => PersonFact::Present {
-                inactive: p.inactive,
-            },
-            _ => PersonFact::Broken,
-        }
-    }
-
-    fn group_exists(&self, name: &GroupName) -> bool {
-        !matches!(self.entry(&name.record_path()), Some(None))
-    }
-
-    fn package_exists(&self, name: &str) -> bool {
-        match crate::names::PackageName::parse(name, self.rules) {
-            Ok(p) => !matches!(self.entry(&p.record_path()), Some(None)),
-            Err(_) => false,
-        }
-    }
-
-    fn suite_defined(&self, name: &str) -> bool {
-        let Some(Some((kind, id))) = self.entry("maintainers/suites.toml") else {
-            return false;
-        };
-        match self.kept(read(self.repo, kind, id)) {
-            Some((_, Content::Bytes(b))) => {
-                toml::from_slice::<crate::record::RawSuites>(&b).is_ok_and(|s| s.contains_key(name))
-            }
-            _ => false,
-        }
-    }
 }
 
 /// Paths whose change can affect records that did not change: these need a full check.
@@ -468,86 +393,4 @@ fn case_collisions(
         }
     }
     Ok(())
-}
-
-/// Brings `db`, the records of a valid tree, up to date with `changes` (from [`diff`]) and
-/// checks every cross-file rule on the result in memory: a full check at the cost of loading
-/// only the changed files. `Ok(false)` when that cannot be done here (config.toml changed, a
-/// file became a directory or the other way round) or the result is not valid; the caller
-/// then does a full check, which also explains any problem. `db` is then left half-updated
-/// and must be dropped.
-pub fn apply(repo: &gix::Repository, db: &mut Db, changes: &[Change]) -> Result<bool, SourceError> {
-    let mut report = Report::default();
-    for c in changes {
-        let (path, mode, id) = match c {
-            Change::Deletion {
-                path, entry_mode, ..
-            } => {
-                if entry_mode.is_tree() {
-                    return Ok(false);
-                }
-                if !remove(db, &format!("{ROOT}/{}", path.to_str_lossy())) {
-                    return Ok(false);
-                }
-                continue;
-            }
-            Change::Addition {
-                path,
-                entry_mode,
-                oid,
-                ..
-            } => (path, entry_mode, oid),
-            Change::Modification {
-                path,
-                entry_mode,
-                previous_entry_mode,
-                oid,
-                ..
-            } => {
-                if previous_entry_mode.is_tree() {
-                    return Ok(false);
-                }
-                (path, entry_mode, oid)
-            }
-        };
-        let path = format!("{ROOT}/{}", path.to_str_lossy());
-        if mode.is_tree() || !remove(db, &path) {
-            return Ok(false);
-        }
-        let (mode, content) = read(repo, mode.kind(), *id)?;
-        let loaded = load::load(&path, mode, content, &db.rules);
-        let (file, record, _) = super::absorb(&mut report, loaded);
-        if report.has_errors() {
-            return Ok(false);
-        }
-        if let Some(r) = record {
-            super::insert(db, r, file);
-        }
-    }
-    super::cross_check(db, &super::Known::default(), &mut report);
-    Ok(!report.has_errors())
-}
-
-/// Takes the record at `path` out of `db`; `false` for config.toml, whose name rules apply to
-/// every record.
-fn remove(db: &mut Db, path: &str) -> bool {
-    match load::classify(path) {
-        load::Kind::Config => return false,
-        load::Kind::Policy => db.policy = Default::default(),
-        load::Kind::Suites => db.suites = Default::default(),
-        load::Kind::Person(l) => {
-            db.people.remove(l.as_str());
-        }
-        load::Kind::Group(g) => {
-            db.groups.remove(g.as_str());
-        }
-        load::Kind::Package { name, .. } => {
-            db.packages.remove(name.as_str());
-        }
-        load::Kind::Track { bug, archive } => db
-            .tracks
-            .retain(|t| !(t.bug.to_string() == bug && t.archive == archive)),
-        load::Kind::Unexpected => {}
-    }
-    true
 }

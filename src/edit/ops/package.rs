@@ -1,68 +1,21 @@
-//! The writing commands' plans: which files change, and the sentence that goes into `git log`.
-//! Each reads only the records it needs from `HEAD`.
+//! The plans that change packages: take, drop, new, set and remove.
 
 use gix::bstr::ByteSlice;
 use gix::objs::FindExt;
 use regex::Regex;
 
-use super::{Plan, Session};
+use super::{edited, finding, maintainers, one, package_name};
 use crate::commit::Change;
-use crate::diag::{Code, OpCode, UserCode};
-use crate::gate::{Finding, Stop};
-use crate::load::Record;
-use crate::load::record_at;
+use crate::diag::OpCode;
+use crate::edit::{Plan, Session};
+use crate::gate::Stop;
+use crate::load::{Record, record_at};
 use crate::model::Db;
-use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
+use crate::names::{Login, Maintainer, PackageName};
 use crate::policy::Rule;
-use crate::record::{Editor, group_toml, package_toml, person_toml};
+use crate::record::package_toml;
 use crate::source::SourceError;
 use crate::source::objects::{self, blob_at, git_at};
-
-fn finding(code: impl Into<UserCode>, message: impl Into<String>, help: impl Into<String>) -> Stop {
-    Stop::Refused(vec![Finding {
-        path: None,
-        code: code.into(),
-        message: message.into(),
-        help: help.into(),
-        note: None,
-    }])
-}
-
-fn name_error(code: Code, what: &str, e: NameError) -> Stop {
-    finding(code, format!("{what}: {e}"), code.fix())
-}
-
-fn package_name(s: &Session, name: &str) -> Result<PackageName, Stop> {
-    PackageName::parse(name, &s.base.rules)
-        .map_err(|e| name_error(Code::BadPackageName, "bad package name", e))
-}
-
-fn login(s: &Session, name: &str) -> Result<Login, Stop> {
-    Login::parse(name, &s.base.rules).map_err(|e| name_error(Code::BadLogin, "bad login", e))
-}
-
-fn group_name(s: &Session, name: &str) -> Result<GroupName, Stop> {
-    GroupName::parse(name, &s.base.rules)
-        .map_err(|e| name_error(Code::BadGroupName, "bad group name", e))
-}
-
-/// A maintainer list from the command line: `nobody` (or nothing) means none.
-fn maintainers(s: &Session, names: &[String]) -> Result<Vec<Maintainer>, Stop> {
-    names
-        .iter()
-        .filter(|n| n.as_str() != NOBODY || names.len() > 1)
-        .map(|n| {
-            Maintainer::parse(n, &s.base.rules).map_err(|e| {
-                let code = if n.starts_with('%') {
-                    Code::BadGroupName
-                } else {
-                    Code::BadLogin
-                };
-                name_error(code, &format!("bad maintainer `{n}`"), e)
-            })
-        })
-        .collect()
-}
 
 /// A package at `HEAD`: its file's text and its maintainers.
 fn package_at(s: &Session, name: &PackageName) -> Result<Option<(String, Vec<Maintainer>)>, Stop> {
@@ -241,28 +194,6 @@ pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
     Ok(Plan::Edit { changes, message })
 }
 
-/// A plan that writes (or, with `None`, deletes) one file.
-fn one(path: String, content: Option<String>, message: String) -> Plan {
-    Plan::Edit {
-        changes: vec![Change {
-            path,
-            content: content.map(String::into_bytes),
-        }],
-        message,
-    }
-}
-
-fn edited(text: &str, f: impl FnOnce(&mut Editor) -> &mut Editor) -> String {
-    match Editor::parse(text) {
-        Ok(mut e) => {
-            f(&mut e);
-            e.finish()
-        }
-        // The file at HEAD is valid TOML (HEAD passed the gate); keep the text if not.
-        Err(_) => text.to_owned(),
-    }
-}
-
 /// `drop`: stop maintaining packages.
 pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
     let me = me(s)?;
@@ -348,133 +279,5 @@ pub fn remove_package(s: &Session, name: &str) -> Result<Plan, Stop> {
         pkg.record_path(),
         None,
         format!("remove package {pkg}"),
-    ))
-}
-
-/// Fields of a person to set; `None` leaves a field as it is.
-#[derive(Debug, Default, Clone)]
-pub struct PersonFields {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub aliases: Option<Vec<String>>,
-    pub inactive: Option<bool>,
-}
-
-/// `person add`.
-pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Stop> {
-    let l = login(s, login_s)?;
-    if blob_at(s.repo(), s.base.root, &l.record_path())?.is_some() {
-        return Err(finding(
-            OpCode::AlreadyExists,
-            format!("{l} exists already"),
-            "use `maintdb person edit`",
-        ));
-    }
-    let (Some(name), Some(email)) = (&f.name, &f.email) else {
-        return Err(finding(
-            Code::MissingField,
-            "a new person needs --name and --email",
-            "pass both",
-        ));
-    };
-    let mut text = person_toml(name, email, f.aliases.as_deref().unwrap_or_default());
-    if f.inactive == Some(true) {
-        text.push_str("inactive = true\n");
-    }
-    Ok(one(l.record_path(), Some(text), format!("add person {l}")))
-}
-
-/// `person edit`.
-pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Stop> {
-    let l = login(s, login_s)?;
-    let text = blob_at(s.repo(), s.base.root, &l.record_path())?
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| {
-            finding(
-                OpCode::NoSuchPerson,
-                format!("there is no person {l}"),
-                "use `maintdb person add`",
-            )
-        })?;
-    let content = edited(&text, |e| {
-        if let Some(n) = &f.name {
-            e.set_str("name", n);
-        }
-        if let Some(m) = &f.email {
-            e.set_str("email", m);
-        }
-        if let Some(a) = &f.aliases {
-            e.set_list("aliases", a);
-        }
-        if let Some(i) = f.inactive {
-            e.set_bool("inactive", i);
-        }
-        e
-    });
-    if content == text {
-        return Ok(Plan::Unchanged(format!("{l} is unchanged")));
-    }
-    Ok(one(
-        l.record_path(),
-        Some(content),
-        format!("edit person {l}"),
-    ))
-}
-
-/// `group add`.
-pub fn group_add(
-    s: &Session,
-    name: &str,
-    description: &str,
-    email: Option<&str>,
-    members: &[String],
-) -> Result<Plan, Stop> {
-    let g = group_name(s, name)?;
-    if blob_at(s.repo(), s.base.root, &g.record_path())?.is_some() {
-        return Err(finding(
-            OpCode::AlreadyExists,
-            format!("group {g} exists already"),
-            "use `maintdb group add-member`",
-        ));
-    }
-    for m in members {
-        login(s, m)?;
-    }
-    Ok(one(
-        g.record_path(),
-        Some(group_toml(description, email, &[], members)),
-        format!("add group {g}"),
-    ))
-}
-
-/// `group add-member` (`join = true`) and `group remove-member`.
-pub fn group_member(s: &Session, name: &str, member: &str, join: bool) -> Result<Plan, Stop> {
-    let g = group_name(s, name)?;
-    let m = login(s, member)?;
-    let text = blob_at(s.repo(), s.base.root, &g.record_path())?
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| {
-            finding(
-                OpCode::NoSuchGroup,
-                format!("there is no group {g}"),
-                "use `maintdb group add`",
-            )
-        })?;
-    let content = edited(&text, |e| {
-        if join {
-            e.push("members", m.as_str())
-        } else {
-            e.remove("members", m.as_str())
-        }
-    });
-    if content == text {
-        let state = if join { "already in" } else { "not in" };
-        return Ok(Plan::Unchanged(format!("{m} is {state} {g}")));
-    }
-    let verb = if join { "joins" } else { "leaves" };
-    Ok(one(
-        g.record_path(),
-        Some(content),
-        format!("{m} {verb} {g}"),
     ))
 }

@@ -2,6 +2,7 @@
 //! This is the edge where errors become messages and exit codes.
 
 mod check;
+mod compat;
 mod explain;
 mod get;
 mod group;
@@ -82,6 +83,8 @@ enum Command {
     Track(track::Args),
     /// Serve the lists and pages of a branch over HTTP, following its tip.
     Serve(serve::Args),
+    /// Mageia's original command line (`CALLER get|set|new`), on the bare repository.
+    Compat(compat::Args),
 }
 
 /// Where a command reads records: the working tree, or a revision.
@@ -178,6 +181,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Hook(a) => hook::run(a, out),
         Command::Track(a) => track::run(cli, a, out),
         Command::Serve(a) => serve::run(cli, a, out),
+        Command::Compat(a) => compat::run(cli, a, out),
     }
 }
 

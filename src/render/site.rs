@@ -467,6 +467,11 @@ impl Site {
         html(name, &self.package_page(row, action, Some(login)))
     }
 
+    /// A person's packages, by login; none for a login that maintains nothing.
+    pub fn person(&self, login: &str) -> Option<&view::PersonView> {
+        self.view.people.get(login)
+    }
+
     /// A package's row, by name.
     pub fn package(&self, name: &str) -> Option<&view::PackageRow> {
         let i = self

@@ -1,10 +1,9 @@
 //! What the server answers, as a pure function of the site and the request: the paths of the
-//! rendered site, Mageia's URLs (`/<package>`, `maintdb.php?pkg=X&iurt`), empty bodies for
+//! rendered site, Mageia's URLs (`/<package>`, `maintdb.php`: see [`super::mageia`]), empty bodies for
 //! unknown names on the seed's text URLs, `/healthz`, and conditional GET. No I/O here, so the
 //! whole of it can be tested (and fuzzed) without a socket.
 
 use crate::render::site::{Kind, Site};
-use crate::render::view::View;
 
 /// A request, as far as the answer depends on it.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +29,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn plain(status: u16, body: &str) -> Answer {
+    pub(super) fn plain(status: u16, body: &str) -> Answer {
         Answer {
             status,
             content_type: Kind::Text.content_type(),
@@ -59,14 +58,6 @@ fn decode(raw: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
     Ok(path)
 }
 
-/// The value of `key` in a query string.
-fn query_value<'a>(query: &'a str, key: &str) -> Option<std::borrow::Cow<'a, str>> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (k == key).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy())
-    })
-}
-
 /// The answer to `ask` from `site`.
 pub fn answer(site: &Site, ask: &Ask) -> Answer {
     if !matches!(ask.method, "GET" | "HEAD") {
@@ -85,16 +76,7 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
         };
     }
     if path == "maintdb.php" {
-        // The PHP filter sites run for iurt: one line, empty when the package is unknown.
-        let pkg = ask
-            .query
-            .and_then(|q| query_value(q, "pkg"))
-            .unwrap_or_default();
-        let line = site
-            .package(&pkg)
-            .map(|r| View::first_login(r).to_owned())
-            .unwrap_or_default();
-        return Answer::plain(200, &format!("{line}\n"));
+        return super::mageia::php(site, ask.query);
     }
     let file = if path.is_empty() {
         "index.html"
@@ -130,15 +112,9 @@ pub fn answer(site: &Site, ask: &Ask) -> Answer {
     let (kind, body) = match found {
         Some(r) => (r.kind, r.bytes.clone()),
         None => {
-            // mgarepo and iurt ask `/<package>`: the login, `nobody`, or 404.
+            // mgarepo and iurt ask `/<package>`.
             if !path.contains('/') {
-                return match site.package(&path) {
-                    Some(r) => Answer {
-                        cacheable: true,
-                        ..Answer::plain(200, &format!("{}\n", View::first_login(r)))
-                    },
-                    None => Answer::plain(404, "Package cannot be found in maintdb\n"),
-                };
+                return super::mageia::package(site, &path);
             }
             // The seed's text URLs answer an unknown name with an empty body.
             let empty_ok = ["packages/", "people/", "groups/"].iter().any(|d| {
@@ -180,12 +156,5 @@ mod tests {
         }
         assert_eq!(decode("/packages/g%2B%2B.txt").unwrap(), "packages/g++.txt");
         assert_eq!(decode("/").unwrap(), "");
-    }
-
-    #[test]
-    fn queries() {
-        assert_eq!(query_value("pkg=perl&iurt", "pkg").unwrap(), "perl");
-        assert_eq!(query_value("iurt&pkg=a%2Bb", "pkg").unwrap(), "a+b");
-        assert!(query_value("iurt", "pkg").is_none());
     }
 }

@@ -9,6 +9,7 @@ pub mod answer;
 mod calls;
 mod follow;
 pub mod htpasswd;
+mod mageia;
 mod offline;
 mod pages;
 pub mod proxy;

@@ -3,6 +3,7 @@
 mod browser;
 mod check;
 mod cli;
+mod compat;
 mod fetch;
 mod follow;
 mod hook;

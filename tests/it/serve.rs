@@ -154,9 +154,10 @@ fn what_real_consumers_ask() {
     assert_eq!(r.text().unwrap(), "ntyni\n");
     let r = served.get(&c, "/no-such-package");
     assert_eq!(r.status(), 404);
+    assert_eq!(r.text().unwrap(), "", "iurt would take a body for a login");
     // An orphan of the sample.
     assert_eq!(served.get(&c, "/abicheck").text().unwrap(), "nobody\n");
-    // The PHP filter's URL.
+    // The PHP filter's URL: text for iurt, JSON otherwise; names match exactly.
     assert_eq!(
         served.get(&c, "/maintdb.php?pkg=perl&iurt").text().unwrap(),
         "ntyni\n"
@@ -165,6 +166,34 @@ fn what_real_consumers_ask() {
         served.get(&c, "/maintdb.php?pkg=nope&iurt").text().unwrap(),
         "\n"
     );
+    let json = |path: &str| -> serde_json::Value {
+        let r = served.get(&c, path);
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/json; charset=utf-8",
+            "{path}"
+        );
+        r.json().unwrap()
+    };
+    assert_eq!(
+        json("/maintdb.php?pkg=perl"),
+        serde_json::json!({"packages": {"perl": {"maintainers": ["ntyni", "dominic-hargreaves"]}}})
+    );
+    assert_eq!(
+        json("/maintdb.php?pkg=abicheck"),
+        serde_json::json!({"packages": {"abicheck": {"maintainers": ["nobody"]}}})
+    );
+    assert_eq!(json("/maintdb.php?pkg=per"), serde_json::json!([]));
+    assert_eq!(json("/maintdb.php?pkg=nope"), serde_json::json!([]));
+    assert_eq!(
+        json("/maintdb.php?uid=nobody-at-all"),
+        serde_json::json!([])
+    );
+    assert_eq!(json("/maintdb.php"), serde_json::json!([]));
+    let mine = json("/maintdb.php?uid=ntyni");
+    let pkgs = mine["maintainers"]["ntyni"]["packages"].as_array().unwrap();
+    assert!(pkgs.iter().any(|p| p == "perl"), "{mine}");
     // The seed's text URLs: an empty body for an unknown name.
     for p in ["/packages/nope.txt", "/people/nope.txt", "/groups/nope.txt"] {
         let r = served.get(&c, p);
@@ -380,4 +409,50 @@ fn idle_connections_neither_block_nor_linger() {
         .status()
         .unwrap();
     assert!(served.child.wait().unwrap().success());
+}
+
+/// Mageia's clients as they are: iurt runs libwww-perl's `GET` and takes what it prints as the
+/// login (an empty answer meaning none), mgarepo reads the URL with Python's urllib.
+#[test]
+fn mageias_clients_as_they_call() {
+    let repo = sample();
+    let served = Served::start(repo.path());
+    // iurt: my $maint = `GET '$url/$srpm_name'`; chomp $maint;
+    let iurt = |pkg: &str| {
+        let script = format!(
+            "my $maint = `GET '{}/{pkg}'`; chomp $maint; print $maint ? \"[$maint]\" : \"none\";",
+            served.base
+        );
+        let out = std::process::Command::new("perl")
+            .args(["-e", &script])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(iurt("perl"), "[ntyni]");
+    assert_eq!(iurt("abicheck"), "[nobody]");
+    assert_eq!(iurt("no-such-package"), "none");
+    // mgarepo's `maintdb get`: urllib, a 404 is an HTTPError.
+    let mgarepo = |pkg: &str| {
+        let script = format!(
+            "import urllib.request, urllib.error\n\
+             try:\n    print(urllib.request.urlopen('{}/{pkg}').read().decode().strip())\n\
+             except urllib.error.HTTPError as e:\n    print('HTTP', e.code)\n",
+            served.base
+        );
+        let out = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(mgarepo("perl"), "ntyni\n");
+    assert_eq!(mgarepo("no-such-package"), "HTTP 404\n");
+    // HEAD of an unknown package: 404, nothing to read.
+    let r = client()
+        .head(format!("{}/no-such-package", served.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.bytes().unwrap().is_empty());
 }

@@ -420,16 +420,7 @@ fn calls_racing_outside_pushes_all_land() {
         )
         .add_all()
         .commit(&format!("outside{i}"));
-        let mut tries = 0;
-        loop {
-            let (ok, err) = c.push("alice");
-            if ok {
-                break;
-            }
-            tries += 1;
-            assert!(tries < 50, "the push keeps failing: {err}");
-            git_ok(&c.dir, &["pull", "-q", "--rebase", "origin", "main"]);
-        }
+        c.push_rebasing("alice");
     }
     for t in calls {
         assert_eq!(t.join().unwrap(), 200);

@@ -215,6 +215,18 @@ impl Clone {
     pub fn push(&self, pusher: &str) -> (bool, String) {
         self.push_as(Some(pusher), &["main"])
     }
+
+    /// Pushes as `pusher`, rebasing on the server's branch while others move it first.
+    pub fn push_rebasing(&self, pusher: &str) {
+        for _ in 0..50 {
+            if self.push(pusher).0 {
+                return;
+            }
+            git_ok(&self.dir, &["pull", "-q", "--rebase", "origin", "main"]);
+        }
+        let (_, err) = self.push(pusher);
+        panic!("the push keeps failing: {err}");
+    }
 }
 
 /// Starts `cmd` `times` times and kills each run (its process group) with SIGKILL after a delay spread over

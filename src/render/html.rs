@@ -16,6 +16,9 @@ pub struct Page<'a> {
     /// `None` on the page of one package, person or group, so that a commit that does not
     /// touch it leaves it byte for byte as it was (and a render can keep it).
     pub commit: Option<&'a str>,
+    /// Whether the site tracks bugs (suites.toml or tracks exist): the tracker's links show
+    /// only then.
+    pub tracker: bool,
 }
 
 #[derive(Template, Hash)]

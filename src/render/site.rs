@@ -42,6 +42,9 @@ pub struct Site {
     stats: std::sync::Arc<super::stats::Stats>,
     /// The tracking figures, when there are tracks.
     tracking: Option<super::stats::Tracking>,
+    /// Whether the site tracks bugs at all (suites.toml or tracks exist): a site that does not
+    /// shows no tracker and no process pages.
+    tracker: bool,
 }
 
 /// The page of one package, person, group or shard, as the inputs it is made from: their
@@ -100,7 +103,9 @@ impl Site {
             tracks_of.entry(t.package.clone()).or_default().push(i);
         }
         let view = View::new(input.db);
+        let tracker = !input.db.suites.is_empty() || !tracks.is_empty();
         Site {
+            tracker,
             nobody: view::PersonView {
                 login: crate::names::NOBODY.to_owned(),
                 name: "Unmaintained packages".to_owned(),
@@ -169,8 +174,10 @@ impl Site {
             out.push(format!("groups/{g}.txt"));
             out.push(format!("groups/{g}.html"));
         }
-        out.extend(tracker::paths(&self.tracks));
-        out.extend(process::paths(&self.process));
+        if self.tracker {
+            out.extend(tracker::paths(&self.tracks));
+            out.extend(process::paths(&self.process));
+        }
         out
     }
 
@@ -180,6 +187,7 @@ impl Site {
             distribution: &self.view.distribution,
             root,
             commit: Some(&self.commit),
+            tracker: self.tracker,
         }
     }
 
@@ -346,11 +354,13 @@ impl Site {
     /// The paths that name a package, person, group, shard, track or document.
     fn get_named(&self, path: &str) -> Result<Option<Rendered>, RenderError> {
         let page = |title: String, root: &'static str| self.page(title, root);
-        if let Some(found) = tracker::get(path, &page, &self.tracks, &self.commit)? {
-            return Ok(Some(found));
-        }
-        if let Some(found) = process::get(path, &page, &self.process)? {
-            return Ok(Some(found));
+        if self.tracker {
+            if let Some(found) = tracker::get(path, &page, &self.tracks, &self.commit)? {
+                return Ok(Some(found));
+            }
+            if let Some(found) = process::get(path, &page, &self.process)? {
+                return Ok(Some(found));
+            }
         }
         self.named(path).map(|n| n.render(path)).transpose()
     }

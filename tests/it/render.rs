@@ -857,3 +857,33 @@ fn stats_of_a_young_repository() {
         "{json}"
     );
 }
+
+#[test]
+fn a_site_that_tracks_no_bugs_shows_no_tracker() {
+    let repo = support::repo_from(&support::fixtures().join("hook"));
+    let d = repo.path();
+    let tmp = tempfile::tempdir().unwrap();
+    // With suites.toml and a track: the tracker is there.
+    let with = tmp.path().join("with");
+    render(d, &with, &[]);
+    let (with, _) = published(&with);
+    assert!(with.join("tracker/index.html").exists());
+    let index = std::fs::read_to_string(with.join("index.html")).unwrap();
+    assert!(index.contains("tracker/index.html"), "{index}");
+    // Mageia's kind of site: no suites.toml, no tracks.
+    std::fs::remove_file(d.join("maintainers/suites.toml")).unwrap();
+    std::fs::remove_dir_all(d.join("maintainers/tracks")).unwrap();
+    support::git_ok(d, &["add", "-A"]);
+    support::git_ok(d, &["commit", "-q", "-m", "no tracking here"]);
+    let without = tmp.path().join("without");
+    render(d, &without, &[]);
+    let (without, _) = published(&without);
+    assert!(!without.join("tracker").exists());
+    assert!(!without.join("tracker.json").exists());
+    assert!(!without.join("process").exists());
+    for page in ["index.html", "packages.html", "people/bob.html", "stats.html"] {
+        let html = std::fs::read_to_string(without.join(page)).unwrap();
+        assert!(!html.contains("tracker/"), "{page} links the tracker");
+        assert!(!html.contains("tracked bug"), "{page} counts tracked bugs");
+    }
+}

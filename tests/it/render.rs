@@ -881,7 +881,12 @@ fn a_site_that_tracks_no_bugs_shows_no_tracker() {
     assert!(!without.join("tracker").exists());
     assert!(!without.join("tracker.json").exists());
     assert!(!without.join("process").exists());
-    for page in ["index.html", "packages.html", "people/bob.html", "stats.html"] {
+    for page in [
+        "index.html",
+        "packages.html",
+        "people/bob.html",
+        "stats.html",
+    ] {
         let html = std::fs::read_to_string(without.join(page)).unwrap();
         assert!(!html.contains("tracker/"), "{page} links the tracker");
         assert!(!html.contains("tracked bug"), "{page} counts tracked bugs");

@@ -387,6 +387,15 @@ impl<'a> Gate<'a> {
                 login,
                 added,
                 removed,
+                registration: added
+                    && matches!(
+                        (&new, &self.base.config.people),
+                        (Some(Record::Person(_, p)), Some(people))
+                            if p.name == *login
+                                && p.email == people.address(login)
+                                && p.aliases.is_empty()
+                                && !p.inactive
+                    ),
             },
             Kind::Group(name) => policy::Change::Group {
                 name,

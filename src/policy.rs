@@ -145,6 +145,10 @@ pub enum Change<'a> {
         login: &'a str,
         added: bool,
         removed: bool,
+        /// An added record exactly as a registration writes it (config.toml's `[people]
+        /// email_domain` is set; the name is the login, the address `LOGIN@domain`, nothing
+        /// else): the build system may add it with a new package.
+        registration: bool,
     },
     Group {
         name: &'a str,
@@ -247,8 +251,11 @@ pub fn check(
             login,
             added,
             removed,
+            registration,
         } => {
             if !added && !removed && actor.login().is_some_and(|l| l.as_str() == *login) {
+                Ok(())
+            } else if *added && *registration && actor.buildsystem {
                 Ok(())
             } else if *added || *removed {
                 admin(format!(

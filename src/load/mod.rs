@@ -358,6 +358,19 @@ fn parse_record(
                     ),
                 ));
             }
+            if let Some(people) = &c.people {
+                let domain = &people.email_domain;
+                if people.address("login").parse::<lettre::Address>().is_err() {
+                    problems.push(problem(
+                        Code::BadEmail,
+                        Some(domain.span()),
+                        format!(
+                            "[people] email_domain `{}` does not make an email address",
+                            domain.get_ref().escape_debug()
+                        ),
+                    ));
+                }
+            }
             Record::Config(Box::new(c))
         }),
         Kind::Policy => parse::<RawPolicy>(text, problems).map(|p| Record::Policy(Box::new(p))),

@@ -74,6 +74,25 @@ pub struct RawConfig {
     /// How the tracker mails the BTS and maintainers.
     #[serde(default)]
     pub mail: Option<RawMail>,
+    /// How people who are not registered yet are added.
+    #[serde(default)]
+    pub people: Option<RawPeople>,
+}
+
+/// `[people]` of `config.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeople {
+    /// When set, registering a package for a login with no `people/` record adds the record
+    /// (`name` = the login, `email` = `LOGIN@email_domain`) in the same commit.
+    pub email_domain: Spanned<String>,
+}
+
+impl RawPeople {
+    /// The address a login registered this way gets.
+    pub fn address(&self, login: &str) -> String {
+        format!("{login}@{}", self.email_domain.get_ref())
+    }
 }
 
 /// `[mail]` of `config.toml`. SMTP credentials never live here: they come from the

@@ -16,6 +16,7 @@ mod layers;
 mod mail;
 mod merges;
 mod props;
+mod register;
 mod render;
 mod replay;
 mod serve;

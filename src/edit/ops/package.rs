@@ -13,7 +13,7 @@ use crate::load::{Record, record_at};
 use crate::model::Db;
 use crate::names::{Login, Maintainer, PackageName};
 use crate::policy::Rule;
-use crate::record::package_toml;
+use crate::record::{package_toml, person_toml};
 use crate::source::SourceError;
 use crate::source::objects::{self, blob_at, git_at};
 
@@ -235,16 +235,39 @@ pub fn new_package(s: &Session, name: &str, who: &[String]) -> Result<Plan, Stop
     let name = package_name(s, name)?;
     let list = maintainers(s, who)?;
     if blob_at(s.repo(), s.base.root, &name.record_path())?.is_some() {
-        return Ok(Plan::Unchanged(format!(
-            "{name} exists already; nothing changed"
-        )));
+        return Ok(Plan::Unchanged(format!("{name} exists already")));
     }
     let field = Db::maintainer_field(&list);
-    Ok(one(
-        name.record_path(),
-        Some(package_toml(&list)),
-        format!("new package {name} for {field}"),
-    ))
+    let mut changes = vec![Change {
+        path: name.record_path(),
+        content: Some(package_toml(&list).into_bytes()),
+    }];
+    let mut message = format!("new package {name} for {field}");
+    // A login with no record yet is registered with it, where config.toml says how.
+    if let Some(people) = &s.base.config.people {
+        let mut added = Vec::new();
+        for m in &list {
+            if let Maintainer::Person(l) = m
+                && blob_at(s.repo(), s.base.root, &l.record_path())?.is_none()
+            {
+                changes.push(Change {
+                    path: l.record_path(),
+                    content: Some(
+                        person_toml(l.as_str(), &people.address(l.as_str()), &[]).into_bytes(),
+                    ),
+                });
+                added.push(l.to_string());
+            }
+        }
+        if !added.is_empty() {
+            message.push_str(&format!(
+                "; {} {} registered",
+                crate::words::and_list(&added),
+                crate::words::noun(added.len(), "is", "are")
+            ));
+        }
+    }
+    Ok(Plan::Edit { changes, message })
 }
 
 /// `set` (setpackage): the package's maintainers become exactly `who`.

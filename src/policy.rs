@@ -253,9 +253,8 @@ pub fn check(
             removed,
             registration,
         } => {
-            if !added && !removed && actor.login().is_some_and(|l| l.as_str() == *login) {
-                Ok(())
-            } else if *added && *registration && actor.buildsystem {
+            let own = !added && !removed && actor.login().is_some_and(|l| l.as_str() == *login);
+            if own || (*added && *registration && actor.buildsystem) {
                 Ok(())
             } else if *added || *removed {
                 admin(format!(

@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 use maintdb::render::{Input, site::Site};
 use maintdb::serve::Offline;
 use maintdb::serve::admin::Auth;
-use maintdb::serve::htpasswd::Htpasswd;
+use maintdb::serve::htpasswd::{Htpasswd, HtpasswdFile};
 
 fn site() -> Site {
     let db = maintdb_fuzz::sample_db();
@@ -35,7 +35,10 @@ static SERVERS: LazyLock<[Offline; 3]> = LazyLock::new(|| {
     [
         Offline::new(site(), None),
         Offline::new(site(), Some(Auth::Header("X-Remote-User".into()))),
-        Offline::new(site(), Some(Auth::Htpasswd(users))),
+        Offline::new(
+            site(),
+            Some(Auth::Htpasswd(std::sync::Arc::new(HtpasswdFile::fixed(users)))),
+        ),
     ]
 });
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Cli, EXIT_OK, EXIT_TOOL};
 use crate::serve::admin::Auth;
-use crate::serve::htpasswd::Htpasswd;
+use crate::serve::htpasswd::HtpasswdFile;
 use crate::serve::{self, Options};
 
 #[derive(clap::Args)]
@@ -56,11 +56,17 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
     let admin = match (&args.htpasswd, &args.trust_user_header) {
         _ if args.read_only => None,
         (Some(path), _) => {
-            let (users, warnings) = Htpasswd::read(path)?;
-            for w in warnings {
-                eprintln!("warning: {}: {w}", path.display());
-            }
-            Some(Auth::Htpasswd(users))
+            let users = match HtpasswdFile::open(path) {
+                Ok(u) => u,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!(
+                        "the server did not start; make each line with htpasswd (-B for bcrypt)"
+                    );
+                    return Ok(EXIT_TOOL);
+                }
+            };
+            Some(Auth::Htpasswd(std::sync::Arc::new(users)))
         }
         (None, Some(name)) => {
             if !args.listen.ip().is_loopback() {

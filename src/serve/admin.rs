@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use super::htpasswd::Htpasswd;
+use super::htpasswd::HtpasswdFile;
 use crate::edit::branch::{Branch, BranchError, Landed};
 use crate::edit::{Outcome, Session, ops};
 use crate::gate::Finding;
@@ -18,7 +18,7 @@ use crate::gate::Finding;
 /// How a caller proves who it is.
 #[derive(Debug, Clone)]
 pub enum Auth {
-    Htpasswd(Htpasswd),
+    Htpasswd(std::sync::Arc<HtpasswdFile>),
     /// A header set by a reverse proxy that authenticated the user (LDAP, SSO).
     Header(String),
 }

@@ -8,6 +8,7 @@ mod fetch;
 mod follow;
 mod hook;
 mod hostile;
+mod htpasswd;
 mod httpd;
 mod import;
 mod import_sync;

@@ -34,10 +34,10 @@ static SERVERS: LazyLock<[Offline; 3]> = LazyLock::new(|| {
     let (users, _) = Htpasswd::parse(&format!("admin:{hash}\n"));
     [
         Offline::new(site(), None),
-        Offline::new(site(), Some(Auth::Header("X-Remote-User".into()))),
+        Offline::new(site(), Some(Auth::header("X-Remote-User"))),
         Offline::new(
             site(),
-            Some(Auth::Htpasswd(std::sync::Arc::new(HtpasswdFile::fixed(users)))),
+            Some(Auth::htpasswd(HtpasswdFile::fixed(users))),
         ),
     ]
 });

@@ -23,9 +23,10 @@ pub struct Args {
     /// Users of the admin API: an htpasswd file (bcrypt, as `htpasswd -B` writes).
     #[arg(long, value_name = "FILE")]
     htpasswd: Option<std::path::PathBuf>,
-    /// Take the admin caller's identity from this header, set by a reverse proxy that
-    /// authenticated them (loopback only).
-    #[arg(long, value_name = "NAME", conflicts_with = "htpasswd")]
+    /// Take the caller's identity from this header, set by a reverse proxy that authenticated
+    /// them; believed only on connections from loopback or a --trusted-proxy. With --htpasswd
+    /// too, a request without the header authenticates with basic auth.
+    #[arg(long, value_name = "NAME")]
     trust_user_header: Option<String>,
     /// Serve the lists only; no admin API (for read replicas).
     #[arg(long)]
@@ -53,32 +54,29 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> {
-    let admin = match (&args.htpasswd, &args.trust_user_header) {
-        _ if args.read_only => None,
-        (Some(path), _) => {
-            let users = match HtpasswdFile::open(path) {
-                Ok(u) => u,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    eprintln!(
-                        "the server did not start; make each line with htpasswd (-B for bcrypt)"
-                    );
-                    return Ok(EXIT_TOOL);
-                }
-            };
-            Some(Auth::Htpasswd(std::sync::Arc::new(users)))
-        }
-        (None, Some(name)) => {
-            if !args.listen.ip().is_loopback() {
-                eprintln!(
-                    "error: --trust-user-header needs a loopback --listen address: anyone who reaches the port could send the header"
-                );
+    let htpasswd = match (&args.htpasswd, args.read_only) {
+        (Some(path), false) => match HtpasswdFile::open(path) {
+            Ok(u) => Some(std::sync::Arc::new(u)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                eprintln!("the server did not start; make each line with htpasswd (-B for bcrypt)");
                 return Ok(EXIT_TOOL);
             }
-            Some(Auth::Header(name.clone()))
-        }
-        (None, None) => None,
+        },
+        _ => None,
     };
+    let header = args.trust_user_header.clone().filter(|_| !args.read_only);
+    if header.is_some()
+        && htpasswd.is_none()
+        && !args.listen.ip().is_loopback()
+        && args.trusted_proxy.is_empty()
+    {
+        eprintln!(
+            "error: --trust-user-header needs a loopback --listen address or a --trusted-proxy: anyone who reaches the port could send the header"
+        );
+        return Ok(EXIT_TOOL);
+    }
+    let admin = (htpasswd.is_some() || header.is_some()).then_some(Auth { htpasswd, header });
     let opts = Options {
         repo: cli.location(None).dir,
         branch: args.branch.clone(),

@@ -15,12 +15,31 @@ use crate::edit::branch::{Branch, BranchError, Landed};
 use crate::edit::{Outcome, Session, ops};
 use crate::gate::Finding;
 
-/// How a caller proves who it is.
-#[derive(Debug, Clone)]
-pub enum Auth {
-    Htpasswd(std::sync::Arc<HtpasswdFile>),
-    /// A header set by a reverse proxy that authenticated the user (LDAP, SSO).
-    Header(String),
+/// How a caller proves who it is: a header a reverse proxy sets after authenticating the user
+/// (LDAP, SSO), believed only from a trusted proxy or loopback; else HTTP basic auth against
+/// the htpasswd file. A server may take both: packagers through the proxy, the build system
+/// with its password.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    pub htpasswd: Option<std::sync::Arc<HtpasswdFile>>,
+    /// The header's name.
+    pub header: Option<String>,
+}
+
+impl Auth {
+    pub fn header(name: &str) -> Auth {
+        Auth {
+            header: Some(name.to_owned()),
+            htpasswd: None,
+        }
+    }
+
+    pub fn htpasswd(users: HtpasswdFile) -> Auth {
+        Auth {
+            htpasswd: Some(std::sync::Arc::new(users)),
+            header: None,
+        }
+    }
 }
 
 /// What a call asks.

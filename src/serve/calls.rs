@@ -14,6 +14,21 @@ use crate::diag::ApiCode;
 pub(super) struct Guard<'a> {
     pub(super) failures: &'a super::throttle::FailedLogins,
     pub(super) client: std::net::IpAddr,
+    /// Whether the connection comes from a trusted proxy (or loopback), whose identity header
+    /// is believed.
+    pub(super) from_proxy: bool,
+}
+
+impl Guard<'_> {
+    /// The user named by the identity header, when there is one and it may be believed.
+    pub(super) fn header_user(&self, auth: &admin::Auth, headers: &HeaderMap) -> Option<String> {
+        let name = auth.header.as_deref().filter(|_| self.from_proxy)?;
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(ToOwned::to_owned)
+    }
 }
 
 /// The 429 of a client that failed to log in too often.
@@ -36,43 +51,40 @@ pub(super) fn identify(
     headers: &HeaderMap,
     guard: Guard<'_>,
 ) -> Result<String, admin::Reply> {
-    let unauthorized = || {
-        admin::Reply::error(
-            401,
-            ApiCode::Unauthorized,
-            "no valid credentials",
-            "authenticate with HTTP basic auth as a user of the server's htpasswd file",
-        )
-    };
-    match auth {
-        admin::Auth::Header(name) => headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(ToOwned::to_owned)
-            .ok_or_else(unauthorized),
-        admin::Auth::Htpasswd(users) => {
-            use base64::Engine as _;
-            guard.failures.check(guard.client).map_err(too_many)?;
-            let (user, password) = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Basic "))
-                .and_then(|b| {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b.trim())
-                        .ok()
-                })
-                .and_then(|raw| String::from_utf8(raw).ok())
-                .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
-                .ok_or_else(unauthorized)?;
-            if users.check(&user, &password) {
-                Ok(user)
-            } else {
-                guard.failures.failed(guard.client);
-                Err(unauthorized())
-            }
+    let help = match (&auth.htpasswd, &auth.header) {
+        (Some(_), Some(_)) => {
+            "sign in through the proxy, or authenticate with HTTP basic auth as a user of the server's htpasswd file"
         }
+        (None, Some(_)) => "sign in through the proxy that sets the identity header",
+        _ => "authenticate with HTTP basic auth as a user of the server's htpasswd file",
+    };
+    let unauthorized =
+        || admin::Reply::error(401, ApiCode::Unauthorized, "no valid credentials", help);
+    if let Some(user) = guard.header_user(auth, headers) {
+        return Ok(user);
+    }
+    let Some(users) = &auth.htpasswd else {
+        return Err(unauthorized());
+    };
+    use base64::Engine as _;
+    guard.failures.check(guard.client).map_err(too_many)?;
+    let (user, password) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
+        .ok_or_else(unauthorized)?;
+    if users.check(&user, &password) {
+        Ok(user)
+    } else {
+        guard.failures.failed(guard.client);
+        Err(unauthorized())
     }
 }
 
@@ -108,7 +120,7 @@ pub(super) async fn read_body(
 /// the threads that answer pages.
 pub(super) async fn admin_call(
     app: Arc<super::App>,
-    client: std::net::IpAddr,
+    client: super::pages::Client,
     op: String,
     req: axum::extract::Request,
 ) -> Response<Body> {
@@ -124,10 +136,7 @@ pub(super) async fn admin_call(
     let a = Arc::clone(&app);
     let headers = parts.headers.clone();
     let head = tokio::task::spawn_blocking(move || {
-        let guard = Guard {
-            failures: &a.failures,
-            client,
-        };
+        let guard = a.guard(&client);
         admit_head(a.auth.as_ref(), &op, &headers, guard)
     })
     .await;

@@ -115,6 +115,19 @@ struct App {
     limits: Limits,
 }
 
+impl App {
+    /// Where a request comes from: the client (behind a trusted proxy, from its header), and
+    /// whether the connection is a trusted proxy's (or loopback), whose identity header is
+    /// believed.
+    fn guard(&self, client: &pages::Client) -> calls::Guard<'_> {
+        calls::Guard {
+            failures: &self.failures,
+            client: client.0,
+            from_proxy: client.1.is_loopback() || self.proxies.trusts(client.1),
+        }
+    }
+}
+
 /// `POST /admin/<op>`.
 async fn admin_route(
     app: Arc<App>,
@@ -122,17 +135,14 @@ async fn admin_route(
     op: String,
     req: axum::extract::Request,
 ) -> Response<Body> {
-    admin_call(app, client.0, op, req).await
+    admin_call(app, client, op, req).await
 }
 
 /// `GET /login`.
 async fn login_route(app: Arc<App>, client: pages::Client, headers: HeaderMap) -> Response<Body> {
     // A password check is slow on purpose: not on the threads that answer pages.
     tokio::task::spawn_blocking(move || {
-        let guard = calls::Guard {
-            failures: &app.failures,
-            client: client.0,
-        };
+        let guard = app.guard(&client);
         let https = app.proxies.https(client.1, &headers);
         web::login(app.auth.as_ref(), &app.sessions, &headers, guard, https)
     })
@@ -158,10 +168,7 @@ async fn web_route(
     let a = Arc::clone(&app);
     let headers = parts.headers.clone();
     let user = tokio::task::spawn_blocking(move || {
-        let guard = calls::Guard {
-            failures: &a.failures,
-            client: client.0,
-        };
+        let guard = a.guard(&client);
         web::admit_head(a.auth.as_ref(), &a.sessions, &headers, guard)
     })
     .await;

@@ -150,10 +150,7 @@ pub(super) fn harden(res: &mut Response<Body>) {
 /// A page: a signed-in user's package page offers take or drop; everyone else gets the page
 /// as rendered.
 fn page(app: &App, req: &Parts, client: Client) -> Response<Body> {
-    let guard = super::calls::Guard {
-        failures: &app.failures,
-        client: client.0,
-    };
+    let guard = app.guard(&client);
     page_of(
         &app.shared.now(),
         app.auth.as_ref(),

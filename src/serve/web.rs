@@ -76,11 +76,10 @@ pub(super) fn signed_in(
     if let Some(user) = cookie(headers).and_then(|t| sessions.user(t)) {
         return Ok(Some(user));
     }
-    let has = match auth {
-        Auth::Header(name) => headers.contains_key(name.as_str()),
-        Auth::Htpasswd(_) => headers.contains_key(header::AUTHORIZATION),
-    };
-    if !has {
+    if let Some(user) = guard.header_user(auth, headers) {
+        return Ok(Some(user));
+    }
+    if auth.htpasswd.is_none() || !headers.contains_key(header::AUTHORIZATION) {
         return Ok(None);
     }
     super::calls::identify(auth, headers, guard).map(Some)
@@ -275,7 +274,7 @@ pub(super) fn is_package_page(path: &str) -> bool {
 
 /// Whether answering `req` may check a password: a package page asked with basic auth.
 pub(super) fn may_sign_in(auth: Option<&Auth>, req: &axum::http::request::Parts) -> bool {
-    matches!(auth, Some(Auth::Htpasswd(_)))
+    auth.is_some_and(|a| a.htpasswd.is_some())
         && req.headers.contains_key(header::AUTHORIZATION)
         && is_package_page(req.uri.path())
 }

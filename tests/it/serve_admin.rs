@@ -365,6 +365,12 @@ fn identity_from_a_proxy_header_and_read_only_replicas() {
         (status, json["error"]["code"].clone()),
         (401, serde_json::json!("unauthorized"))
     );
+    // With no htpasswd file, the help does not send the caller to one.
+    let help = json["error"]["help"].as_str().unwrap();
+    assert!(
+        !help.contains("htpasswd") && help.contains("proxy"),
+        "{help}"
+    );
     // Only on loopback: anyone reaching the port could send the header.
     let (code, _, err) = run(maintdb(&s.bare).args([
         "serve",
@@ -564,4 +570,42 @@ fn failed_logins_are_limited_per_address() {
     for secret in ["guess", "bs-secret", "YnVpbGRzeXN0ZW06"] {
         assert!(!log.contains(secret), "{secret} in the log");
     }
+}
+
+/// Mageia's setup on one server: packagers through an LDAP proxy's header, the build system
+/// with its htpasswd password.
+#[test]
+fn the_proxy_header_and_htpasswd_together() {
+    let (s, _tmp, served) = admin_server(&[
+        "--trust-user-header",
+        "X-Remote-User",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ]);
+    let c = reqwest::blocking::Client::new();
+    // The header wins when present: carol (a person) may not register a package.
+    let r = c
+        .post(format!("{}/admin/setnewpackage", served.base))
+        .header("X-Remote-User", "carol")
+        .header("Content-Type", FORM)
+        .body("package=byheader&maintainer=carol")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let json: serde_json::Value = r.json().unwrap();
+    assert!(
+        json["error"]["message"].as_str().unwrap().contains("carol"),
+        "{json}"
+    );
+    // No header: basic auth, the build system.
+    assert_eq!(setnew(&served.base, "bybasic"), 200);
+    // Neither: 401, and the help names both ways.
+    let (status, json, _) = post(&served, "setnewpackage", None, FORM, "package=nothing");
+    assert_eq!(status, 401);
+    let help = json["error"]["help"].as_str().unwrap();
+    assert!(
+        help.contains("proxy") && help.contains("htpasswd"),
+        "{help}"
+    );
+    assert!(git_ok(&s.bare, &["ls-tree", "-r", "--name-only", "main"]).contains("bybasic"));
 }

@@ -95,6 +95,9 @@ fn events(history: &[CommitEvents]) -> Vec<EventRow> {
         .collect()
 }
 
+/// The lists also written under `data/`, where Mageia's pkgsubmit reads them.
+const DATA: [&str; 2] = ["maintdb.txt", "unmaintained.txt"];
+
 impl Site {
     pub fn new(input: &Input<'_>) -> Site {
         let tracks = tracker::views(input.db, input.timelines);
@@ -161,10 +164,12 @@ impl Site {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+        out.extend(DATA.iter().map(|p| format!("data/{p}")));
         out.extend(v.shards().iter().map(|s| format!("packages_{s}.html")));
         for r in &v.packages {
             out.push(format!("packages/{}.txt", r.name));
             out.push(format!("packages/{}.html", r.name));
+            out.push(format!("maintainer/{}", r.name));
         }
         for l in v.people.keys() {
             out.push(format!("people/{l}.txt"));
@@ -202,6 +207,11 @@ impl Site {
     /// Like [`Site::get`], but a top-level page (the big lists) is made once and then handed
     /// out again: what a server answering the same lists all day wants.
     pub fn get_shared(&self, path: &str) -> Result<Option<std::sync::Arc<Shared>>, RenderError> {
+        // pkgsubmit's copies are the same bytes.
+        let path = path
+            .strip_prefix("data/")
+            .filter(|p| DATA.contains(p))
+            .unwrap_or(path);
         let top = !path.contains('/');
         if top
             && let Some(hit) = self
@@ -253,8 +263,9 @@ impl Site {
                 include_bytes!("../../templates/search.js").to_vec(),
             )),
             "packages.txt" => Rendered::text(text::packages(v)),
-            "maintdb.txt" => Rendered::text(text::maintdb_txt(v)),
-            "unmaintained.txt" => Rendered::text(text::unmaintained(v)),
+            // pkgsubmit's paths (`data/`) beside the top-level ones.
+            "maintdb.txt" | "data/maintdb.txt" => Rendered::text(text::maintdb_txt(v)),
+            "unmaintained.txt" | "data/unmaintained.txt" => Rendered::text(text::unmaintained(v)),
             "people.txt" => Rendered::text(text::people(v)),
             "changes.txt" => Rendered::text(text::changes(v, &self.history)),
             "packages.json" => {
@@ -388,6 +399,11 @@ impl Site {
             }));
         }
         let (dir, file) = path.split_once('/')?;
+        if dir == "maintainer" {
+            // What `/<package>` answers (mgarepo, iurt), as a file a static web server serves.
+            let row = self.package(file)?;
+            return Some(Named::Text(format!("{}\n", View::first_login(row))));
+        }
         let (name, ext) = file.rsplit_once('.')?;
         let txt = match ext {
             "txt" => true,

@@ -16,6 +16,7 @@ mod kill;
 mod layers;
 mod mail;
 mod merges;
+mod nginx;
 mod props;
 mod register;
 mod render;

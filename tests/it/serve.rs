@@ -82,7 +82,7 @@ impl Drop for Served {
 }
 
 /// A repository holding the project's sample data and process pages.
-fn sample() -> tempfile::TempDir {
+pub fn sample() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     git_ok(tmp.path(), &["init", "-q", "-b", "main"]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -29,7 +29,7 @@ time_us() { time_in 1000 "$@"; }
 
 peak_mb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1/1024}'; }
 
-# setup NAME: debian | gen100k | chains, created once under $work and packed by git gc.
+# setup NAME: debian | gen100k | gen30k | chains, created once under $work and packed by git gc.
 setup() {
   local name=$1 dir=$work/$1
   [ -d "$dir" ] && return
@@ -37,6 +37,7 @@ setup() {
   case $name in
     debian) (cd "$dir" && "$bin" import debian-sources "$corpus" >/dev/null) ;;
     gen100k) "$gen" 100000 10000 500 | git -C "$dir" fast-import --quiet && git -C "$dir" reset -q --hard main ;;
+    gen30k) "$gen" 30000 600 50 | git -C "$dir" fast-import --quiet && git -C "$dir" reset -q --hard main ;;
     chains) "$gen" 100000 10000 500 1000 100 | git -C "$dir" fast-import --quiet && git -C "$dir" reset -q --hard main ;;
   esac
   git -C "$dir" gc -q

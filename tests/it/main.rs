@@ -6,6 +6,7 @@ mod cli;
 mod compat;
 mod fetch;
 mod follow;
+mod gitolite;
 mod hook;
 mod hostile;
 mod htpasswd;

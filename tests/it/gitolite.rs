@@ -84,20 +84,13 @@ impl Gitolite {
 
     /// Pushes `dir`'s HEAD to main as the gitolite user `user`: success and git's stderr.
     fn push(&self, dir: &Path, user: &str) -> (bool, String) {
-        let mut cmd = Command::new("git");
-        for v in maintdb::policy::IDENTITY_VARS {
-            cmd.env_remove(v);
-        }
-        let out = cmd
-            .current_dir(dir)
-            .env("GIT_SSH_COMMAND", &self.ssh)
-            .env("GL_TEST_USER", user)
-            .args(["push", "git@localhost:maintainers", "HEAD:main"])
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+        crate::support::push_with(
+            dir,
+            &["git@localhost:maintainers", "HEAD:main"],
+            &[
+                ("GIT_SSH_COMMAND", self.ssh.as_os_str()),
+                ("GL_TEST_USER", user.as_ref()),
+            ],
         )
     }
 }
@@ -106,31 +99,7 @@ impl Gitolite {
 fn pushes_through_gitolite_reach_the_hook_as_gl_user() {
     let gl = Gitolite::new();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("c");
-    git_ok(
-        tmp.path(),
-        &[
-            "clone",
-            "-q",
-            gl.bare().to_str().unwrap(),
-            dir.to_str().unwrap(),
-        ],
-    );
-    std::fs::write(
-        dir.join("maintainers/packages/o/orphan2.toml"),
-        "maintainers = [\"bob\"]\n",
-    )
-    .unwrap();
-    git_ok(
-        &dir,
-        &[
-            "commit",
-            "-qam",
-            "bob takes orphan2",
-            "--author",
-            "Bob <bob@example.org>",
-        ],
-    );
+    let dir = crate::support::bob_takes_orphan2(tmp.path(), &gl.bare());
     let before = git_ok(&gl.bare(), &["rev-parse", "main"]);
     // A user gitolite does not know is stopped by gitolite: the hook never runs.
     let (ok, err) = gl.push(&dir, "mallory");

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod apache;
 mod browser;
 mod check;
 mod cli;

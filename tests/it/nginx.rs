@@ -28,14 +28,6 @@ impl Drop for Nginx {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_nginx(dir: &Path, site: &Path, port: u16) -> Nginx {
     let server = readme_block()
         .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
@@ -62,16 +54,8 @@ fn start_nginx(dir: &Path, site: &Path, port: u16) -> Nginx {
         .spawn()
         .expect("nginx is installed");
     let nginx = Nginx(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return nginx;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!(
-        "nginx did not start: {}",
-        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-    );
+    crate::support::wait_for_port(port, "nginx", &dir.join("error.log"));
+    nginx
 }
 
 #[test]
@@ -82,7 +66,7 @@ fn the_readmes_nginx_block_answers_as_serve_does() {
     let (code, out, err) =
         run(maintdb(repo.path()).args(["render", "--out", site.to_str().unwrap()]));
     assert_eq!(code, 0, "{out}{err}");
-    let port = free_port();
+    let port = crate::support::free_port();
     let _nginx = start_nginx(tmp.path(), &site, port);
     let served = Served::start_with(repo.path(), &[]);
     let c = reqwest::blocking::Client::new();

@@ -305,3 +305,67 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// A port nothing listens on now, for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on `port` (5 s at most), else fails with `log`'s text.
+pub fn wait_for_port(port: u16, what: &str, log: &Path) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "{what} did not start: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+/// A clone of `from` in `parent/c` with one commit by bob: he takes orphan2 (from the hook
+/// fixture, where nobody maintains it).
+pub fn bob_takes_orphan2(parent: &Path, from: &Path) -> PathBuf {
+    let dir = parent.join("c");
+    git_ok(
+        parent,
+        &["clone", "-q", from.to_str().unwrap(), dir.to_str().unwrap()],
+    );
+    std::fs::write(
+        dir.join("maintainers/packages/o/orphan2.toml"),
+        "maintainers = [\"bob\"]\n",
+    )
+    .unwrap();
+    git_ok(
+        &dir,
+        &[
+            "commit",
+            "-qam",
+            "bob takes orphan2",
+            "--author",
+            "Bob <bob@example.org>",
+        ],
+    );
+    dir
+}
+
+/// `git push` in `dir` with `args` and `envs`, and no pusher identity of the test's own:
+/// success and git's stderr.
+pub fn push_with(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> (bool, String) {
+    let mut cmd = git(dir);
+    for v in maintdb::policy::IDENTITY_VARS {
+        cmd.env_remove(v);
+    }
+    cmd.envs(envs.iter().copied());
+    let out = cmd.arg("push").args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -95,6 +95,9 @@ fn events(history: &[CommitEvents]) -> Vec<EventRow> {
         .collect()
 }
 
+/// The empty body of `/<unknown package>`, for a static web server's 404 (see the README).
+const UNKNOWN_PACKAGE: &str = ".unknown";
+
 /// The lists also written under `data/`, where Mageia's pkgsubmit reads them.
 const DATA: [&str; 2] = ["maintdb.txt", "unmaintained.txt"];
 
@@ -165,6 +168,7 @@ impl Site {
         .map(|s| (*s).to_owned())
         .collect();
         out.extend(DATA.iter().map(|p| format!("data/{p}")));
+        out.push(format!("maintainer/{UNKNOWN_PACKAGE}"));
         out.extend(v.shards().iter().map(|s| format!("packages_{s}.html")));
         for r in &v.packages {
             out.push(format!("packages/{}.txt", r.name));
@@ -400,7 +404,11 @@ impl Site {
         }
         let (dir, file) = path.split_once('/')?;
         if dir == "maintainer" {
-            // What `/<package>` answers (mgarepo, iurt), as a file a static web server serves.
+            // What `/<package>` answers (mgarepo, iurt), as a file a static web server serves;
+            // `.unknown`, what it answers (with a 404) for a package there is not.
+            if file == UNKNOWN_PACKAGE {
+                return Some(Named::Text(String::new()));
+            }
             let row = self.package(file)?;
             return Some(Named::Text(format!("{}\n", View::first_login(row))));
         }

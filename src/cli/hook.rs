@@ -48,23 +48,24 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             publish,
         } => {
             let bin =
-                std::env::current_exe().context("cannot find the path of this maintdb binary")?;
-            let bin = bin.canonicalize().unwrap_or(bin);
-            let (dir, name, template) = match (repo, client) {
-                (Some(r), _) => (r, "pre-receive", install::PRE_RECEIVE),
-                (None, Some(c)) => (c, "pre-commit", install::PRE_COMMIT),
+                install::this_binary().context("cannot find the path of this maintdb binary")?;
+            let written = match (repo, client) {
+                (Some(r), _) => {
+                    let publish = publish
+                        .as_ref()
+                        .map(std::path::absolute)
+                        .transpose()
+                        .context("cannot resolve the --publish directory")?;
+                    install::server(r, &bin, publish.as_deref())?
+                }
+                (None, Some(c)) => vec![install::write_hook(
+                    c,
+                    "pre-commit",
+                    &install::render(install::PRE_COMMIT, &bin),
+                )?],
                 (None, None) => unreachable!("clap requires one of the two"),
             };
-            let path = install::write_hook(dir, name, &install::render(template, &bin))?;
-            writeln!(out, "installed {}", path.display())?;
-            if let Some(target) = publish {
-                let target = std::path::absolute(target)
-                    .context("cannot resolve the --publish directory")?;
-                let path = install::write_hook(
-                    dir,
-                    "post-receive",
-                    &install::render_post_receive(&bin, &target),
-                )?;
+            for path in written {
                 writeln!(out, "installed {}", path.display())?;
             }
             Ok(EXIT_OK)

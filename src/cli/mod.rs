@@ -8,6 +8,7 @@ mod get;
 mod group;
 mod hook;
 mod import;
+mod init;
 mod log;
 mod package;
 mod person;
@@ -49,6 +50,9 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a new data repository (and with --server the bare repository that receives
+    /// pushes).
+    Init(init::Args),
     /// Validate every record (the rules: docs/validation.md).
     Check(check::Args),
     /// Print `package:maintainers` lines, for one package or all.
@@ -164,6 +168,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// Runs a parsed command line.
 pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
     match &cli.command {
+        Command::Init(a) => init::run(a, out),
         Command::Check(a) => check::run(cli, a, out, tty),
         Command::Get(a) => get::run(cli, a, out),
         Command::Who(a) => who::run(cli, a, out),

@@ -69,3 +69,27 @@ pub fn write_hook(repo_dir: &Path, name: &str, text: &str) -> Result<PathBuf, In
     std::fs::rename(&tmp, &path).map_err(io(&path))?;
     Ok(path)
 }
+
+/// Installs the server's hooks into the bare repository `repo`: pre-receive, and with
+/// `publish` post-receive rendering there after each push. Both call the binary at `bin`.
+pub fn server(
+    repo: &Path,
+    bin: &Path,
+    publish: Option<&Path>,
+) -> Result<Vec<PathBuf>, InstallError> {
+    let mut written = vec![write_hook(repo, "pre-receive", &render(PRE_RECEIVE, bin))?];
+    if let Some(target) = publish {
+        written.push(write_hook(
+            repo,
+            "post-receive",
+            &render_post_receive(bin, target),
+        )?);
+    }
+    Ok(written)
+}
+
+/// This binary's path, as the hooks name it.
+pub fn this_binary() -> std::io::Result<PathBuf> {
+    let bin = std::env::current_exe()?;
+    Ok(bin.canonicalize().unwrap_or(bin))
+}

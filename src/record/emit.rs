@@ -3,7 +3,8 @@
 
 use crate::names::Maintainer;
 
-fn quote(s: &str) -> String {
+/// `s` as a TOML string.
+pub fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 

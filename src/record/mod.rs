@@ -7,7 +7,9 @@ mod track;
 
 pub use edit::Editor;
 
-pub use emit::{group as group_toml, package as package_toml, person as person_toml};
+pub use emit::{
+    group as group_toml, package as package_toml, person as person_toml, quote as toml_string,
+};
 
 use serde::Deserialize;
 use toml::Spanned;

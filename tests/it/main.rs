@@ -14,6 +14,7 @@ mod htpasswd;
 mod httpd;
 mod import;
 mod import_sync;
+mod init;
 mod kill;
 mod layers;
 mod mail;

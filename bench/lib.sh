@@ -5,6 +5,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=${WORK:-/tmp/maintdb-bench}
 runs=${RUNS:-5}
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+# Imports and writing commands act as someone (commands that need another pass --as).
+export MAINTDB_USER=bench
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.org GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.org
 
 cargo build --release -q --bin maintdb --example genrepo

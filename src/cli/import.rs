@@ -6,10 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use super::Cli;
 use super::write::{settle, tell};
+use crate::commit::Identity;
 use crate::commit::Writer;
 use crate::edit::Outcome;
 use crate::fetch::{self, Input};
@@ -60,6 +59,9 @@ struct Common {
     /// Push the commit to the branch's upstream, retrying while the branch moves.
     #[arg(long)]
     push: bool,
+    /// Act as this login (default: MAINTDB_USER, then git config maintdb.login).
+    #[arg(long = "as", value_name = "LOGIN")]
+    as_: Option<String>,
     /// Give up on a server that sends nothing for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -91,7 +93,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
     }
     let last = RefCell::new(None);
     let attempt = || {
-        let (outcome, diff) = import_once(&dir, &args.what, &inputs, common.dry_run)?;
+        let (outcome, diff) = import_once(&dir, &args.what, &inputs, common)?;
         *last.borrow_mut() = diff;
         Ok(outcome)
     };
@@ -138,9 +140,13 @@ fn import_once(
     dir: &Path,
     what: &What,
     loaded: &Loaded,
-    dry_run: bool,
+    common: &Common,
 ) -> anyhow::Result<(Outcome, Option<Diff>)> {
+    let dry_run = common.dry_run;
     let writer = Writer::open(dir)?;
+    // The same rule as every writing command: who imports is said, never guessed.
+    let login = crate::edit::acting_identity(writer.repo(), common.as_.as_deref())
+        .ok_or(crate::edit::EditError::NoIdentity)?;
     super::write::tell_repairs(writer.repairs());
     let (db, _) = if writer.has_records() {
         crate::validate::check(&writer.source_at(None))?
@@ -161,7 +167,7 @@ fn import_once(
         return Ok((Outcome::Unchanged("nothing to commit".into()), Some(diff)));
     }
     let tree = writer.stage(&diff.changes)?;
-    let (_, report) = crate::validate::check(&writer.source_at(Some(tree)))?;
+    let (new_db, report) = crate::validate::check(&writer.source_at(Some(tree)))?;
     if report.has_errors() {
         let mut findings = Vec::new();
         Gate::validity(&report, &mut findings);
@@ -171,9 +177,7 @@ fn import_once(
         let why = "dry run, nothing committed".to_owned();
         return Ok((Outcome::Unchanged(why), Some(diff)));
     }
-    let identity = writer
-        .committer_identity()
-        .context("no committer identity: set git config user.name and user.email")?;
+    let identity = author(&writer, &new_db, &login)?;
     let sources: Vec<String> = loaded
         .iter()
         .map(|(i, _)| format!("  {}", i.short_name()))
@@ -185,6 +189,32 @@ fn import_once(
     );
     let id = writer.commit(tree, &message, &identity, &diff.changes)?;
     Ok((Outcome::Committed { id, message }, Some(diff)))
+}
+
+/// Who an import by `login` is authored by: their person record (in the imported tree), else
+/// config.toml's build system identity, else the clone's git identity (a first import, before
+/// any record names the importer).
+fn author(writer: &Writer, db: &Db, login: &str) -> Result<Identity, crate::edit::EditError> {
+    let person = crate::names::Login::parse(login, &db.rules)
+        .ok()
+        .and_then(|l| db.people.get(&l));
+    if let Some(p) = person {
+        return Ok(Identity {
+            name: p.name.clone(),
+            email: p.email.clone(),
+        });
+    }
+    if let Some(b) = &db.config.buildsystem {
+        return Ok(Identity {
+            name: b.name.clone(),
+            email: b.email.clone(),
+        });
+    }
+    writer
+        .committer_identity()
+        .ok_or_else(|| crate::edit::EditError::NoAuthor {
+            id: login.to_owned(),
+        })
 }
 
 /// The import's plan, or every malformed line as a refusal naming its input and line.

@@ -44,7 +44,11 @@ fn repo() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     git_ok(tmp.path(), &["init", "-q", "-b", "main"]);
     std::fs::write(tmp.path().join("S"), SMALL).unwrap();
-    let (code, out, err) = run(maintdb(tmp.path()).args(["import", "debian-sources", "S"]));
+    let (code, out, err) = run(maintdb(tmp.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        "S",
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     tmp
 }
@@ -57,6 +61,7 @@ fn head(repo: &Path) -> String {
 fn fails(repo: &Path, args: &[&str]) -> (i32, String) {
     let before = head(repo);
     let (code, out, err) = run(maintdb(repo)
+        .env("MAINTDB_USER", "importer")
         .args(["import", "debian-sources", "--timeout", "1"])
         .args(args));
     assert_ne!(code, 0, "{out}{err}");
@@ -88,8 +93,12 @@ fn mirror_and_security_urls_in_one_commit() {
     git_ok(repo, &["init", "-q", "-b", "main"]);
     let main = server.url("/debian/dists/bookworm/main/source/Sources.xz");
     let security = server.url("/debian-security/dists/bookworm-security/main/source/Sources.gz");
-    let (code, out, err) =
-        run(maintdb(repo).args(["import", "debian-sources", main.as_str(), security.as_str()]));
+    let (code, out, err) = run(maintdb(repo).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        main.as_str(),
+        security.as_str(),
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("import: 34289 added, 0 changed"), "{out}");
     assert!(err.is_empty(), "no progress bar off a terminal: {err}");
@@ -112,8 +121,12 @@ fn mirror_and_security_urls_in_one_commit() {
     );
 
     // Again: no commit.
-    let (code, out, err) =
-        run(maintdb(repo).args(["import", "debian-sources", main.as_str(), security.as_str()]));
+    let (code, out, err) = run(maintdb(repo).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        main.as_str(),
+        security.as_str(),
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.ends_with("34289 unchanged; nothing to commit\n"),
@@ -128,12 +141,19 @@ fn compressed_files_by_magic_not_name() {
     let next = SMALL.replace("B <b@example.org>", "C <c@example.org>");
     // An xz file named like a plain one, and a gzip file named `.xz`.
     std::fs::write(repo.path().join("Sources"), xz(next.as_bytes())).unwrap();
-    let (code, out, err) = run(maintdb(repo.path()).args(["import", "debian-sources", "Sources"]));
+    let (code, out, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        "Sources",
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("import: 0 added, 1 changed"), "{out}");
     std::fs::write(repo.path().join("Sources.xz"), gzip(SMALL.as_bytes())).unwrap();
-    let (code, out, err) =
-        run(maintdb(repo.path()).args(["import", "debian-sources", "Sources.xz"]));
+    let (code, out, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        "Sources.xz",
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("import: 0 added, 1 changed"), "{out}");
 }

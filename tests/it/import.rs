@@ -28,8 +28,11 @@ fn get(repo: &Path, pkg: &str) -> String {
 #[test]
 fn full_debian_corpus() {
     let repo = empty_repo();
-    let (code, out, err) =
-        run(maintdb(repo.path()).args(["import", "debian-sources", corpus().to_str().unwrap()]));
+    let (code, out, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        corpus().to_str().unwrap(),
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         git_ok(repo.path(), &["rev-list", "--count", "HEAD"]).trim(),
@@ -73,8 +76,11 @@ fn full_debian_corpus() {
     );
 
     // The same inputs again: a sync with nothing to do makes no commit, and says so.
-    let (code, out, err) =
-        run(maintdb(repo.path()).args(["import", "debian-sources", corpus().to_str().unwrap()]));
+    let (code, out, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        corpus().to_str().unwrap(),
+    ]));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         out,
@@ -100,7 +106,11 @@ fn higher_version_wins() {
          Package: foo\nVersion: 1.0-10\nMaintainer: Old <old@example.org>\n",
     )
     .unwrap();
-    let (code, _, err) = run(maintdb(repo.path()).args(["import", "debian-sources", "Sources"]));
+    let (code, _, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        "Sources",
+    ]));
     assert_eq!(code, 0, "{err}");
     // The epoch makes 1:0.9-1 the higher version.
     assert_eq!(get(repo.path(), "foo"), "foo:new\n");
@@ -117,7 +127,11 @@ fn malformed_input_commits_nothing() {
          this line is not a field\n",
     )
     .unwrap();
-    let (code, _, err) = run(maintdb(repo.path()).args(["import", "debian-sources", "Sources"]));
+    let (code, _, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
+        "import",
+        "debian-sources",
+        "Sources",
+    ]));
     assert_eq!(code, 1);
     assert!(
         err.contains("Sources:7: malformed-input: Maintainer of broken"),
@@ -140,13 +154,15 @@ fn text_list_into_existing_data() {
         "# Mageia's export\nfoo alice\nbaz:bob,%perl\nqux\tnobody\nnew-one carol\n",
     )
     .unwrap();
-    let (code, _, err) = run(maintdb(repo.path()).args(["import", "text", "list.txt"]));
+    let (code, _, err) = run(maintdb(repo.path())
+        .env("MAINTDB_USER", "importer")
+        .args(["import", "text", "list.txt"]));
     assert_eq!(code, 1, "carol is unknown without --email-domain");
     assert!(
         err.contains("list.txt:5: malformed-input: `carol` is not a known person"),
         "{err}"
     );
-    let (code, out, err) = run(maintdb(repo.path()).args([
+    let (code, out, err) = run(maintdb(repo.path()).env("MAINTDB_USER", "importer").args([
         "import",
         "text",
         "list.txt",
@@ -183,7 +199,9 @@ fn import_refuses_to_overwrite_uncommitted_edits() {
     )
     .unwrap();
     std::fs::write(repo.path().join("list.txt"), "bar alice\n").unwrap();
-    let (code, _, err) = run(maintdb(repo.path()).args(["import", "text", "list.txt"]));
+    let (code, _, err) = run(maintdb(repo.path())
+        .env("MAINTDB_USER", "importer")
+        .args(["import", "text", "list.txt"]));
     assert_eq!(code, 2);
     assert!(
         err.contains("maintainers/packages/b/bar.toml has uncommitted changes"),
@@ -200,8 +218,43 @@ fn import_that_would_be_invalid_commits_nothing() {
     // PERL-FOO collides with perl-Foo on case-insensitive file systems.
     std::fs::write(repo.path().join("list.txt"), "PERL-FOO alice\n").unwrap();
     let head = git_ok(repo.path(), &["rev-parse", "HEAD"]);
-    let (code, _, err) = run(maintdb(repo.path()).args(["import", "text", "list.txt"]));
+    let (code, _, err) = run(maintdb(repo.path())
+        .env("MAINTDB_USER", "importer")
+        .args(["import", "text", "list.txt"]));
     assert_eq!(code, 1);
     assert!(err.contains("case-collision"), "{err}");
     assert_eq!(git_ok(repo.path(), &["rev-parse", "HEAD"]), head);
+}
+
+/// An import, like every writing command, needs a maintdb identity: the machine's git identity
+/// alone commits nothing.
+#[test]
+fn an_import_without_a_maintdb_identity_commits_nothing() {
+    let repo = empty_repo();
+    std::fs::write(repo.path().join("list.txt"), "foo alice\n").unwrap();
+    let (code, _, err) = run(maintdb(repo.path()).env_remove("MAINTDB_USER").args([
+        "import",
+        "text",
+        "list.txt",
+        "--email-domain",
+        "example.org",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no acting identity"), "{err}");
+    assert!(git_ok(repo.path(), &["rev-list", "--all"]).is_empty());
+    // Named, the importer's own record (from the list) authors the commit.
+    let (code, out, err) = run(maintdb(repo.path()).args([
+        "import",
+        "text",
+        "list.txt",
+        "--email-domain",
+        "example.org",
+        "--as",
+        "alice",
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        git_ok(repo.path(), &["log", "-1", "--format=%an <%ae>"]).trim(),
+        "alice <alice@example.org>"
+    );
 }

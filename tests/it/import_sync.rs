@@ -36,6 +36,7 @@ Maintainer: A <a@example.org>
 
 fn import(repo: &Path, file: &str, extra: &[&str]) -> (i32, String, String) {
     run(maintdb(repo)
+        .env("MAINTDB_USER", "importer")
         .args(["import", "debian-sources", file])
         .args(extra))
 }
@@ -176,6 +177,7 @@ fn import_push_lands_on_the_server() {
     .unwrap();
     let mut cmd = maintdb(&c.dir);
     cmd.env("MAINTDB_PUSHER", "alice")
+        .env("MAINTDB_USER", "alice")
         .env("GIT_COMMITTER_NAME", "Alice")
         .env("GIT_COMMITTER_EMAIL", "alice@example.org")
         .args(["import", "debian-sources", "S", "--push"]);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use gix::bstr::ByteSlice;
 use gix::diff::tree::recorder::Change as TreeChange;
 
-use crate::diag::{Report, Severity};
+use crate::diag::{Report, Severity, UserCode};
 use crate::load::record_at;
 use crate::load::{self, Kind, Record};
 use crate::names::{GroupName, Login, NameRules};
@@ -23,7 +23,7 @@ use crate::validate::delta;
 pub struct Finding {
     /// The file (with `:line:col` for validator findings), if the finding is about one.
     pub path: Option<String>,
-    pub code: crate::diag::UserCode,
+    pub code: UserCode,
     pub message: String,
     pub help: String,
     /// The other side of a conflict (`path:line:col: what is there`), when there is one.
@@ -31,6 +31,21 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding about no file in particular: a command's refusal.
+    pub fn new(
+        code: impl Into<UserCode>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            path: None,
+            code: code.into(),
+            message: message.into(),
+            help: help.into(),
+            note: None,
+        }
+    }
+
     pub fn refusal(path: Option<&str>, r: Refusal) -> Finding {
         Finding {
             path: path.map(ToOwned::to_owned),
@@ -68,6 +83,17 @@ fn record_of(
 pub enum Stop {
     Refused(Vec<Finding>),
     Failed(SourceError),
+}
+
+impl Stop {
+    /// One refusal about no file in particular (see [`Finding::new`]).
+    pub fn refused(
+        code: impl Into<UserCode>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Stop {
+        Stop::Refused(vec![Finding::new(code, message, help)])
+    }
 }
 
 impl From<Vec<Finding>> for Stop {

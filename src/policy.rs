@@ -147,7 +147,8 @@ pub enum Change<'a> {
         removed: bool,
         /// An added record exactly as a registration writes it (config.toml's `[people]
         /// email_domain` is set; the name is the login, the address `LOGIN@domain`, nothing
-        /// else): the build system may add it with a new package.
+        /// else): the build system may add such a record (a registration adds it with the
+        /// package that names the login).
         registration: bool,
     },
     Group {

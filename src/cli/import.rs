@@ -111,9 +111,8 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             let names: Vec<String> = d.absent.iter().map(ToString::to_string).collect();
             writeln!(
                 out,
-                "kept {} package{} absent from the inputs (--prune removes them): {}",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" },
+                "kept {} absent from the inputs (--prune removes them): {}",
+                crate::words::count(names.len(), "package", "packages"),
                 names.join(" ")
             )?;
         }

@@ -23,9 +23,8 @@ pub struct Opts {
 pub fn write_findings(findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "refused: {} problem{}",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
+        "refused: {}",
+        crate::words::count(findings.len(), "problem", "problems")
     )?;
     for f in findings {
         match &f.path {

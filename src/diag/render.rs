@@ -6,6 +6,7 @@ use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
 
 use super::{Diagnostic, Report, Severity};
+use crate::words::count;
 
 /// Output format of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -37,18 +38,11 @@ pub fn write_report(
 
 fn summary(report: &Report) -> String {
     format!(
-        "{} error{}, {} warning{} in {} file{}",
-        report.errors(),
-        plural(report.errors()),
-        report.warnings(),
-        plural(report.warnings()),
-        report.files.len(),
-        plural(report.files.len()),
+        "{}, {} in {}",
+        count(report.errors(), "error", "errors"),
+        count(report.warnings(), "warning", "warnings"),
+        count(report.files.len(), "file", "files"),
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn short(report: &Report, out: &mut dyn Write) -> io::Result<()> {

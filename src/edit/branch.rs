@@ -44,6 +44,20 @@ pub enum BranchError {
     Edit(#[from] EditError),
 }
 
+/// The full name of `branch` (`main` or `refs/heads/main`), else the branch `HEAD` points to,
+/// else `refs/heads/main`.
+pub fn reference_name(repo: &gix::Repository, branch: Option<&str>) -> String {
+    match branch {
+        Some(b) if b.starts_with("refs/") => b.to_owned(),
+        Some(b) => format!("refs/heads/{b}"),
+        None => repo
+            .head_name()
+            .ok()
+            .flatten()
+            .map_or_else(|| "refs/heads/main".to_owned(), |n| n.to_string()),
+    }
+}
+
 /// Where `reference` points now.
 pub fn tip_of(repo: &gix::Repository, reference: &str) -> Option<gix::ObjectId> {
     let mut r = repo.find_reference(reference).ok()?;
@@ -53,20 +67,9 @@ pub fn tip_of(repo: &gix::Repository, reference: &str) -> Option<gix::ObjectId> 
 impl Branch {
     /// The branch `HEAD` of the repository at `repo` names, or `refs/heads/<branch>`.
     pub fn of(repo: &Path, branch: Option<&str>) -> Result<Branch, BranchError> {
-        let reference = match branch {
-            Some(b) if b.starts_with("refs/") => b.to_owned(),
-            Some(b) => format!("refs/heads/{b}"),
-            None => {
-                let r = self::open(repo)?;
-                r.head_name()
-                    .ok()
-                    .flatten()
-                    .map_or_else(|| "refs/heads/main".to_owned(), |n| n.to_string())
-            }
-        };
         Ok(Branch {
             repo: repo.to_owned(),
-            reference,
+            reference: reference_name(&self::open(repo)?, branch),
         })
     }
 

@@ -14,9 +14,8 @@ pub const MAX_PRINTED: usize = 50;
 pub fn write_problems(problems: &[Problem], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "maintdb: push refused: {} problem{}",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        "maintdb: push refused: {}",
+        crate::words::count(problems.len(), "problem", "problems")
     )?;
     for p in problems.iter().take(MAX_PRINTED) {
         writeln!(out)?;

@@ -44,25 +44,6 @@ impl Shared {
     }
 }
 
-/// The branch's ref name: `--branch`, else the one HEAD points to, else `main`.
-pub(super) fn branch_ref(repo: &gix::Repository, branch: Option<&str>) -> String {
-    match branch {
-        Some(b) if b.starts_with("refs/") => b.to_owned(),
-        Some(b) => format!("refs/heads/{b}"),
-        None => repo
-            .head_name()
-            .ok()
-            .flatten()
-            .map_or_else(|| "refs/heads/main".to_owned(), |n| n.as_bstr().to_string()),
-    }
-}
-
-pub(super) fn tip(repo: &gix::ThreadSafeRepository, name: &str) -> Option<gix::ObjectId> {
-    let local = repo.to_thread_local();
-    let mut r = local.find_reference(name).ok()?;
-    r.peel_to_id().ok().map(|id| id.detach())
-}
-
 /// Reads `commit` whole; the snapshot keeps only the history the site shows.
 pub(super) fn read(
     repo: &gix::ThreadSafeRepository,
@@ -127,7 +108,8 @@ pub(super) struct Follow {
 impl Follow {
     /// Loads and serves the branch's tip, if it moved.
     pub(super) fn refresh(&self) {
-        let Some(now) = tip(&self.repo, &self.name) else {
+        let Some(now) = crate::edit::branch::tip_of(&self.repo.to_thread_local(), &self.name)
+        else {
             return;
         };
         let mut base = self.base.lock().unwrap_or_else(|e| e.into_inner());

@@ -19,7 +19,7 @@ mod web;
 
 pub use accept::Limits;
 use calls::admin_call;
-use follow::{Follow, Shared, branch_ref, tip};
+use follow::{Follow, Shared};
 pub use offline::Offline;
 
 use std::net::SocketAddr;
@@ -201,8 +201,9 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     start_request_log();
     let repo = open_repo(&opts.repo)?;
-    let name = branch_ref(&repo.to_thread_local(), opts.branch.as_deref());
-    let first = tip(&repo, &name).ok_or_else(|| ServeError::NoBranch(name.clone()))?;
+    let name = crate::edit::branch::reference_name(&repo.to_thread_local(), opts.branch.as_deref());
+    let first = crate::edit::branch::tip_of(&repo.to_thread_local(), &name)
+        .ok_or_else(|| ServeError::NoBranch(name.clone()))?;
     let r = repo.clone();
     let publish = opts.publish.clone();
     let (snapshot, current) = tokio::task::spawn_blocking(move || {

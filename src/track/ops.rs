@@ -17,20 +17,6 @@ use super::records::{Tracks, active_path, archive_path, suites_at, to_text, trac
 use super::security::Candidate;
 use super::sync::{Suite, World, step};
 
-fn refuse(
-    code: impl Into<crate::diag::UserCode>,
-    message: impl Into<String>,
-    help: impl Into<String>,
-) -> Finding {
-    Finding {
-        path: None,
-        code: code.into(),
-        message: message.into(),
-        help: help.into(),
-        note: None,
-    }
-}
-
 fn tracks(s: &Session) -> Result<Tracks, Stop> {
     Ok(tracks_at(s.repo(), s.base.root)?)
 }
@@ -115,7 +101,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, St
             if skip_unknown {
                 continue;
             }
-            refusals.push(refuse(
+            refusals.push(Finding::new(
                 crate::diag::Code::UnknownPackage,
                 format!(
                     "bug {} is about package `{}`, which has no record",
@@ -127,7 +113,7 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, St
         }
         for suite in &n.suites {
             if !defined.iter().any(|d| &d.name == suite) {
-                refusals.push(refuse(
+                refusals.push(Finding::new(
                     crate::diag::Code::UnknownSuite,
                     format!("suite `{suite}` is not defined in suites.toml"),
                     "use stable or oldstable, as suites.toml defines them",
@@ -166,14 +152,14 @@ pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, St
 pub fn ignore(s: &Session, bug: u64, suite: &str, reason: &str) -> Result<Plan, Stop> {
     let mut all = tracks(s)?;
     let Some(track) = all.active.get_mut(&bug) else {
-        return Err(Stop::Refused(vec![refuse(
+        return Err(Stop::Refused(vec![Finding::new(
             OpCode::UnknownTrack,
             format!("bug {bug} is not tracked"),
             "track it first with maintdb track add",
         )]));
     };
     if !track.suites.iter().any(|x| x.get_ref() == suite) {
-        return Err(Stop::Refused(vec![refuse(
+        return Err(Stop::Refused(vec![Finding::new(
             crate::diag::Code::UnknownSuite,
             format!("the track of bug {bug} does not follow {suite}"),
             "name a suite the track follows",
@@ -282,7 +268,7 @@ pub fn release(s: &Session, suite: &str, version: &str, shipped: &Versions) -> R
         .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
     let mut editor = Editor::parse(&text).map_err(|e| {
-        Stop::Refused(vec![refuse(
+        Stop::Refused(vec![Finding::new(
             crate::diag::Code::TomlSyntax,
             format!("{suites_path} does not parse: {e}"),
             "fix suites.toml first",

@@ -214,16 +214,7 @@ fn compat_writes_racing_admin_calls_and_pushes_all_land() {
             })
         })
         .collect();
-    let c = s.clone("alice");
-    for i in 0..6 {
-        c.write(
-            &format!("packages/o/outside{i}.toml"),
-            "maintainers = [\"carol\"]\n",
-        )
-        .add_all()
-        .commit(&format!("outside{i}"));
-        c.push_rebasing("alice");
-    }
+    s.outside_pushes(6);
     for t in compat {
         let (code, out, err) = t.join().unwrap();
         assert_eq!(code, 0, "{out}{err}");

@@ -418,16 +418,7 @@ fn calls_racing_outside_pushes_all_land() {
         })
         .collect();
     // Meanwhile an admin pushes, rebasing when the calls moved the branch first.
-    let c = s.clone("alice");
-    for i in 0..10 {
-        c.write(
-            &format!("packages/o/outside{i}.toml"),
-            "maintainers = [\"carol\"]\n",
-        )
-        .add_all()
-        .commit(&format!("outside{i}"));
-        c.push_rebasing("alice");
-    }
+    s.outside_pushes(10);
     for t in calls {
         assert_eq!(t.join().unwrap(), 200);
     }

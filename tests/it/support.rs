@@ -140,6 +140,21 @@ impl Server {
         )
     }
 
+    /// An admin (alice) registers `outside0` … `outside{n-1}` for carol, one push each,
+    /// rebasing when others moved the branch first.
+    pub fn outside_pushes(&self, n: usize) {
+        let c = self.clone("alice");
+        for i in 0..n {
+            c.write(
+                &format!("packages/o/outside{i}.toml"),
+                "maintainers = [\"carol\"]\n",
+            )
+            .add_all()
+            .commit(&format!("outside{i}"));
+            c.push_rebasing("alice");
+        }
+    }
+
     /// A clone whose commits are authored by `login@example.org`.
     pub fn clone(&self, login: &str) -> Clone {
         let tmp = tempfile::tempdir().unwrap();

@@ -47,13 +47,11 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
     };
     if let Some(unknown) = a.bugs.iter().find(|b| !statuses.contains_key(b)) {
         write_findings(
-            &[Finding {
-                path: None,
-                code: crate::diag::OpCode::UnknownBug.into(),
-                message: format!("the BTS does not know bug {unknown}"),
-                help: "check the number; nothing was tracked".into(),
-                note: None,
-            }],
+            &[Finding::new(
+                crate::diag::OpCode::UnknownBug,
+                format!("the BTS does not know bug {unknown}"),
+                "check the number; nothing was tracked",
+            )],
             &mut std::io::stderr(),
         )?;
         eprintln!("nothing was committed");

@@ -1,6 +1,6 @@
 //! The plans that add groups and change their members.
 
-use super::{edited, finding, group_name, login, one};
+use super::{edited, group_name, login, one};
 use crate::diag::OpCode;
 use crate::edit::{Plan, Session};
 use crate::gate::Stop;
@@ -17,7 +17,7 @@ pub fn group_add(
 ) -> Result<Plan, Stop> {
     let g = group_name(s, name)?;
     if blob_at(s.repo(), s.base.root, &g.record_path())?.is_some() {
-        return Err(finding(
+        return Err(Stop::refused(
             OpCode::AlreadyExists,
             format!("group {g} exists already"),
             "use `maintdb group add-member`",
@@ -40,7 +40,7 @@ pub fn group_member(s: &Session, name: &str, member: &str, join: bool) -> Result
     let text = blob_at(s.repo(), s.base.root, &g.record_path())?
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
-            finding(
+            Stop::refused(
                 OpCode::NoSuchGroup,
                 format!("there is no group {g}"),
                 "use `maintdb group add`",

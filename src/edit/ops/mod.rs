@@ -4,8 +4,8 @@
 
 use super::{Plan, Session};
 use crate::commit::Change;
-use crate::diag::{Code, UserCode};
-use crate::gate::{Finding, Stop};
+use crate::diag::Code;
+use crate::gate::Stop;
 use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
 use crate::record::Editor;
 
@@ -17,18 +17,8 @@ pub use group::{group_add, group_member};
 pub use package::{Targets, drop, new_package, remove_package, set_package, take};
 pub use person::{PersonFields, person_add, person_edit};
 
-fn finding(code: impl Into<UserCode>, message: impl Into<String>, help: impl Into<String>) -> Stop {
-    Stop::Refused(vec![Finding {
-        path: None,
-        code: code.into(),
-        message: message.into(),
-        help: help.into(),
-        note: None,
-    }])
-}
-
 fn name_error(code: Code, what: &str, e: NameError) -> Stop {
-    finding(code, format!("{what}: {e}"), code.fix())
+    Stop::refused(code, format!("{what}: {e}"), code.fix())
 }
 
 fn package_name(s: &Session, name: &str) -> Result<PackageName, Stop> {

@@ -4,7 +4,7 @@ use gix::bstr::ByteSlice;
 use gix::objs::FindExt;
 use regex::Regex;
 
-use super::{edited, finding, maintainers, one, package_name};
+use super::{edited, maintainers, one, package_name};
 use crate::commit::Change;
 use crate::diag::OpCode;
 use crate::edit::{Plan, Session};
@@ -35,7 +35,7 @@ fn package_at(s: &Session, name: &PackageName) -> Result<Option<(String, Vec<Mai
 }
 
 fn no_such_package(name: &str) -> Stop {
-    finding(
+    Stop::refused(
         OpCode::NoSuchPackage,
         format!("there is no package {name}"),
         "check the name with `maintdb get`",
@@ -84,7 +84,7 @@ fn me(s: &Session) -> Result<Login, Stop> {
         .as_ref()
         .map(|(l, _)| l.clone())
         .ok_or_else(|| {
-            finding(
+            Stop::refused(
                 Rule::NotYourFile,
                 format!(
                     "`{}` is not a person, so it cannot maintain packages",
@@ -116,7 +116,7 @@ fn select(
             .collect(),
         Targets::Regex(re) => {
             let re = Regex::new(re).map_err(|e| {
-                finding(
+                Stop::refused(
                     OpCode::BadRegex,
                     format!("`{re}` is not a valid regex: {e}"),
                     "fix the pattern (Rust regex syntax)",
@@ -134,7 +134,7 @@ fn select(
                 }
             }
             if out.is_empty() {
-                return Err(finding(
+                return Err(Stop::refused(
                     OpCode::NoMatch,
                     format!("`{re}` matches no package {nothing}"),
                     "check the pattern",
@@ -170,7 +170,7 @@ pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
         }
         if !m.is_empty() {
             let owners = Db::maintainer_field(&m);
-            return Err(finding(
+            return Err(Stop::refused(
                 Rule::NotAMaintainer,
                 format!(
                     "{name} is maintained by {owners}; only a package that nobody maintains can be taken"
@@ -208,7 +208,7 @@ pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
     let mut names = Vec::new();
     for (name, text, m) in selected {
         if !m.contains(&mine) {
-            return Err(finding(
+            return Err(Stop::refused(
                 OpCode::NotMaintained,
                 format!(
                     "{me} does not maintain {name} (maintainers: {})",

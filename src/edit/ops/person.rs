@@ -1,6 +1,6 @@
 //! The plans that add and edit people.
 
-use super::{edited, finding, login, one};
+use super::{edited, login, one};
 use crate::diag::{Code, OpCode};
 use crate::edit::{Plan, Session};
 use crate::gate::Stop;
@@ -20,14 +20,14 @@ pub struct PersonFields {
 pub fn person_add(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan, Stop> {
     let l = login(s, login_s)?;
     if blob_at(s.repo(), s.base.root, &l.record_path())?.is_some() {
-        return Err(finding(
+        return Err(Stop::refused(
             OpCode::AlreadyExists,
             format!("{l} exists already"),
             "use `maintdb person edit`",
         ));
     }
     let (Some(name), Some(email)) = (&f.name, &f.email) else {
-        return Err(finding(
+        return Err(Stop::refused(
             Code::MissingField,
             "a new person needs --name and --email",
             "pass both",
@@ -46,7 +46,7 @@ pub fn person_edit(s: &Session, login_s: &str, f: &PersonFields) -> Result<Plan,
     let text = blob_at(s.repo(), s.base.root, &l.record_path())?
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
-            finding(
+            Stop::refused(
                 OpCode::NoSuchPerson,
                 format!("there is no person {l}"),
                 "use `maintdb person add`",

@@ -1,7 +1,7 @@
 //! Composing one mail: who it goes to (the maintainers' addresses, a group's included) and
 //! its text from the templates.
 
-use super::{Settings, refuse};
+use super::Settings;
 use crate::diag::OpCode;
 use crate::edit::Session;
 use crate::gate::Stop;
@@ -99,7 +99,7 @@ pub(super) fn compose(
     let site = blob_at(s.repo(), s.base.root, &file)?.and_then(|b| String::from_utf8(b).ok());
     let body = template::render(step, &vars, site.as_deref().map(|t| (file.as_str(), t))).map_err(
         |e| {
-            refuse(
+            Stop::refused(
                 OpCode::MailTemplate,
                 e.to_string(),
                 "fix the template; nothing was sent",

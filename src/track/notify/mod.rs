@@ -12,7 +12,7 @@ use crate::diag::OpCode;
 use std::collections::BTreeMap;
 
 use crate::edit::{Plan, Session};
-use crate::gate::{Finding, Stop};
+use crate::gate::Stop;
 use crate::record::{Intent, RawMail, RawTrack, SuiteProgress};
 
 use super::mail::clock::{datetime, seconds};
@@ -69,20 +69,6 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-pub(super) fn refuse(
-    code: impl Into<crate::diag::UserCode>,
-    message: impl Into<String>,
-    help: impl Into<String>,
-) -> Stop {
-    Stop::Refused(vec![Finding {
-        path: None,
-        code: code.into(),
-        message: message.into(),
-        help: help.into(),
-        note: None,
-    }])
-}
-
 fn intent(c: &Composed, now: i64) -> Intent {
     Intent {
         step: c.step.name().to_owned(),
@@ -120,9 +106,8 @@ fn intent_plan(tracks: &mut BTreeMap<u64, RawTrack>, chosen: &[Composed], now: i
     Plan::Edit {
         changes,
         message: format!(
-            "track mail: about to send {} mail{}\n\n{}\n",
-            chosen.len(),
-            if chosen.len() == 1 { "" } else { "s" },
+            "track mail: about to send {}\n\n{}\n",
+            crate::words::count(chosen.len(), "mail", "mails"),
             lines.join("\n")
         ),
     }
@@ -228,7 +213,7 @@ pub fn prod_intent(
         set.mail.max_per_hour,
     );
     let Some(t) = tracks.get(&bug) else {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::UnknownTrack,
             format!("bug {bug} is not tracked"),
             "check the number",
@@ -239,7 +224,7 @@ pub fn prod_intent(
         .filter(|(n, p)| p.notify_msgid.is_some() && suite.is_none_or(|x| x == *n))
         .collect();
     let Some((name, p)) = notified.first().copied() else {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::NotNotified,
             format!(
                 "bug {bug} was never notified{}",
@@ -249,7 +234,7 @@ pub fn prod_intent(
         ));
     };
     if t.outbox.iter().any(|i| i.suite.as_deref() == Some(name)) {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::MailInDoubt,
             format!("a mail of bug {bug} in {name} is in doubt"),
             "settle it first: see maintdb track todo",
@@ -264,7 +249,7 @@ pub fn prod_intent(
         .unwrap_or(0);
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     if !force && set.now - last < interval {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::ProdTooSoon,
             format!(
                 "the last mail about bug {bug} in {name} is {} days old; prods wait {} days",
@@ -275,7 +260,7 @@ pub fn prod_intent(
         ));
     }
     if room == 0 {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::Throttled,
             format!("{} mails went out in the last hour", set.mail.max_per_hour),
             "try again later",

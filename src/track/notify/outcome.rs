@@ -1,7 +1,7 @@
 //! After sending: each mail's fate recorded in its track, and the mails in doubt.
 
+use super::Settings;
 use super::letters::{Ask, compose};
-use super::{Settings, refuse};
 use crate::diag::OpCode;
 use crate::edit::{Plan, Session};
 use crate::gate::Stop;
@@ -105,7 +105,7 @@ pub fn in_doubt(
     let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let t = tracks.get(&bug);
     let Some(i) = t.and_then(|t| t.outbox.iter().find(|i| i.suite.as_deref() == suite)) else {
-        return Err(refuse(
+        return Err(Stop::refused(
             OpCode::NoMailInDoubt,
             format!(
                 "bug {bug} has no mail in doubt{}",

@@ -1,12 +1,12 @@
-//! The two imports' inputs: a Debian `Sources` index (deb822) and a text list of
-//! `pkg:login` lines, planned on top of the shipped sample data's people and groups.
-//! Input: a selector byte, then the text.
+//! The imports' inputs: a Debian `Sources` index (deb822) and a text list of `pkg:login`
+//! lines, planned on top of the shipped sample data's people and groups, and a directory's
+//! LDIF (`person sync`). Input: a selector byte, then the text (LDIF: the bytes).
 #![no_main]
 
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use maintdb::import::{Registry, deb822, debian, text};
+use maintdb::import::{Registry, deb822, debian, directory, ldif, text};
 use maintdb::model::Db;
 use maintdb::names::NameRules;
 
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let input = String::from_utf8_lossy(rest);
     let rules = NameRules::default();
-    match which % 3 {
+    match which % 4 {
         0 => {
             let (stanzas, errors) = deb822::parse(&input);
             for s in &stanzas {
@@ -33,6 +33,25 @@ fuzz_target!(|data: &[u8]| {
                 let mut registry = Registry::from_db(&SAMPLE);
                 let plan = debian::plan(sources, &rules, &mut registry);
                 let _ = format!("{plan:?}");
+            }
+        }
+        3 => {
+            let lines = rest.split(|&b| b == b'\n').count();
+            match ldif::parse(rest) {
+                Ok(entries) => {
+                    for e in &entries {
+                        assert!(e.line >= 1 && e.line <= lines);
+                    }
+                    match directory::people(&entries, &directory::Attributes::default()) {
+                        Ok((people, _)) => {
+                            for p in &people {
+                                assert!(!p.mails.iter().any(String::is_empty), "{p:?}");
+                            }
+                        }
+                        Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e:?}"),
+                    }
+                }
+                Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e:?}"),
             }
         }
         _ => {

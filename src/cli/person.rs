@@ -1,10 +1,14 @@
-//! `maintdb person add|edit`.
+//! `maintdb person add|edit|sync`.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 
-use super::Cli;
-use super::write::{Opts, run_op};
-use crate::edit::ops::{self, PersonFields};
+use super::write::{Opts, dry_run, run_op, write_findings};
+use super::{Cli, EXIT_DATA};
+use crate::edit::ops::{self, Limits, PersonFields, SyncReport};
+use crate::gate::Finding;
+use crate::import::directory::{self, Attributes, DirPerson};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -57,6 +61,36 @@ enum What {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Bring the people records in step with a directory's LDIF (as `ldapsearch -LLL`
+    /// prints it): new people added, names and addresses updated, people gone from the
+    /// directory marked inactive. One commit.
+    Sync(SyncArgs),
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// The LDIF file, or `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    ldif: PathBuf,
+    /// The attribute that holds the login.
+    #[arg(long, value_name = "ATTR", default_value = "uid")]
+    login_attr: String,
+    /// The attribute that holds the full name.
+    #[arg(long, value_name = "ATTR", default_value = "cn")]
+    name_attr: String,
+    /// The attribute that holds the addresses: the first is the registered one, the
+    /// others become aliases.
+    #[arg(long, value_name = "ATTR", default_value = "mail")]
+    email_attr: String,
+    /// Refuse (changing nothing) when more people than this would be marked inactive: a
+    /// search cut short must not retire everyone.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_inactive: usize,
+    /// Print the plan, and commit nothing.
+    #[arg(long, conflicts_with = "push")]
+    dry_run: bool,
+    #[command(flatten)]
+    opts: Opts,
 }
 
 pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -78,5 +112,79 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
             let f = fields.to_fields();
             run_op(&dir, opts, |s| ops::person_edit(s, login, &f), out)
         }
+        What::Sync(a) => sync(&dir, a, out),
     }
+}
+
+fn sync(dir: &std::path::Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let people = match read_directory(a) {
+        Ok(p) => p,
+        Err(f) => {
+            write_findings(&[f], &mut std::io::stderr())?;
+            eprintln!("nothing was committed");
+            return Ok(EXIT_DATA);
+        }
+    };
+    let limits = Limits {
+        max_inactive: a.max_inactive,
+    };
+    let report = RefCell::new(SyncReport::default());
+    let plan = |s: &crate::edit::Session| {
+        *report.borrow_mut() = SyncReport::default();
+        ops::person_sync(s, &people, &limits, &mut report.borrow_mut())
+    };
+    let code = if a.dry_run {
+        dry_run(
+            dir,
+            a.opts.as_.as_deref(),
+            plan,
+            || report.borrow().changes.clone(),
+            out,
+        )?
+    } else {
+        let code = run_op(dir, &a.opts, plan, out)?;
+        if code == super::EXIT_OK {
+            for c in &report.borrow().changes {
+                writeln!(out, "  {c}")?;
+            }
+        }
+        code
+    };
+    for w in &report.borrow().warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(code)
+}
+
+/// The people of the LDIF input, or a refusal naming the input and line.
+fn read_directory(a: &SyncArgs) -> Result<Vec<DirPerson>, Finding> {
+    let name = a.ldif.display().to_string();
+    let mut bytes = Vec::new();
+    let read = if name == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(&a.ldif).map(|b| bytes = b)
+    };
+    let refusal = |line: Option<usize>, message: String| Finding {
+        path: Some(match line {
+            Some(l) => format!("{name}:{l}"),
+            None => name.clone(),
+        }),
+        code: crate::diag::OpCode::MalformedInput.into(),
+        message,
+        help: "pass the directory's search output as LDIF (`ldapsearch -LLL ...`); nothing was \
+               changed"
+            .into(),
+        note: None,
+    };
+    read.map_err(|e| refusal(None, format!("cannot read it: {e}")))?;
+    let attrs = Attributes {
+        login: a.login_attr.clone(),
+        name: a.name_attr.clone(),
+        email: a.email_attr.clone(),
+    };
+    crate::import::ldif::parse(&bytes)
+        .and_then(|entries| directory::people(&entries, &attrs))
+        .map(|(people, _)| people)
+        .map_err(|e| refusal(Some(e.line), e.message))
 }

@@ -110,6 +110,30 @@ pub fn tell(
     Ok(EXIT_OK)
 }
 
+/// `--dry-run`: plans with `op` as a real run would, commits nothing, and writes the lines
+/// `said` gives once planning is over (or the refusal).
+pub fn dry_run(
+    dir: &Path,
+    as_: Option<&str>,
+    op: impl FnOnce(&Session) -> Result<Plan, crate::gate::Stop>,
+    said: impl FnOnce() -> Vec<String>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let outcome = edit::run(dir, as_, |s| {
+        op(s).map(|_| Plan::Unchanged("dry run, nothing committed".into()))
+    })?;
+    for line in said() {
+        writeln!(out, "{line}")?;
+    }
+    tell(
+        outcome,
+        Pushed::Nothing,
+        out,
+        |_, _, _| Ok(()),
+        |out, why| writeln!(out, "{why}"),
+    )
+}
+
 /// Runs `attempt` once, or with `--push` until it lands, and reports.
 pub fn finish(
     dir: &Path,

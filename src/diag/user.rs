@@ -144,6 +144,9 @@ registry! {
         MailTemplate = "mail-template",
             "A mail template in the repository does not render.",
             "Fix the template named in the message.";
+        DirectoryIncomplete = "directory-incomplete",
+            "`person sync` was given a directory answer that lists no people, or one that would mark more people inactive than --max-inactive allows.",
+            "Check that the search returned every entry (a server's size limit cuts it short); raise --max-inactive when that many people really left.";
         MalformedInput = "malformed-input",
             "An import's input has a line that cannot be read.",
             "Fix the input at the line given; nothing is imported while any of it is malformed.";

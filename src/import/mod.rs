@@ -5,6 +5,8 @@
 mod address;
 pub mod deb822;
 pub mod debian;
+pub mod directory;
+pub mod ldif;
 pub mod sync;
 pub mod text;
 

@@ -140,6 +140,12 @@ impl Editor {
         self
     }
 
+    /// Removes a key and its value.
+    pub fn remove_key(&mut self, key: &str) -> &mut Self {
+        self.doc.remove(key);
+        self
+    }
+
     pub fn finish(&self) -> String {
         self.doc.to_string()
     }

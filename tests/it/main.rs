@@ -17,6 +17,7 @@ mod import_sync;
 mod init;
 mod kill;
 mod layers;
+mod ldap;
 mod mail;
 mod merges;
 mod props;

@@ -5,10 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use super::super::write::{Opts, run_op, tell};
+use super::super::write::{Opts, dry_run, run_op};
 use super::{FTP_MASTER, MIRROR, Remote, fail, head};
-use crate::edit::Plan;
-use crate::edit::push::Pushed;
 use crate::track::ops::{self, SyncReport};
 use crate::track::world::{self, Endpoints};
 
@@ -44,20 +42,12 @@ pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32
     };
     let report = std::cell::RefCell::new(SyncReport::default());
     let code = if a.dry_run {
-        // Planned as a real run (the same gate), then nothing is committed.
-        let outcome = crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
-            ops::sync(s, &world, &mut report.borrow_mut())
-                .map(|_| Plan::Unchanged("dry run, nothing committed".into()))
-        })?;
-        for t in &report.borrow().transitions {
-            writeln!(out, "{t}")?;
-        }
-        tell(
-            outcome,
-            Pushed::Nothing,
+        dry_run(
+            dir,
+            a.opts.as_.as_deref(),
+            |s| ops::sync(s, &world, &mut report.borrow_mut()),
+            || report.borrow().transitions.clone(),
             out,
-            |_, _, _| Ok(()),
-            |out, why| writeln!(out, "{why}"),
         )?
     } else {
         run_op(

@@ -9,10 +9,12 @@ use crate::gate::Stop;
 use crate::names::{GroupName, Login, Maintainer, NOBODY, NameError, PackageName};
 use crate::record::Editor;
 
+mod directory;
 mod group;
 mod package;
 mod person;
 
+pub use directory::{Limits, SyncReport, person_sync};
 pub use group::{group_add, group_member};
 pub use package::{Targets, drop, new_package, remove_package, set_package, take};
 pub use person::{PersonFields, person_add, person_edit};

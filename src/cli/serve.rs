@@ -51,6 +51,10 @@ pub struct Args {
     /// (repeatable). None is trusted by default.
     #[arg(long, value_name = "ADDR")]
     trusted_proxy: Vec<std::net::IpAddr>,
+    /// Answer `GET /metrics` (OpenMetrics text) on this address, a listener of its own; keep
+    /// it on loopback or a management network. Off by default.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
 }
 
 pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -84,6 +88,7 @@ pub fn run(cli: &Cli, args: &Args, _out: &mut dyn Write) -> anyhow::Result<i32> 
         admin,
         publish: args.publish.clone(),
         proxies: serve::proxy::Proxies::new(args.trusted_proxy.clone()),
+        metrics: args.metrics,
         limits: serve::Limits {
             connections: args.max_connections,
             per_address: args

@@ -41,6 +41,7 @@ pub(super) async fn accept_loop(
     app: super::pages::Service,
     limits: Limits,
     proxies: super::proxy::Proxies,
+    open: prometheus_client::metrics::gauge::Gauge,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
     let per_address = PerAddress::default();
@@ -75,9 +76,11 @@ pub(super) async fn accept_loop(
             drop(stream);
             continue;
         };
+        open.inc();
         let slot = Slot {
             _permit: permit,
             _mine: mine,
+            open: open.clone(),
         };
         let Ok(stream) = stream.into_std() else {
             continue;
@@ -98,10 +101,18 @@ pub const MAX_HEAD: usize = 16 * 1024;
 /// Blocking threads per worker.
 const BLOCKING_THREADS: usize = 2;
 
-/// A connection's hold on the server: one of all the slots, and one of its address's.
+/// A connection's hold on the server: one of all the slots, and one of its address's; and its
+/// count in `/metrics`.
 struct Slot {
     _permit: tokio::sync::OwnedSemaphorePermit,
     _mine: Option<AddressSlot>,
+    open: prometheus_client::metrics::gauge::Gauge,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.open.dec();
+    }
 }
 
 /// Connections open per client address.

@@ -103,6 +103,7 @@ pub(super) struct Follow {
     pub(super) base: std::sync::Mutex<Option<Snapshot>>,
     /// A tip that failed to load is not tried again until the branch moves on.
     pub(super) failed: std::sync::Mutex<Option<gix::ObjectId>>,
+    pub(super) metrics: Arc<super::metrics::Metrics>,
 }
 
 impl Follow {
@@ -118,6 +119,7 @@ impl Follow {
         if now == served || Some(now) == *failed {
             return;
         }
+        let started = std::time::Instant::now();
         let advanced = match base.as_mut() {
             Some(s) => s.advance(&self.repo, now).unwrap_or_else(|e| {
                 eprintln!("warning: {e}; reading {} whole", now.to_hex_with_len(12));
@@ -131,6 +133,7 @@ impl Follow {
                 Ok(s) => *base = Some(s),
                 Err(e) => {
                     eprintln!("error: {e}; still serving {}", served.to_hex_with_len(12));
+                    self.metrics.reloaded("failed", started.elapsed(), None);
                     *failed = Some(now);
                     return;
                 }
@@ -138,6 +141,9 @@ impl Follow {
         }
         let snapshot = base.as_ref().expect("read or advanced above");
         self.shared.swap(current(snapshot, self.publish.as_deref()));
+        let label = if advanced { "diff" } else { "whole" };
+        self.metrics
+            .reloaded(label, started.elapsed(), Some(snapshot.time));
         let how = if advanced {
             "from the tree diff"
         } else {

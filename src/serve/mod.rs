@@ -10,6 +10,7 @@ mod calls;
 mod follow;
 pub mod htpasswd;
 mod mageia;
+mod metrics;
 mod offline;
 mod pages;
 pub mod proxy;
@@ -46,6 +47,8 @@ pub struct Options {
     pub publish: Option<PathBuf>,
     /// The reverse proxies whose forwarding headers are believed.
     pub proxies: proxy::Proxies,
+    /// Where to answer `GET /metrics`; nowhere when `None`.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Why serving could not start.
@@ -113,6 +116,7 @@ struct App {
     failures: throttle::FailedLogins,
     proxies: proxy::Proxies,
     limits: Limits,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl App {
@@ -204,8 +208,11 @@ pub async fn run(
     let name = crate::edit::branch::reference_name(&repo.to_thread_local(), opts.branch.as_deref());
     let first = crate::edit::branch::tip_of(&repo.to_thread_local(), &name)
         .ok_or_else(|| ServeError::NoBranch(name.clone()))?;
+    let failures = throttle::FailedLogins::default();
+    let metrics = Arc::new(metrics::Metrics::new(&failures));
     let r = repo.clone();
     let publish = opts.publish.clone();
+    let started = std::time::Instant::now();
     let (snapshot, current) = tokio::task::spawn_blocking(move || {
         let s = follow::read(&r, first)?;
         let c = follow::current(&s, publish.as_deref());
@@ -213,6 +220,7 @@ pub async fn run(
     })
     .await
     .expect("loading does not panic")?;
+    metrics.reloaded("whole", started.elapsed(), Some(snapshot.time));
     let shared = Arc::new(Shared::new(current));
     let follow = Arc::new(Follow {
         repo: repo.clone(),
@@ -221,6 +229,7 @@ pub async fn run(
         shared: Arc::clone(&shared),
         base: std::sync::Mutex::new(Some(snapshot)),
         failed: std::sync::Mutex::new(None),
+        metrics: Arc::clone(&metrics),
     });
     let follower = Arc::clone(&follow);
     let poll = opts.poll;
@@ -243,22 +252,73 @@ pub async fn run(
         }),
         auth: opts.admin.clone(),
         sessions: web::Sessions::default(),
-        failures: throttle::FailedLogins::default(),
+        failures,
         proxies: opts.proxies.clone(),
         limits: opts.limits,
+        metrics: Arc::clone(&metrics),
     });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(ServeError::Listen)?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
+    let mut metrics_at = None;
+    if let Some(at) = opts.metrics {
+        let listener = tokio::net::TcpListener::bind(at)
+            .await
+            .map_err(ServeError::Listen)?;
+        metrics_at = Some(listener.local_addr().map_err(ServeError::Listen)?);
+        tokio::spawn(metrics_loop(listener, Arc::clone(&app)));
+    }
     listening(addr, &format!("{} of {name}", first.to_hex_with_len(12)));
+    if let Some(at) = metrics_at {
+        eprintln!("metrics at http://{at}/metrics");
+    }
     accept::accept_loop(
         listener,
-        pages::Service::new(app),
+        pages::Service::new(Arc::clone(&app)),
         opts.limits,
         opts.proxies.clone(),
+        metrics.connections.clone(),
     )
     .await;
     flush_request_log();
     Ok(())
+}
+
+/// The metrics listener: `GET /metrics` and nothing else, one connection at a time is enough
+/// for a scraper; a slow one is cut off by the header timeout.
+async fn metrics_loop(listener: tokio::net::TcpListener, app: Arc<App>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let timeout = app.limits.header_timeout;
+        let app = Arc::clone(&app);
+        let service = hyper::service::service_fn(move |req: axum::http::Request<_>| {
+            let app = Arc::clone(&app);
+            async move {
+                let get = req.method() == axum::http::Method::GET
+                    || req.method() == axum::http::Method::HEAD;
+                let res = if req.uri().path() == "/metrics" && get {
+                    let mut res = Response::new(Body::from(app.metrics.encode(&app.failures)));
+                    res.headers_mut().insert(
+                        axum::http::header::CONTENT_TYPE,
+                        axum::http::HeaderValue::from_static(metrics::CONTENT_TYPE),
+                    );
+                    res
+                } else {
+                    pages::status(404)
+                };
+                Ok::<_, std::convert::Infallible>(res)
+            }
+        });
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }

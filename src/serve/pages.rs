@@ -67,13 +67,25 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
         let path = req.uri().path().to_owned();
         let method = req.method().clone();
         let app = Arc::clone(&self.app);
-        let routed: Answering = match route::route(req.method(), &path) {
+        let routed = route::route(req.method(), &path);
+        let (class, call) = match routed {
+            Route::Admin(op) => ("admin", Some(super::metrics::admin_call(op))),
+            Route::Web(verb) => ("web", Some(super::metrics::web_call(verb))),
+            Route::Login => ("login", None),
+            Route::Logout => ("logout", None),
+            Route::Page => ("page", None),
+            Route::MethodNotAllowed | Route::NotFound => ("other", None),
+        };
+        let routed: Answering = match routed {
             Route::Page => {
                 let (parts, _) = req.into_parts();
                 let slow = super::web::may_sign_in(app.auth.as_ref(), &parts);
                 let answer = move |app: &App| {
                     let mut res = page(app, &parts, client);
                     harden(&mut res);
+                    let class = super::metrics::page_class(parts.uri.path());
+                    app.metrics
+                        .answered(class, res.status().as_u16(), start.elapsed());
                     log_line(parts.method.as_str(), parts.uri.path(), &res, start);
                     res
                 };
@@ -105,9 +117,15 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for Service {
                 req.headers(),
             ))),
         };
+        let app = Arc::clone(&self.app);
         Box::pin(async move {
             let mut res = routed.await;
             harden(&mut res);
+            let status = res.status().as_u16();
+            app.metrics.answered(class, status, start.elapsed());
+            if let Some(call) = call {
+                app.metrics.call(call, status);
+            }
             log_line(method.as_str(), &path, &res, start);
             Ok(res)
         })

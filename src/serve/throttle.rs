@@ -7,24 +7,49 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
+
 pub const MAX_FAILURES: usize = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
 
-/// Recent failures by address.
+/// Recent failures by address, and how many there were in all (for `/metrics`).
 #[derive(Default)]
 pub struct FailedLogins {
     by_addr: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    /// Wrong passwords.
+    pub failed: Counter,
+    /// Logins refused without a check, their address having failed too often.
+    pub refused: Counter,
 }
 
 impl FailedLogins {
     /// `Err(wait)` while `addr` has used up its failures.
     pub fn check(&self, addr: IpAddr) -> Result<(), Duration> {
-        self.check_at(addr, Instant::now())
+        let checked = self.check_at(addr, Instant::now());
+        if checked.is_err() {
+            self.refused.inc();
+        }
+        checked
     }
 
     /// Counts a wrong password from `addr`.
     pub fn failed(&self, addr: IpAddr) {
+        self.failed.inc();
         self.failed_at(addr, Instant::now());
+    }
+
+    /// How many addresses are refused now.
+    pub fn throttled_now(&self) -> usize {
+        let now = Instant::now();
+        let all = self.by_addr.lock().unwrap_or_else(|e| e.into_inner());
+        all.values()
+            .filter(|times| {
+                times.len() >= MAX_FAILURES
+                    && times
+                        .front()
+                        .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            })
+            .count()
     }
 
     fn check_at(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {

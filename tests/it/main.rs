@@ -20,6 +20,7 @@ mod layers;
 mod ldap;
 mod mail;
 mod merges;
+mod metrics;
 mod props;
 mod register;
 mod render;

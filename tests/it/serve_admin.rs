@@ -44,7 +44,7 @@ fn commits(bare: &Path) -> usize {
 }
 
 /// The build system's `setnewpackage` of `package` for carol: the status.
-fn setnew(base: &str, package: &str) -> u16 {
+pub fn setnew(base: &str, package: &str) -> u16 {
     reqwest::blocking::Client::new()
         .post(format!("{base}/admin/setnewpackage"))
         .basic_auth("buildsystem", Some("bs-secret"))
@@ -81,7 +81,7 @@ fn post(
     )
 }
 
-const FORM: &str = "application/x-www-form-urlencoded";
+pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Basic-auth credentials, or none.
 type User = Option<(&'static str, &'static str)>;

@@ -4,6 +4,7 @@
 mod check;
 mod compat;
 mod explain;
+mod generate;
 mod get;
 mod group;
 mod hook;
@@ -89,6 +90,11 @@ enum Command {
     Serve(serve::Args),
     /// Mageia's original command line (`CALLER get|set|new`), on the bare repository.
     Compat(compat::Args),
+    /// Print the shell completions for bash, zsh or fish.
+    Completions(generate::CompletionsArgs),
+    /// Write a man page for every subcommand into a directory (for packaging).
+    #[command(hide = true)]
+    Manpages(generate::ManpagesArgs),
 }
 
 /// Where a command reads records: the working tree, or a revision.
@@ -179,6 +185,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, tty: bool) -> anyhow::Result<i32> {
         Command::Set(a) => package::set(cli, a, out),
         Command::Remove(a) => package::remove(cli, a, out),
         Command::Person(a) => person::run(cli, a, out),
+        Command::Completions(a) => generate::completions(a, out),
+        Command::Manpages(a) => generate::manpages(a, out),
         Command::Group(a) => group::run(cli, a, out),
         Command::Render(a) => render::run(cli, a, out),
         Command::Log(a) => log::run(cli, a, out),

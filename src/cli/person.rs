@@ -61,9 +61,10 @@ enum What {
         #[command(flatten)]
         opts: Opts,
     },
-    /// Bring the people records in step with a directory's LDIF (as `ldapsearch -LLL`
-    /// prints it): new people added, names and addresses updated, people gone from the
-    /// directory marked inactive. One commit.
+    /// Bring the people records in step with a directory (LDAP, as LDIF).
+    ///
+    /// Reads LDIF as `ldapsearch -LLL` prints it and makes one commit: new people added,
+    /// names and addresses updated, people gone from the directory marked inactive.
     Sync(SyncArgs),
 }
 

@@ -197,3 +197,42 @@ fn ci_check_script_picks_the_format() {
         "{out}"
     );
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (shell, mark) in [
+        ("bash", "_maintdb()"),
+        ("zsh", "#compdef maintdb"),
+        ("fish", "complete -c maintdb"),
+    ] {
+        let (code, out, err) = run(maintdb(tmp.path()).args(["completions", shell]));
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(mark),
+            "{shell}: {}",
+            &out[..200.min(out.len())]
+        );
+        assert!(
+            out.contains("max-inactive"),
+            "{shell} knows person sync's options"
+        );
+    }
+    let (code, _, err) = run(maintdb(tmp.path()).args(["completions", "tcsh"]));
+    assert_eq!(code, 2, "{err}");
+    let man = tmp.path().join("man");
+    let (code, out, err) = run(maintdb(tmp.path()).arg("manpages").arg(&man));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("man pages in"), "{out}");
+    let page = std::fs::read_to_string(man.join("maintdb-person-sync.1")).unwrap();
+    let title = format!(
+        ".TH maintdb-person-sync 1  \"maintdb {}\"",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(page.contains(&title), "{page}");
+    assert!(man.join("maintdb-track-release.1").exists());
+    assert!(
+        !man.join("maintdb-manpages.1").exists(),
+        "the hidden command has no page"
+    );
+}

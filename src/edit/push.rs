@@ -156,6 +156,15 @@ impl Journal {
     }
 }
 
+/// Attempts in a row that find the server's branch locked before a push gives up: another
+/// push holds the lock for milliseconds, so by then (about a second) it is one left behind.
+const LOCKED_ATTEMPTS: u32 = 5;
+
+/// Whether git says the branch's lock file exists on the server.
+fn stale_lock(push_output: &str) -> bool {
+    push_output.contains("cannot lock ref") && push_output.contains("File exists")
+}
+
 fn backoff(attempt: u32) -> Duration {
     let base = 25u64 << attempt.min(5);
     let jitter = std::hash::RandomState::new().hash_one(attempt) % base;
@@ -181,6 +190,9 @@ pub fn with_push<E: From<EditError>>(
         .into());
     }
     let _pushing = journal.begin(&git_ok(dir, &["rev-parse", "HEAD"])?)?;
+    let mut last = String::new();
+    // A push that finds the server's branch locked, time after time: a lock that stays.
+    let mut locked = 0;
     for n in 1..=MAX_ATTEMPTS {
         let start = git_ok(dir, &["rev-parse", "HEAD"])?;
         let outcome = attempt()?;
@@ -224,13 +236,32 @@ pub fn with_push<E: From<EditError>>(
             }
             .into());
         }
+        locked = if stale_lock(&all) { locked + 1 } else { 0 };
+        last = all;
+        if locked == LOCKED_ATTEMPTS {
+            break;
+        }
         git_ok(dir, &["fetch", "-q", &remote, &rref])?;
         git_ok(dir, &["reset", "-q", "--keep", "FETCH_HEAD"])?;
         std::thread::sleep(backoff(n));
     }
+    let message = if locked == LOCKED_ATTEMPTS {
+        format!(
+            "gave up after {LOCKED_ATTEMPTS} attempts: the server's branch stayed locked ({}); \
+             a push there is stuck, or one was killed: if the lock file stays, remove it on the \
+             server",
+            last.lines()
+                .find(|l| l.contains("cannot lock ref"))
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .trim()
+        )
+    } else {
+        format!("gave up after {MAX_ATTEMPTS} attempts: the branch kept moving")
+    };
     Err(EditError::GitCommand {
         what: "push".into(),
-        message: format!("gave up after {MAX_ATTEMPTS} attempts: the branch kept moving"),
+        message,
     }
     .into())
 }

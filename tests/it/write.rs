@@ -349,6 +349,21 @@ fn push_and_a_refused_push() {
     );
     assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), head);
     assert_eq!(git_ok(&c.dir, &["status", "--porcelain"]), "");
+    // A lock file a killed push left on the server: said as such, soon, not as a moving
+    // branch after every attempt; nothing stays committed locally.
+    let lock = s.bare.join("refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let (code, _, err) = md(&c, "carol", &["take", "orphan2", "--as", "carol", "--push"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("gave up after 5 attempts: the server's branch stayed locked")
+            && err.contains("main.lock"),
+        "{err}"
+    );
+    assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), head);
+    std::fs::remove_file(&lock).unwrap();
+    let (code, out, err) = md(&c, "carol", &["take", "orphan2", "--as", "carol", "--push"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// Runs `maintdb` processes at once, one per clone, and waits for all.

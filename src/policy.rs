@@ -241,11 +241,18 @@ pub fn check(
                     ))
                 };
             }
-            let owners = crate::model::Db::maintainer_field(old);
+            let owners: Vec<String> = old.iter().map(ToString::to_string).collect();
+            let verb = crate::words::noun(owners.len(), "maintains", "maintain");
             Err(Refusal::new(
                 Rule::NotAMaintainer,
-                format!("{owners} maintains {name}; {who} is not among its maintainers"),
-                format!("ask {owners} or an admin"),
+                format!(
+                    "{} {verb} {name}; {who} is not among its maintainers",
+                    crate::words::and_list(&owners)
+                ),
+                format!(
+                    "ask {}",
+                    crate::words::or_list(&[&owners[..], &["an admin".into()]].concat())
+                ),
             ))
         }
         Change::Person {

@@ -11,6 +11,6 @@
       rows[i].hidden = !hit;
       if (hit) shown++;
     }
-    count.textContent = shown + ' packages';
+    count.textContent = shown + (shown === 1 ? ' package' : ' packages');
   });
 })();

@@ -11,6 +11,7 @@ use crate::names::NameRules;
 use crate::source::objects::{git, git_at};
 use crate::source::{Content, Mode, SourceError};
 use crate::validate::delta;
+use crate::words::and_list;
 
 /// What happened to a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,17 +41,17 @@ impl Event {
                 format!("new package {p}, unmaintained")
             }
             Kind::Added { maintainers } => {
-                format!("new package {p} for {}", maintainers.join(", "))
+                format!("new package {p} for {}", and_list(maintainers))
             }
             Kind::Removed => format!("{p} removed"),
             Kind::Takes { who } if who.len() == 1 => format!("{} takes {p}", who[0]),
-            Kind::Takes { who } => format!("{} take {p}", who.join(", ")),
+            Kind::Takes { who } => format!("{} take {p}", and_list(who)),
             Kind::Drops { who } if who.len() == 1 => format!("{} drops {p}", who[0]),
-            Kind::Drops { who } => format!("{} drop {p}", who.join(", ")),
+            Kind::Drops { who } => format!("{} drop {p}", and_list(who)),
             Kind::HandedOver { from, to } => format!(
                 "{p} handed over from {} to {}",
-                from.join(", "),
-                to.join(", ")
+                and_list(from),
+                and_list(to)
             ),
         }
     }

@@ -116,14 +116,20 @@ fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
         .draw()
 }
 
-/// A count as steps: each value holds until the next day with a change.
-fn steps(pts: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::with_capacity(pts.len() * 2);
+/// A count as steps: each value holds until the next day with a change, and the last one
+/// until `end` (the last day of the chart), so every series runs to the end of the period.
+fn steps(pts: &[(i64, i64)], end: i64) -> Vec<(i64, i64)> {
+    let mut out = Vec::with_capacity(pts.len() * 2 + 1);
     for (j, p) in pts.iter().enumerate() {
         if j > 0 {
             out.push((p.0, pts[j - 1].1));
         }
         out.push(*p);
+    }
+    if let Some(&(x, y)) = pts.last()
+        && x < end
+    {
+        out.push((end, y));
     }
     out
 }
@@ -139,11 +145,15 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
         return String::new();
     }
     let all = points.iter().flatten();
-    let (x0, x1) = all.clone().fold((i64::MAX, i64::MIN), |(a, b), (x, _)| {
+    let (x0, last) = all.clone().fold((i64::MAX, i64::MIN), |(a, b), (x, _)| {
         (a.min(*x), b.max(*x))
     });
     let y1 = all.map(|(_, y)| *y).max().unwrap_or(0).max(1);
-    let (x0, x1) = if x0 >= x1 { (x0 - 1, x0 + 1) } else { (x0, x1) };
+    let (x0, x1) = if x0 >= last {
+        (x0 - 1, x0 + 1)
+    } else {
+        (x0, last)
+    };
     draw(title, (WIDTH, HEIGHT), |root| {
         let mut chart = frame(&root, 60, x0..x1, 0..headroom(y1))?;
         chart
@@ -157,7 +167,7 @@ pub fn over_time(title: &str, y_desc: &str, series: &[(&str, &Series)]) -> Strin
         for (i, ((label, _), pts)) in series.iter().zip(&points).enumerate() {
             let colour = colours[i % colours.len()];
             chart
-                .draw_series(LineSeries::new(steps(pts), colour.stroke_width(2)))?
+                .draw_series(LineSeries::new(steps(pts, last), colour.stroke_width(2)))?
                 .label(*label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
             if pts.len() == 1 {
@@ -279,14 +289,12 @@ pub fn sparkline(title: &str, series: &Series) -> String {
     let y1 = pts.iter().map(|p| p.1).max().unwrap_or(0).max(1);
     let x = |d: i64| 2 + (d - x0) * (W - 4) / (x1 - x0);
     let y = |v: i64| H - 2 - v * (H - 4) / y1;
-    // The steps, and the last count held up to the end.
-    let mut points: String = steps(&pts)
+    // The steps, the last count held up to the end.
+    let points: String = steps(&pts, x1)
         .iter()
-        .map(|(d, v)| format!("{},{} ", x(*d), y(*v)))
-        .collect();
-    if let Some((_, v)) = pts.last() {
-        points.push_str(&format!("{},{}", W - 2, y(*v)));
-    }
+        .map(|(d, v)| format!("{},{}", x(*d), y(*v)))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"100%\" viewBox=\"0 0 {W} {H}\"><title>{}</title><polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{points}\"/></svg>",
         escape(title)
@@ -307,6 +315,52 @@ mod tests {
         }
     }
 
+    /// The points of the polyline drawn in `colour`.
+    fn line(svg: &str, colour: RGBColor) -> Vec<(f64, f64)> {
+        let stroke = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\"",
+            colour.0, colour.1, colour.2
+        );
+        let at = svg
+            .match_indices("<polyline")
+            .map(|(i, _)| &svg[i..i + svg[i..].find("/>").unwrap()])
+            .find(|p| p.contains(&stroke))
+            .unwrap_or_else(|| panic!("no {stroke} polyline in {svg}"));
+        let points = at
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        points
+            .split_whitespace()
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_lines_run_to_the_last_day() {
+        // The packages last changed on 2026-01-03, the unmaintained count on 2026-01-20.
+        let packages: Series = vec![("2026-01-01".into(), 3), ("2026-01-03".into(), 5)];
+        let unmaintained: Series = vec![("2026-01-01".into(), 1), ("2026-01-20".into(), 2)];
+        let svg = over_time(
+            "t",
+            "packages",
+            &[("packages", &packages), ("unmaintained", &unmaintained)],
+        );
+        let p = line(&svg, PACKAGES);
+        let u = line(&svg, UNMAINTAINED);
+        assert_eq!(p.last().unwrap().0, u.last().unwrap().0, "{p:?} {u:?}");
+        assert!(
+            p.len() > 2 && p[p.len() - 1].1 == p[p.len() - 2].1,
+            "flat to the end: {p:?}"
+        );
+    }
+
     #[test]
     fn charts_scale_and_are_titled() {
         let s: Series = vec![("2026-01-01".into(), 3), ("2026-02-01".into(), 5)];
@@ -322,6 +376,10 @@ mod tests {
         assert_eq!(sparkline("t", &Vec::new()), "");
         assert_eq!(over_time("t", "n", &[("packages", &Vec::new())]), "");
         assert_eq!(monthly("t", &[]), "");
+        assert_eq!(
+            steps(&[(1, 3), (4, 5)], 9),
+            [(1, 3), (4, 3), (4, 5), (9, 5)]
+        );
         assert_eq!(ranking("t", "n", &[]), "");
         assert!(ranking("t", "n", &[("alice".into(), 1)]).contains("alice"));
     }

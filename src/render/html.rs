@@ -21,6 +21,18 @@ pub struct Page<'a> {
     pub tracker: bool,
 }
 
+impl Page<'_> {
+    /// The window's title: the page's own, then the site's; the front page, whose title is
+    /// the distribution, says it once.
+    pub fn head_title(&self) -> String {
+        if self.title == self.distribution {
+            format!("{} maintainers", self.distribution)
+        } else {
+            format!("{} · {} maintainers", self.title, self.distribution)
+        }
+    }
+}
+
 #[derive(Template, Hash)]
 #[template(path = "packages.html")]
 pub struct PackagesPage<'a> {

@@ -448,3 +448,159 @@ fn pages_refuse_to_be_framed_and_run_no_inline_script_in_chromium() {
     );
     d.call(reqwest::Method::DELETE, &s(""), None);
 }
+
+/// The sample data with tracked bugs in several states, committed in two steps so the bug
+/// pages have a timeline; rendered. The temporary directory holds the site in `site/`.
+fn tracker_site() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    git_ok(d, &["init", "-q", "-b", "main"]);
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("maintainers"),
+        &d.join("maintainers"),
+    );
+    let bts = |subject: &str| {
+        format!(
+            "[bts]\nsubject = \"{subject}\"\nseverity = \"important\"\ntags = [\"security\"]\n\
+             done = \"\"\nfixed_versions = []\nfound_versions = []\nmergedwith = []\n\
+             archived = false\nmsgid = \"<report@example.org>\"\n"
+        )
+    };
+    let tracks = [
+        (
+            1_087_003,
+            "aalib",
+            "[\"stable\", \"oldstable\"]",
+            "aalib: CVE-2025-12345: heap-based buffer overflow when rendering very long lines with extended attributes",
+            "[stable]\nstate = \"requested\"\npu_bug = 1087104\n\n[oldstable]\nstate = \"fixed-unstable\"\n",
+        ),
+        (
+            1_087_012,
+            "abcde",
+            "[\"stable\"]",
+            "abcde: CVE-2025-23456: command injection through crafted CDDB answers",
+            "[stable]\nstate = \"uploaded\"\npu_bug = 1087200\nversion = \"2.9.3-1+deb12u1\"\n",
+        ),
+        (
+            1_087_055,
+            "0ad",
+            "[\"oldstable\"]",
+            "0ad: CVE-2025-34567: out-of-bounds read in the replay parser",
+            "[oldstable]\nstate = \"new\"\n",
+        ),
+        (
+            1_090_001,
+            "2048",
+            "[\"stable\"]",
+            "2048: CVE-2025-45678: denial of service",
+            "[stable]\nstate = \"ignored\"\nreason = \"not affected: the vulnerable code is not built\"\n",
+        ),
+    ];
+    let write = |first: bool| {
+        for (bug, package, suites, subject, state) in &tracks {
+            let state = if first {
+                state
+                    .replace("\"requested\"\npu_bug = 1087104", "\"new\"")
+                    .replace(
+                        "\"uploaded\"\npu_bug = 1087200\nversion = \"2.9.3-1+deb12u1\"",
+                        "\"new\"",
+                    )
+            } else {
+                state.to_string()
+            };
+            std::fs::write(
+                d.join(format!("maintainers/tracks/{bug}.toml")),
+                format!(
+                    "package = \"{package}\"\nsuites = {suites}\n\n{}\n{state}",
+                    bts(subject)
+                ),
+            )
+            .unwrap();
+        }
+        git_ok(d, &["add", "-A"]);
+        git_ok(
+            d,
+            &[
+                "commit",
+                "-q",
+                "-m",
+                if first { "track" } else { "progress" },
+            ],
+        );
+    };
+    std::fs::create_dir_all(d.join("maintainers/tracks")).unwrap();
+    write(true);
+    write(false);
+    let (code, out, err) = run(maintdb(d).arg("check"));
+    assert_eq!(code, 0, "{out}{err}");
+    let site = d.join("site");
+    let (code, _, err) = run(maintdb(d).args(["render", "--out", site.to_str().unwrap()]));
+    assert_eq!(code, 0, "{err}");
+    repo
+}
+
+#[test]
+fn tracker_tables_keep_states_and_bug_numbers_whole_in_chromium() {
+    let Some(driver_bin) = chromedriver() else {
+        return;
+    };
+    let repo = tracker_site();
+    let site = repo.path().join("site");
+    let d = Driver::start(&driver_bin);
+    let pages = [
+        ("tracker/index.html", "tracker"),
+        ("tracker/requested.html", "tracker-requested"),
+        ("tracker/1087003.html", "tracker-bug"),
+    ];
+    // Each state and bug number: its text, the height of its text, and its line height.
+    let script = "return Array.prototype.map.call(document.querySelectorAll('.state, .bug'), function (e) { var r = document.createRange(); r.selectNodeContents(e); return [e.textContent, r.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)]; }).concat([[\"page\", document.documentElement.scrollWidth, document.documentElement.clientWidth]]);";
+    for width in [1280, 390] {
+        let profile = tempfile::tempdir().unwrap();
+        let sid = d.session(profile.path(), &format!("{width},1200"));
+        let s = |p: &str| format!("/session/{sid}{p}");
+        for (page, shot) in pages {
+            let url = format!(
+                "file://{}",
+                site.join(page).canonicalize().unwrap().display()
+            );
+            d.call(
+                reqwest::Method::POST,
+                &s("/url"),
+                Some(json!({ "url": url })),
+            );
+            let measured = d.call(
+                reqwest::Method::POST,
+                &s("/execute/sync"),
+                Some(json!({"script": script, "args": []})),
+            );
+            let measured = measured.as_array().unwrap();
+            let (page_size, cells) = measured.split_last().unwrap();
+            assert!(cells.len() >= 2, "{page}: {measured:?}");
+            for c in cells {
+                let (text, height, line) = (
+                    c[0].as_str().unwrap(),
+                    c[1].as_f64().unwrap(),
+                    c[2].as_f64().unwrap(),
+                );
+                if text.trim().is_empty() {
+                    continue; // an empty cell (no request yet) has no line to break
+                }
+                assert!(
+                    height > 0.0 && height < 1.5 * line,
+                    "{page} at {width} px: `{text}` wraps ({height} px high, lines of {line} px)"
+                );
+            }
+            // The page itself never scrolls sideways: a wide table scrolls in its own box.
+            let (scroll, client) = (
+                page_size[1].as_f64().unwrap(),
+                page_size[2].as_f64().unwrap(),
+            );
+            assert!(
+                scroll <= client,
+                "{page} at {width} px: {scroll} > {client}"
+            );
+            screenshot(&d, &sid, &format!("{shot}-{width}.png"));
+        }
+        d.call(reqwest::Method::DELETE, &s(""), None);
+    }
+}

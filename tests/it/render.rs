@@ -870,6 +870,23 @@ fn a_site_that_tracks_no_bugs_shows_no_tracker() {
     assert!(with.join("tracker/index.html").exists());
     let index = std::fs::read_to_string(with.join("index.html")).unwrap();
     assert!(index.contains("tracker/index.html"), "{index}");
+    // One track: a count that agrees with it; the front page names the distribution once.
+    assert!(index.contains(">1 tracked bug</a>"), "{index}");
+    let tracker = std::fs::read_to_string(with.join("tracker/index.html")).unwrap();
+    assert!(tracker.contains("<p>1 active track. "), "{tracker}");
+    let title = |html: &str| {
+        html.split("<title>")
+            .nth(1)
+            .unwrap()
+            .split("</title>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let dist = "Test";
+    assert_eq!(title(&index), format!("{dist} maintainers"));
+    let packages = std::fs::read_to_string(with.join("packages.html")).unwrap();
+    assert_eq!(title(&packages), format!("Packages · {dist} maintainers"));
     // Mageia's kind of site: no suites.toml, no tracks.
     std::fs::remove_file(d.join("maintainers/suites.toml")).unwrap();
     std::fs::remove_dir_all(d.join("maintainers/tracks")).unwrap();

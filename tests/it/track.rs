@@ -244,7 +244,7 @@ fn a_track_walks_through_every_state() {
     assert_eq!(read("tracker/new.txt"), "");
     let index = read("tracker/index.html");
     assert!(
-        index.contains("<td><a href=\"released.html\">released</a></td><td>1</td>"),
+        index.contains("<td class=\"state\"><a href=\"released.html\">released</a></td><td>1</td>"),
         "{index}"
     );
     assert!(index.contains("href=\"archive/12.9.html\""), "{index}");
@@ -253,7 +253,12 @@ fn a_track_walks_through_every_state() {
         page.contains(&format!("href=\"https://bugs.debian.org/{PU}\"")),
         "{page}"
     );
-    assert!(page.contains("uploaded → accepted"), "{page}");
+    assert!(
+        page.contains(
+            "<span class=\"state\">uploaded</span> → <span class=\"state\">accepted</span>"
+        ),
+        "{page}"
+    );
     assert_eq!(
         page.matches("<td><code>").count(),
         6,

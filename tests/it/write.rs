@@ -58,7 +58,7 @@ fn take_and_drop() {
     let (code, _, err) = md(&c, "carol", &["drop", "perl-Foo", "--as", "carol"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("carol does not maintain perl-Foo (maintainers: bob)"),
+        err.contains("carol does not maintain perl-Foo: bob does"),
         "{err}"
     );
     let (code, _, _) = md(&c, "carol", &["drop", "orphan", "--as", "carol"]);
@@ -107,7 +107,7 @@ fn new_set_remove() {
         &["new", "newpkg", "bob", "--as", "buildsystem"],
     );
     assert_eq!(code, 0);
-    assert!(out.starts_with("nothing changed"), "{out}");
+    assert_eq!(out, "nothing changed: newpkg exists already\n");
     assert_eq!(count(&c), n + 1);
     // The build system may not set an existing package; an admin may.
     let (code, _, err) = md(
@@ -126,6 +126,15 @@ fn new_set_remove() {
     assert_eq!(
         file(&c, "packages/p/perl-Foo.toml"),
         "maintainers = [\"carol\", \"%perl\"]\n"
+    );
+    // A refusal names the maintainers as a sentence does, the verb agreeing with them.
+    let (code, _, err) = md(&c, "dave", &["set", "perl-Foo", "dave", "--as", "dave"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "not-a-maintainer: carol and %perl maintain perl-Foo; dave is not among its maintainers"
+        ) && err.contains("help: ask carol, %perl or an admin"),
+        "{err}"
     );
     let (code, _, _) = md(&c, "alice", &["set", "perl-Foo", "nobody", "--as", "alice"]);
     assert_eq!(code, 0);

@@ -16,6 +16,7 @@ use crate::policy::Rule;
 use crate::record::{package_toml, person_toml};
 use crate::source::SourceError;
 use crate::source::objects::{self, blob_at, git_at};
+use crate::words;
 
 /// A package at `HEAD`: its file's text and its maintainers.
 fn package_at(s: &Session, name: &PackageName) -> Result<Option<(String, Vec<Maintainer>)>, Stop> {
@@ -153,7 +154,20 @@ fn list_message(verb: &str, who: &str, names: &[String], targets: &Targets) -> S
             names.len(),
             names.join(", ")
         ),
-        (Targets::Regex(re), _) => format!("{who} {verb} {} packages ({re})", names.len()),
+        (Targets::Regex(re), _) => format!(
+            "{who} {verb} {} ({re})",
+            words::count(names.len(), "package", "packages")
+        ),
+    }
+}
+
+/// Who holds a package, as a sentence's end: "nobody maintains it", "alice and bob do".
+fn held_by(m: &[Maintainer]) -> String {
+    let owners: Vec<String> = m.iter().map(ToString::to_string).collect();
+    match owners.len() {
+        0 => "nobody maintains it".into(),
+        1 => format!("{} does", owners[0]),
+        _ => format!("{} do", words::and_list(&owners)),
     }
 }
 
@@ -169,13 +183,17 @@ pub fn take(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
             continue;
         }
         if !m.is_empty() {
-            let owners = Db::maintainer_field(&m);
+            let owners: Vec<String> = m.iter().map(ToString::to_string).collect();
             return Err(Stop::refused(
                 Rule::NotAMaintainer,
                 format!(
-                    "{name} is maintained by {owners}; only a package that nobody maintains can be taken"
+                    "{name} is maintained by {}; only a package that nobody maintains can be taken",
+                    words::and_list(&owners)
                 ),
-                format!("ask {owners} or an admin"),
+                format!(
+                    "ask {}",
+                    words::or_list(&[&owners[..], &["an admin".into()]].concat())
+                ),
             ));
         }
         let content = edited(&text, |e| e.set_list("maintainers", &[me.to_string()]));
@@ -210,10 +228,7 @@ pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
         if !m.contains(&mine) {
             return Err(Stop::refused(
                 OpCode::NotMaintained,
-                format!(
-                    "{me} does not maintain {name} (maintainers: {})",
-                    Db::maintainer_field(&m)
-                ),
+                format!("{me} does not maintain {name}: {}", held_by(&m)),
                 "you can only drop packages you maintain yourself",
             ));
         }
@@ -224,7 +239,10 @@ pub fn drop(s: &Session, targets: &Targets) -> Result<Plan, Stop> {
         names.push(name.to_string());
     }
     let message = match targets {
-        Targets::Regex(re) => format!("drop: {me} leaves {} packages ({re})", names.len()),
+        Targets::Regex(re) => format!(
+            "drop: {me} leaves {} ({re})",
+            words::count(names.len(), "package", "packages")
+        ),
         Targets::Names(_) => list_message("drops", me.as_str(), &names, targets),
     };
     Ok(Plan::Edit { changes, message })

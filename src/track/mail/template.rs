@@ -19,6 +19,8 @@ pub struct Vars {
     pub version_hint: String,
     /// `pu` or `opu`.
     pub request: String,
+    /// The request with its article: `a pu`, `an opu`.
+    pub a_request: String,
     pub process_url: String,
     pub track_url: String,
     pub from_name: String,
@@ -36,6 +38,7 @@ impl Vars {
             "fixed" => self.fixed.clone(),
             "version_hint" => self.version_hint.clone(),
             "request" => self.request.clone(),
+            "a_request" => self.a_request.clone(),
             "process_url" => self.process_url.clone(),
             "track_url" => self.track_url.clone(),
             "from_name" => self.from_name.clone(),
@@ -60,6 +63,7 @@ macro_rules! shipped {
             fixed: &'a str,
             version_hint: &'a str,
             request: &'a str,
+            a_request: &'a str,
             process_url: &'a str,
             track_url: &'a str,
             from_name: &'a str,
@@ -77,6 +81,7 @@ macro_rules! shipped {
                     fixed: &v.fixed,
                     version_hint: &v.version_hint,
                     request: &v.request,
+                    a_request: &v.a_request,
                     process_url: &v.process_url,
                     track_url: &v.track_url,
                     from_name: &v.from_name,
@@ -108,7 +113,7 @@ pub enum TemplateError {
 }
 
 const KNOWN: &str = "bug, package, subject, suite, codename, fixed, version_hint, request, \
-                     process_url, track_url, from_name, note";
+                     a_request, process_url, track_url, from_name, note";
 
 /// The file name a step's template has, shipped or in a data repository.
 pub fn file_name(step: Step) -> &'static str {

@@ -76,6 +76,9 @@ pub(super) fn compose(
     let package = track.package.get_ref();
     let bts = track.bts.clone().unwrap_or_default();
     let base = set.base_url.trim_end_matches('/');
+    let request = suite
+        .map(|x| if x.name == "oldstable" { "opu" } else { "pu" })
+        .unwrap_or_default();
     let vars = Vars {
         bug,
         package: package.clone(),
@@ -86,10 +89,8 @@ pub(super) fn compose(
         version_hint: suite
             .map(|x| format!("+deb{}u1", x.major()))
             .unwrap_or_default(),
-        request: suite
-            .map(|x| if x.name == "oldstable" { "opu" } else { "pu" })
-            .unwrap_or_default()
-            .to_owned(),
+        request: request.to_owned(),
+        a_request: crate::words::with_article(request),
         process_url: format!("{base}/process/index.html"),
         track_url: format!("{base}/tracker/{bug}.html"),
         from_name: set.sender_name(),

@@ -252,9 +252,9 @@ pub fn prod_intent(
         return Err(Stop::refused(
             OpCode::ProdTooSoon,
             format!(
-                "the last mail about bug {bug} in {name} is {} days old; prods wait {} days",
-                (set.now - last) / 86_400,
-                set.mail.prod_interval_days
+                "the last mail about bug {bug} in {name} is {} old; prods wait {}",
+                crate::words::count((set.now - last) / 86_400, "day", "days"),
+                crate::words::count(set.mail.prod_interval_days, "day", "days")
             ),
             "wait, or pass --force",
         ));
@@ -262,7 +262,10 @@ pub fn prod_intent(
     if room == 0 {
         return Err(Stop::refused(
             OpCode::Throttled,
-            format!("{} mails went out in the last hour", set.mail.max_per_hour),
+            format!(
+                "{} went out in the last hour",
+                crate::words::count(set.mail.max_per_hour, "mail", "mails")
+            ),
             "try again later",
         ));
     }

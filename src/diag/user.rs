@@ -144,6 +144,9 @@ registry! {
         MailTemplate = "mail-template",
             "A mail template in the repository does not render.",
             "Fix the template named in the message.";
+        NotReleased = "not-released",
+            "`track release` found no new point release: the mirror's Release file names the one suites.toml records (or an older one), or --version is not the next one.",
+            "Wait for the point release to reach the mirror (`track sync` records it by itself), or give --version with the release after suites.toml's.";
         DirectoryIncomplete = "directory-incomplete",
             "`person sync` was given a directory answer that lists no people, or one that would mark more people inactive than --max-inactive allows.",
             "Check that the search returned every entry (a server's size limit cuts it short); raise --max-inactive when that many people really left.";

@@ -16,7 +16,7 @@ use toml::Spanned;
 
 pub use track::{
     BtsInfo, Intent, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, TRACKS_DIR,
-    is_point_release, next_point_release, spanless,
+    is_point_release, next_point_release, point_release_key, spanless,
 };
 
 /// `packages/<c>/<name>.toml`.

@@ -176,6 +176,13 @@ pub fn is_point_release(s: &str) -> bool {
     })
 }
 
+/// A point release as numbers, for comparing: `12.10` comes after `12.9`.
+pub fn point_release_key(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.split_once('.')?;
+    is_point_release(s).then_some(())?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 /// The point release after `s`: `12.8` → `12.9`, `11.11` → `11.12`.
 pub fn next_point_release(s: &str) -> Option<String> {
     let (major, minor) = s.split_once('.')?;

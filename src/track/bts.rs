@@ -26,8 +26,12 @@ const USER_AGENT: &str = concat!(
 pub struct BugStatus {
     pub bug: u64,
     pub package: String,
-    /// The source packages; the BTS sends a comma list for a bug filed against several.
+    /// The source packages; the BTS sends a comma list for a bug filed against several. The
+    /// current debbugs sends none: then they are the `src:` entries of `package`.
     pub source: Vec<String>,
+    /// The binary packages of `package` when the BTS named no source: their source is asked
+    /// of the BTS (`binary_to_source`).
+    pub binaries: Vec<String>,
     pub subject: String,
     pub severity: String,
     pub tags: Vec<String>,
@@ -50,10 +54,23 @@ impl BugStatus {
                 .map(ToOwned::to_owned)
                 .collect()
         };
+        // Since 2018 debbugs sends no `source`: `package` says `src:openssl` for a report
+        // filed with `Source: openssl`, or a binary package's name.
+        let mut source = split(v.text_of("source"), ',');
+        let mut binaries = Vec::new();
+        if source.is_empty() {
+            for p in split(v.text_of("package"), ',') {
+                match p.strip_prefix("src:") {
+                    Some(s) => source.push(s.to_owned()),
+                    None => binaries.push(p),
+                }
+            }
+        }
         BugStatus {
             bug,
             package: v.text_of("package").to_owned(),
-            source: split(v.text_of("source"), ','),
+            source,
+            binaries,
             subject: v.text_of("subject").to_owned(),
             severity: v.text_of("severity").to_owned(),
             tags: split(v.text_of("tags"), ' '),
@@ -215,6 +232,13 @@ impl Bts {
         Ok(out)
     }
 
+    /// The source packages that build `binary`, as the BTS maps them (`binary_to_source`),
+    /// without repeats; empty when it knows none.
+    pub fn binary_to_source(&self, binary: &str) -> Result<Vec<String>, BtsError> {
+        let answer = self.post("binary_to_source", &[Arg::Str(binary)])?;
+        Ok(sources_of(&answer))
+    }
+
     /// The bugs `user` tagged with each of `tags`.
     pub fn get_usertag(
         &self,
@@ -239,6 +263,21 @@ impl Bts {
     }
 }
 
+/// The sources of a `binary_to_source` answer: `[source, version]` pairs (or bare names).
+fn sources_of(answer: &Element) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for pair in &answer.children {
+        let name = pair
+            .children
+            .first()
+            .map_or(pair.text.trim(), |n| n.text.trim());
+        if !name.is_empty() && !out.iter().any(|o| o == name) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +298,52 @@ mod tests {
                 (k, BugStatus::from_element(k, i.child("value").unwrap()))
             })
             .collect()
+    }
+
+    /// The answers of the current debbugs (`tests/data/debbugs-soap-current/`).
+    fn current(name: &str, method: &str) -> Element {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/debbugs-soap-current")
+            .join(name);
+        soap::response_value(&std::fs::read(p).unwrap(), method).unwrap()
+    }
+
+    #[test]
+    fn the_current_debbugs_sends_no_source() {
+        let v = current("get_status-four-bugs.response.xml", "get_status");
+        let mut out = BTreeMap::new();
+        super::statuses(&v, &[1100001, 1100002, 1100003, 1100004], &mut out).unwrap();
+        // `Source: openssl` reports arrive as `src:openssl`: the source, without the prefix.
+        assert_eq!(out[&1100002].source, ["openssl"]);
+        assert!(out[&1100002].binaries.is_empty());
+        // A report against a binary package names it only.
+        assert!(out[&1100003].source.is_empty());
+        assert_eq!(out[&1100003].binaries, ["libssl3"]);
+        assert_eq!(out[&1100001].binaries, ["zlib"]);
+        // Found versions bare (`1:1.2.13.dfsg-1`) and qualified (`openssl/3.0.14-1`).
+        assert_eq!(out[&1100001].found_versions, ["1:1.2.13.dfsg-1"]);
+        assert_eq!(out[&1100002].found_versions, ["openssl/3.0.14-1"]);
+        assert!(out[&1100002].fixed_versions.is_empty());
+        let v = current("get_status-pu-request-pending.response.xml", "get_status");
+        let mut out = BTreeMap::new();
+        let bug = v.children[0].child("key").unwrap().text.parse().unwrap();
+        super::statuses(&v, &[bug], &mut out).unwrap();
+        assert!(
+            out[&bug].tags.iter().any(|t| t == "pending"),
+            "{:?}",
+            out[&bug]
+        );
+        let v = current("get_status-archived.response.xml", "get_status");
+        let mut out = BTreeMap::new();
+        let bug = v.children[0].child("key").unwrap().text.parse().unwrap();
+        super::statuses(&v, &[bug], &mut out).unwrap();
+        assert!(out[&bug].archived);
+    }
+
+    #[test]
+    fn binary_to_source_answers() {
+        let v = current("binary_to_source.response.xml", "binary_to_source");
+        assert_eq!(sources_of(&v), ["openssl"]);
     }
 
     #[test]

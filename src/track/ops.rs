@@ -307,25 +307,79 @@ pub fn tracked_active(
 pub enum ReleaseVersionError {
     #[error("`{0}` is not a point release X.Y")]
     NotAPointRelease(String),
-    #[error(
-        "suites.toml's {suite} version `{version}` is not X.Y; give the release with --version"
-    )]
+    #[error("suites.toml's {suite} version `{version}` is not X.Y; fix suites.toml")]
     Recorded { suite: String, version: String },
+    #[error(
+        "{suite} is at {mirror} on the mirror, and suites.toml records {recorded} already: no \
+         point release shipped since"
+    )]
+    NothingShipped {
+        suite: String,
+        mirror: String,
+        recorded: String,
+    },
+    #[error(
+        "--version {given} is not the point release after suites.toml's {recorded}: only {next} \
+         can be recorded by hand"
+    )]
+    NotNext {
+        given: String,
+        recorded: String,
+        next: String,
+    },
 }
 
-/// The point release of `suite` that `track release` records: `given`, else the one after
-/// suites.toml's.
-pub fn release_version(suite: &Suite, given: Option<&str>) -> Result<String, ReleaseVersionError> {
-    match given {
-        Some(v) if crate::record::is_point_release(v) => Ok(v.to_owned()),
-        Some(v) => Err(ReleaseVersionError::NotAPointRelease(v.to_owned())),
-        None => crate::record::next_point_release(&suite.version).ok_or_else(|| {
-            ReleaseVersionError::Recorded {
-                suite: suite.name.clone(),
-                version: suite.version.clone(),
-            }
+/// The point release of `suite` that `track release` records: the mirror's (`dists/<codename>/
+/// Release` says it), when it is past suites.toml's; or `given` by hand for a mirror that lags,
+/// which must be the very next one.
+pub fn release_version(
+    suite: &Suite,
+    given: Option<&str>,
+    mirror: Option<&str>,
+) -> Result<String, ReleaseVersionError> {
+    use crate::record::{is_point_release, next_point_release, point_release_key};
+    let recorded =
+        point_release_key(&suite.version).ok_or_else(|| ReleaseVersionError::Recorded {
+            suite: suite.name.clone(),
+            version: suite.version.clone(),
+        })?;
+    if let Some(v) = given {
+        if !is_point_release(v) {
+            return Err(ReleaseVersionError::NotAPointRelease(v.to_owned()));
+        }
+        let next = next_point_release(&suite.version).unwrap_or_default();
+        if v != next {
+            return Err(ReleaseVersionError::NotNext {
+                given: v.to_owned(),
+                recorded: suite.version.clone(),
+                next,
+            });
+        }
+        return Ok(v.to_owned());
+    }
+    let m = mirror.unwrap_or_default();
+    match point_release_key(m) {
+        Some(k) if k > recorded => Ok(m.to_owned()),
+        _ => Err(ReleaseVersionError::NothingShipped {
+            suite: suite.name.clone(),
+            mirror: m.to_owned(),
+            recorded: suite.version.clone(),
         }),
     }
+}
+
+/// The suites the mirror shows past the point release suites.toml records, with that release:
+/// what `track sync` records by itself, as `track release` would.
+pub fn shipped_releases(suites: &[Suite], world: &World) -> Vec<(Suite, String)> {
+    suites
+        .iter()
+        .filter_map(|s| {
+            let m = world.point_releases.get(&s.codename)?;
+            release_version(s, None, Some(m))
+                .ok()
+                .map(|v| (s.clone(), v))
+        })
+        .collect()
 }
 
 /// The bugs already tracked, for `track candidates`.

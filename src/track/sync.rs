@@ -42,6 +42,16 @@ impl Suite {
     }
 }
 
+/// Whether `version` was made for a released suite rather than for unstable: a stable or
+/// security update (`+deb12u2`, `~deb11u1`) or a backport (`~bpo12+1`). Such a version
+/// fixes no suite "in unstable", whichever suite it belongs to.
+pub fn on_a_released_line(version: &str) -> bool {
+    static LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[+~]deb\d+u\d+|~bpo\d+").expect("a valid pattern")
+    });
+    LINE.is_match(version)
+}
+
 /// A stable update request of the release team (a `pu` or `opu` bug).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -95,6 +105,8 @@ pub struct World {
     pub proposed: BTreeMap<String, Versions>,
     /// Codename → what the released suite holds.
     pub released: BTreeMap<String, Versions>,
+    /// Codename → the point release the mirror's Release file says the suite is at.
+    pub point_releases: BTreeMap<String, String>,
 }
 
 /// What a sync did to one track.
@@ -150,10 +162,11 @@ fn observe(
     let own = released.of(package);
     // Each observation that holds overrides the one before: they come in state order.
     let mut best: Option<(&'static str, String)> = None;
-    let fixed_elsewhere = status
-        .fixed_versions
-        .iter()
-        .find(|v| !suite.on_branch(bare_version(v), own));
+    // A fix in unstable: a fixed version on no released suite's line, nor the suite's own.
+    let fixed_elsewhere = status.fixed_versions.iter().find(|v| {
+        let v = bare_version(v);
+        !on_a_released_line(v) && !suite.on_branch(v, own)
+    });
     if !status.done.is_empty()
         && let Some(v) = fixed_elsewhere
     {

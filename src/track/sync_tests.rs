@@ -94,6 +94,40 @@ fn fixed_in_unstable_needs_done_and_a_version_off_the_branch() {
     }
 }
 
+#[test]
+fn a_version_of_a_released_suite_is_no_fix_in_unstable_for_any_suite() {
+    for v in [
+        "foo/1.2-1+deb12u2",     // stable's update, seen from oldstable too
+        "foo/1.1-4+deb11u3",     // oldstable's update, seen from stable too
+        "foo/1.2-1~deb12u1",     // a rebuild for the stable line
+        "1.2-1+deb12u2",         // unqualified, as the BTS also sends
+        "foo/1.3-1~bpo12+1",     // a backport
+        "foo/1.3-1~bpo11+2",     // a backport to oldstable
+        "foo/1.2-1+deb12u1~bpo", // a backport of the stable update
+    ] {
+        let mut t = track(&[("stable", "new"), ("oldstable", "new")]);
+        let out = step(100, &mut t, &suites(), &world(status("Jane <j@x>", &[v])));
+        assert_eq!(state(&t, "stable"), "new", "{v}");
+        assert_eq!(state(&t, "oldstable"), "new", "{v}");
+        assert!(out.transitions.is_empty(), "{v}: {:?}", out.transitions);
+    }
+    // The unstable fix beside a stable update is the one both suites are told about.
+    let mut t = track(&[("stable", "new"), ("oldstable", "new")]);
+    let out = step(
+        100,
+        &mut t,
+        &suites(),
+        &world(status("Jane <j@x>", &["foo/1.2-1+deb12u2", "foo/1.4-1"])),
+    );
+    assert_eq!(
+        out.transitions,
+        [
+            "100 stable: new -> fixed-unstable (fixed in foo/1.4-1)",
+            "100 oldstable: new -> fixed-unstable (fixed in foo/1.4-1)"
+        ]
+    );
+}
+
 fn request(bug: u64, codename: &str, pending: bool) -> BugStatus {
     BugStatus {
         bug,

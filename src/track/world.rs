@@ -75,6 +75,33 @@ pub fn suite_versions(
     archive::versions(&text).map_err(|e| malformed(&url, e))
 }
 
+/// The point release a suite of the mirror is at: the `Version:` of `dists/<codename>/Release`.
+pub fn point_release(
+    mirror: &str,
+    codename: &str,
+    timeout: Duration,
+) -> Result<String, ObserveError> {
+    let url = format!("{}/dists/{codename}/Release", mirror.trim_end_matches('/'));
+    let text = fetch_text(&url, timeout)?;
+    release_file_version(&text).ok_or_else(|| ObserveError::Malformed {
+        input: url,
+        line: 1,
+        message: "no `Version: X.Y` field: a released suite's Release file says which point \
+                  release it is at"
+            .into(),
+    })
+}
+
+/// The `Version:` of a Release file's first paragraph, when it is a point release X.Y.
+pub fn release_file_version(text: &str) -> Option<String> {
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .find_map(|l| l.strip_prefix("Version:"))
+        .map(str::trim)
+        .filter(|v| crate::record::is_point_release(v))
+        .map(ToOwned::to_owned)
+}
+
 /// Asks every source about `bugs` and `suites`.
 pub fn gather(
     bugs: &BTreeSet<u64>,
@@ -106,6 +133,8 @@ pub fn gather(
         )?;
         world.released.insert(s.codename.clone(), released);
         world.proposed.insert(s.codename.clone(), proposed);
+        let at_release = point_release(&at.mirror, &s.codename, at.timeout)?;
+        world.point_releases.insert(s.codename.clone(), at_release);
     }
     let text = fetch_text(&at.queue, at.timeout)?;
     world.queue = archive::queue(&text).map_err(|e| malformed(&at.queue, e))?;

@@ -172,7 +172,7 @@ fn a_notification_in_the_bugs_thread() {
         .find(|m| m.contains("660650@bugs.example.org"))
         .unwrap();
     for header in [
-        "Message-ID: <maintdb.660650.stable.notify@example.org>",
+        "Message-ID: <maintdb.660650.stable.notify.20261102T100000Z@example.org>",
         "In-Reply-To: <report-660650@example.org>",
         "References: <report-660650@example.org>",
         "X-Debbugs-No-Ack: yes",
@@ -204,7 +204,9 @@ fn a_notification_in_the_bugs_thread() {
     let t = file(&c, "tracks/660650.toml");
     assert!(t.contains("state = \"notified\""), "{t}");
     assert!(
-        t.contains("notify_msgid = \"<maintdb.660650.stable.notify@example.org>\""),
+        t.contains(
+            "notify_msgid = \"<maintdb.660650.stable.notify.20261102T100000Z@example.org>\""
+        ),
         "{t}"
     );
     assert!(!t.contains("[[outbox]]"), "{t}");
@@ -299,7 +301,7 @@ fn prods_follow_the_notification_and_wait_their_turn() {
     let mails = sink.mails();
     let prod = mails.iter().find(|m| m.contains("prod1")).unwrap();
     assert!(
-        prod.contains("In-Reply-To: <maintdb.660650.stable.notify@example.org>"),
+        prod.contains("In-Reply-To: <maintdb.660650.stable.notify.20261102T100000Z@example.org>"),
         "{prod}"
     );
     assert!(prod.contains("Any news?"), "{prod}");
@@ -348,7 +350,7 @@ fn the_throttle_spreads_thirty_mails_over_three_hours() {
         "{out}"
     );
     assert!(
-        out.starts_with("notify <maintdb.5001.stable.notify@example.org> to 5001@bugs.example.org"),
+        out.starts_with("notify <maintdb.5001.stable.notify.20261102T100000Z@example.org> to 5001@bugs.example.org"),
         "{out}"
     );
     assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), before);
@@ -397,7 +399,9 @@ fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
     let (_, todo, _) = md(c, T0, &["track", "todo"]);
     assert!(todo.contains("mails in doubt"), "{todo}");
     assert!(
-        todo.contains("660650 stable notify <maintdb.660650.stable.notify@example.org>"),
+        todo.contains(
+            "660650 stable notify <maintdb.660650.stable.notify.20261102T100000Z@example.org>"
+        ),
         "{todo}"
     );
     // No run sends it again by itself.
@@ -645,7 +649,7 @@ fn the_local_sendmail_gets_the_mail() {
     assert_eq!(code, 0, "{out}{err}");
     let mail = std::fs::read_to_string(&spool).unwrap();
     assert!(
-        mail.contains("Message-ID: <maintdb.660650.stable.notify@example.org>"),
+        mail.contains("Message-ID: <maintdb.660650.stable.notify.20261102T100000Z@example.org>"),
         "{mail}"
     );
     let args = std::fs::read_to_string(spool.with_extension("args")).unwrap();

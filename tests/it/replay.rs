@@ -44,6 +44,8 @@ pub struct World {
     pub usertags: Vec<(String, Vec<u64>)>,
     /// `dists/<dist>/main/source/Sources.xz` → `(package, version)` stanzas.
     pub sources: BTreeMap<String, Vec<(String, String)>>,
+    /// `dists/<codename>/Release` → its `Version:` (the point release).
+    pub release: BTreeMap<String, String>,
     pub new822: String,
     pub security_json: String,
     /// Answer the next this many BTS calls with HTTP 500.
@@ -247,6 +249,22 @@ fn answer(world: &mut World, req: &Request) -> Reply {
             .map(|(p, v)| format!("Package: {p}\nVersion: {v}\nMaintainer: M <m@example.org>\n\n"))
             .collect();
         return Reply::ok(xz(&text));
+    }
+    if let Some(dist) = path
+        .strip_prefix("/debian/dists/")
+        .and_then(|p| p.strip_suffix("/Release"))
+    {
+        let Some(version) = world.release.get(dist) else {
+            return Reply::status(404);
+        };
+        // The head of a real Release file, as Debian's mirrors serve it.
+        let text = format!(
+            "Origin: Debian\nLabel: Debian\nSuite: stable\nVersion: {version}\nCodename: {dist}\n\
+             Date: Sat, 09 Nov 2024 10:06:01 UTC\nAcquire-By-Hash: yes\nArchitectures: all amd64 arm64\n\
+             Components: main contrib non-free-firmware non-free\nDescription: Debian {version} Released 09 November 2024\n\
+             MD5Sum:\n 0ed6d4c8891eb86358b94bb35d9e4da4  1484322 contrib/Contents-all\n"
+        );
+        return Reply::ok(text.into_bytes());
     }
     match path {
         "/ftp-master/new.822" => Reply::ok(world.new822.clone().into_bytes()),

@@ -17,6 +17,9 @@ fn world() -> World {
         Bug::new(BUG, "zlib", "zlib: CVE-2026-0001: heap overflow in inflate"),
     );
     w.usertags = vec![("pu".into(), vec![]), ("opu".into(), vec![])];
+    // The point releases suites.toml of the fixture records.
+    w.release.insert("bookworm".into(), "12.8".into());
+    w.release.insert("bullseye".into(), "11.11".into());
     for (dist, stanzas) in [
         (
             "bookworm",
@@ -118,10 +121,8 @@ fn a_track_walks_through_every_state() {
 
     // 1. Closed in unstable.
     r.set(|w| {
-        let b = w.bugs.get_mut(&BUG).unwrap();
-        b.done = "Mark Brown <broonie@debian.org>".into();
-        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
-        b.found = vec!["zlib/1:1.2.13.dfsg-1".into()];
+        fixed_in_unstable(w);
+        w.bugs.get_mut(&BUG).unwrap().found = vec!["zlib/1:1.2.13.dfsg-1".into()];
     });
     let (code, out, err) = sync(&c, &r, &["--push"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -287,9 +288,7 @@ fn a_killed_sync_leaves_nothing_to_clean_up() {
     let (ok, err) = c.push("dave");
     assert!(ok, "{err}");
     r.set(|w| {
-        let b = w.bugs.get_mut(&BUG).unwrap();
-        b.done = "Mark Brown <broonie@debian.org>".into();
-        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        fixed_in_unstable(w);
     });
     let mut args = vec!["track".to_owned(), "sync".to_owned(), "--push".to_owned()];
     args.extend(r.sync_args());
@@ -325,9 +324,7 @@ fn a_reopened_bug_goes_back_to_new_and_the_commit_says_so() {
     let c = s.clone("dave");
     let r = Replay::start(world());
     r.set(|w| {
-        let b = w.bugs.get_mut(&BUG).unwrap();
-        b.done = "Mark Brown <broonie@debian.org>".into();
-        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        fixed_in_unstable(w);
     });
     add(&c, &r, BUG, &["stable", "oldstable"]);
     sync(&c, &r, &[]);
@@ -370,9 +367,7 @@ fn a_point_release_archives_what_shipped() {
     curl.done = "A <a@example.org>".into();
     curl.fixed = vec!["curl/8.0-1".into()];
     r.set(|w| {
-        let b = w.bugs.get_mut(&BUG).unwrap();
-        b.done = "Mark Brown <broonie@debian.org>".into();
-        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        fixed_in_unstable(w);
         w.bugs.insert(2000, curl);
         w.sources
             .get_mut("bookworm-proposed-updates")
@@ -387,13 +382,21 @@ fn a_point_release_archives_what_shipped() {
     sync(&c, &r, &[]);
     assert_eq!(state(&c, BUG, "stable"), "accepted");
     assert_eq!(state(&c, 2000, "stable"), "accepted");
-    // The point release ships both.
+    // Before the point release, the mirror says 12.8, as suites.toml does: nothing to record,
+    // whichever way it is asked (twice, or a version that is not the next).
+    let mirror = r.httpd.url("/debian");
+    refused_releases(
+        &c,
+        &mirror,
+        &[&[], &["--version", "12.10"], &["--version", "13.0"]],
+    );
+    // The point release ships both, and the mirror's Release file says 12.9.
     r.set(|w| {
         w.sources.get_mut("bookworm").unwrap()[0].1 = FIX.into();
         w.sources.get_mut("bookworm").unwrap()[1].1 = "7.88.1-10+deb12u16".into();
+        w.release.insert("bookworm".into(), "12.9".into());
     });
     let n = git_ok(&c.dir, &["rev-list", "--count", "HEAD"]);
-    let mirror = r.httpd.url("/debian");
     let (code, out, err) = md(&c, &["track", "release", "stable", "--mirror", &mirror]);
     assert_eq!(code, 0, "{out}{err}");
     let n2 = git_ok(&c.dir, &["rev-list", "--count", "HEAD"]);
@@ -433,21 +436,69 @@ fn a_point_release_archives_what_shipped() {
     );
     let (code, out, _) = md(&c, &["check"]);
     assert_eq!(code, 0, "{out}");
-    // Nothing more to do for 12.9.
-    let (code, out, _) = md(
-        &c,
-        &[
-            "track",
-            "release",
-            "stable",
-            "--version",
-            "12.9",
-            "--mirror",
-            &mirror,
-        ],
+    // A second `track release` (from the mirror, or by hand with 12.9 again) changes nothing:
+    // suites.toml stays at 12.9.
+    refused_releases(&c, &mirror, &[&[], &["--version", "12.9"]]);
+    let suites = std::fs::read_to_string(c.dir.join("maintainers/suites.toml")).unwrap();
+    assert!(suites.contains("version = \"12.9\"") && suites.contains("version = \"11.11\""));
+}
+
+#[test]
+fn sync_records_the_point_release_the_mirror_announces() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    r.set(|w| {
+        fixed_in_unstable(w);
+        w.sources
+            .get_mut("bookworm-proposed-updates")
+            .unwrap()
+            .push(("zlib".into(), FIX.into()));
+    });
+    add(&c, &r, BUG, &["stable"]);
+    sync(&c, &r, &[]);
+    assert_eq!(state(&c, BUG, "stable"), "accepted");
+    // 12.9 ships the fix; nobody runs `track release`.
+    r.set(|w| {
+        w.sources.get_mut("bookworm").unwrap()[0].1 = FIX.into();
+        w.release.insert("bookworm".into(), "12.9".into());
+    });
+    let (code, out, err) = sync(&c, &r, &["--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("point release 12.9 of stable (bookworm)"),
+        "{out}"
     );
-    assert_eq!(code, 0);
-    assert!(out.contains("nothing changed"), "{out}");
+    assert!(
+        c.dir
+            .join(format!("maintainers/tracks/{BUG}.toml"))
+            .exists()
+    );
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("point release 12.9 of stable (bookworm): the mirror's Release file says so; recording it"), "{out}");
+    assert!(
+        c.dir
+            .join(format!("maintainers/tracks/archive/12.9/{BUG}.toml"))
+            .exists(),
+        "{out}"
+    );
+    let suites = std::fs::read_to_string(c.dir.join("maintainers/suites.toml")).unwrap();
+    assert!(suites.contains("version = \"12.9\"") && suites.contains("version = \"11.11\""));
+    // The next sync finds nothing more to record.
+    let before = head(&c.dir);
+    let (code, out, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("point release"), "{out}");
+    assert_eq!(head(&c.dir), before);
+    // A mirror without a Release version is a failing source: nothing is committed.
+    r.set(|w| {
+        w.release.remove("bullseye");
+    });
+    let (code, _, err) = sync(&c, &r, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("dists/bullseye/Release"), "{err}");
+    assert_eq!(head(&c.dir), before);
 }
 
 #[test]
@@ -501,13 +552,7 @@ fn recorded_bts_traffic_replayed_as_is() {
         content_type: "text/xml; charset=utf-8",
         body: recorded.clone(),
     });
-    let s = Server::with(
-        "tracker",
-        &[(
-            "packages/i/iceweasel.toml".into(),
-            "maintainers = [\"alice\"]\n".into(),
-        )],
-    );
+    let s = tracker_with_package("packages/i/iceweasel.toml");
     let c = s.clone("dave");
     let (code, out, err) = md(
         &c,
@@ -529,6 +574,108 @@ fn recorded_bts_traffic_replayed_as_is() {
         text.contains("msgid = \"<20141121174159.9107.88618.reportbug@lustschutzbunker>\""),
         "{text}"
     );
+}
+
+#[test]
+fn the_current_debbugs_answers_replayed_as_is() {
+    // debbugs' current soap.cgi: no `source`, `src:openssl` for a `Source: openssl` report,
+    // `libssl3` for one against the binary package, and its own binary_to_source.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/debbugs-soap-current");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let statuses = read("get_status-four-bugs.response.xml");
+    let libssl3 = read("binary_to_source.response.xml");
+    // The server's answer for a name it maps to no source, in the same envelope.
+    let unknown = String::from_utf8(libssl3.clone()).unwrap();
+    let start = unknown.find("<soapenc:Array").unwrap();
+    let end = unknown.rfind("</soapenc:Array>").unwrap() + "</soapenc:Array>".len();
+    let unknown = format!(
+        "{}<soapenc:Array soapenc:arrayType=\"soapenc:Array[0]\" xsi:type=\"soapenc:Array\" />{}",
+        &unknown[..start],
+        &unknown[end..]
+    )
+    .into_bytes();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&asked);
+    let server = crate::httpd::Httpd::start(move |req| {
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        seen.lock().unwrap().push(body.clone());
+        let answer = if body.contains("binary_to_source") {
+            if body.contains(">libssl3<") {
+                libssl3.clone()
+            } else {
+                unknown.clone()
+            }
+        } else {
+            statuses.clone()
+        };
+        crate::httpd::Reply::Full {
+            status: 200,
+            content_type: "text/xml; charset=utf-8",
+            body: answer,
+        }
+    });
+    let s = tracker_with_package("packages/o/openssl.toml");
+    let c = s.clone("dave");
+    let (code, out, err) = md(
+        &c,
+        &[
+            "track",
+            "add",
+            "1100001",
+            "1100002",
+            "1100003",
+            "--suite",
+            "stable",
+            "--bts",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(track_file(&c, 1100001).contains("package = \"zlib\""));
+    assert!(track_file(&c, 1100002).contains("package = \"openssl\""));
+    assert!(track_file(&c, 1100003).contains("package = \"openssl\""));
+    assert!(
+        out.contains("bug 1100003: libssl3 is a binary package of openssl"),
+        "{out}"
+    );
+    let asked = asked.lock().unwrap();
+    assert!(
+        asked
+            .iter()
+            .any(|b| b.contains("binary_to_source") && b.contains(">libssl3<")),
+        "{asked:?}"
+    );
+}
+
+/// BUG closed by an upload to unstable.
+fn fixed_in_unstable(w: &mut World) {
+    let b = w.bugs.get_mut(&BUG).unwrap();
+    b.done = "Mark Brown <broonie@debian.org>".into();
+    b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+}
+
+/// `track release stable` with each of `extras`: refused as `not-released`, nothing committed.
+fn refused_releases(c: &Clone, mirror: &str, extras: &[&[&str]]) {
+    let before = head(&c.dir);
+    for extra in extras {
+        let args = [
+            &["track", "release", "stable", "--mirror", mirror][..],
+            extra,
+        ]
+        .concat();
+        let (code, out, err) = md(c, &args);
+        assert_eq!(code, 1, "{extra:?}: {out}{err}");
+        assert!(err.contains("not-released"), "{err}");
+        assert_eq!(head(&c.dir), before);
+    }
+}
+
+/// The tracker fixture with one more package, maintained by alice.
+fn tracker_with_package(path: &str) -> Server {
+    Server::with(
+        "tracker",
+        &[(path.into(), "maintainers = [\"alice\"]\n".into())],
+    )
 }
 
 fn fails_cleanly(c: &Clone, r: &Replay, needle: &str) {
@@ -808,9 +955,7 @@ fn dry_run_and_json_list() {
     let r = Replay::start(world());
     add(&c, &r, BUG, &["stable"]);
     r.set(|w| {
-        let b = w.bugs.get_mut(&BUG).unwrap();
-        b.done = "Mark Brown <broonie@debian.org>".into();
-        b.fixed = vec!["zlib/1:1.3.dfsg-1".into()];
+        fixed_in_unstable(w);
     });
     let before = head(&c.dir);
     let (code, out, err) = sync(&c, &r, &["--dry-run"]);

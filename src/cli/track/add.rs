@@ -41,10 +41,35 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
         &head(dir)?.bts_url(&a.remote),
         Duration::from_secs(a.remote.timeout),
     )?;
-    let statuses = match bts.get_status(&a.bugs) {
+    let mut statuses = match bts.get_status(&a.bugs) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    // A bug filed against a binary package: its source, as the BTS maps it.
+    for status in statuses.values_mut() {
+        if !status.source.is_empty() || status.binaries.is_empty() {
+            continue;
+        }
+        for binary in status.binaries.clone() {
+            let sources = match bts.binary_to_source(&binary) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match sources.first() {
+                Some(source) => {
+                    writeln!(
+                        out,
+                        "bug {}: {binary} is a binary package of {source} (the BTS's \
+                         binary_to_source); tracking {source}",
+                        status.bug
+                    )?;
+                    status.source.push(source.clone());
+                }
+                // Not a binary the BTS knows: a source package's name.
+                None => status.source.push(binary),
+            }
+        }
+    }
     if let Some(unknown) = a.bugs.iter().find(|b| !statuses.contains_key(b)) {
         write_findings(
             &[Finding::new(

@@ -1,5 +1,7 @@
 //! `maintdb track sync`: every active track brought up to date with the BTS and the archive,
-//! as one commit (or, with `--dry-run`, only printed).
+//! as one commit (or, with `--dry-run`, only printed); then, when the mirror's Release file
+//! shows a suite past the point release suites.toml records, what `track release` does, as a
+//! second commit of the same run.
 
 use std::io::Write;
 use std::path::Path;
@@ -59,6 +61,34 @@ pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32
     };
     for w in &report.borrow().warnings {
         eprintln!("warning: {w}");
+    }
+    if code != super::super::EXIT_OK {
+        return Ok(code);
+    }
+    for (suite, version) in ops::shipped_releases(&h.suites, &world) {
+        let said = format!(
+            "point release {version} of {} ({}): the mirror's Release file says so",
+            suite.name, suite.codename
+        );
+        if a.dry_run {
+            writeln!(out, "{said}; a run would record it as `track release` does")?;
+            continue;
+        }
+        writeln!(out, "{said}; recording it")?;
+        let shipped = world
+            .released
+            .get(&suite.codename)
+            .cloned()
+            .unwrap_or_default();
+        let code = run_op(
+            dir,
+            &a.opts,
+            |s| ops::release(s, &suite.name, &version, &shipped),
+            out,
+        )?;
+        if code != super::super::EXIT_OK {
+            return Ok(code);
+        }
     }
     Ok(code)
 }

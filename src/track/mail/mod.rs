@@ -28,13 +28,18 @@ impl Step {
         }
     }
 
-    /// The deterministic Message-ID of this step: the same step always gets the same id, so a
-    /// mail sent twice by hand is recognisable as one.
-    pub fn msgid(self, bug: u64, suite: Option<&str>, domain: &str) -> String {
+    /// The Message-ID of this step's mail composed at `at` (Unix seconds): every mail its own
+    /// (a reopened bug's second notification is a new mail), readable by what it is. A mail
+    /// retried after a killed run keeps the id its intent recorded, so the retry is the same
+    /// mail.
+    pub fn msgid(self, bug: u64, suite: Option<&str>, domain: &str, at: i64) -> String {
         let suite = suite.map(|s| format!(".{s}")).unwrap_or_default();
+        let when = jiff::Timestamp::from_second(at)
+            .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
+            .unwrap_or_else(|_| at.to_string());
         match self {
-            Step::Prod(n) => format!("<maintdb.{bug}{suite}.prod{n}@{domain}>"),
-            _ => format!("<maintdb.{bug}{suite}.{}@{domain}>", self.name()),
+            Step::Prod(n) => format!("<maintdb.{bug}{suite}.prod{n}.{when}@{domain}>"),
+            _ => format!("<maintdb.{bug}{suite}.{}.{when}@{domain}>", self.name()),
         }
     }
 }
@@ -44,18 +49,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn message_ids_are_deterministic() {
+    fn message_ids_say_what_and_when() {
+        let t0 = 1_793_613_600; // 2026-11-02T10:00:00Z
         assert_eq!(
-            Step::Notify.msgid(660650, Some("stable"), "example.org"),
-            "<maintdb.660650.stable.notify@example.org>"
+            Step::Notify.msgid(660650, Some("stable"), "example.org", t0),
+            "<maintdb.660650.stable.notify.20261102T100000Z@example.org>"
         );
         assert_eq!(
-            Step::Prod(2).msgid(1, Some("oldstable"), "x"),
-            "<maintdb.1.oldstable.prod2@x>"
+            Step::Prod(2).msgid(1, Some("oldstable"), "x", t0),
+            "<maintdb.1.oldstable.prod2.20261102T100000Z@x>"
         );
         assert_eq!(
-            Step::Unarchive.msgid(1, None, "x"),
-            "<maintdb.1.unarchive@x>"
+            Step::Unarchive.msgid(1, None, "x", t0),
+            "<maintdb.1.unarchive.20261102T100000Z@x>"
+        );
+        // A reopened bug notified again, days later: another mail, another id.
+        assert_ne!(
+            Step::Notify.msgid(660650, Some("stable"), "example.org", t0),
+            Step::Notify.msgid(660650, Some("stable"), "example.org", t0 + 6 * 86_400)
         );
     }
 }

@@ -108,7 +108,7 @@ pub(super) fn compose(
         },
     )?;
     let suite_name = suite.map(|x| x.name.as_str());
-    let msgid = step.msgid(bug, suite_name, set.domain());
+    let msgid = step.msgid(bug, suite_name, set.domain(), set.now);
     let report = clean_msgid(&bts.msgid);
     let progress = suite_name.and_then(|n| track.progress().find(|(s, _)| *s == n).map(|(_, p)| p));
     let (to, cc, subject, in_reply_to, references) = match step {

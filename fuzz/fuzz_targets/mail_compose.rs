@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
         in_reply_to: clean_msgid(&reply),
         references: clean_msgid(&reply).into_iter().collect(),
         body,
+        date: 1_793_613_600,
     };
     let Ok(message) = mail.message() else {
         return;

@@ -503,6 +503,11 @@ fn killed_after_acceptance_is_marked_sent_never_sent_twice() {
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("marked as sent, without sending it again: bug 660650 stable notify"),
+        "{out}"
+    );
+    assert!(!out.contains("sent 1"), "{out}");
     assert_eq!(sink.mails().len(), 1, "marked, not sent again");
     let t = file(&c, "tracks/660650.toml");
     assert!(
@@ -538,10 +543,17 @@ fn refusals_are_retried_by_the_next_run() {
         "{t}"
     );
     // A connection dropped in DATA: the fate is unknown, so it waits for a person.
+    // It is not the run's failure: exit 0, with the bug and suite in one line, for cron.
     let dropping = Sink::start(&["--drop-in-data"]);
     let (code, out, _) = md(&c, T0, &["track", "notify", "--smtp", &dropping.url]);
-    assert_eq!(code, 1, "{out}");
+    assert_eq!(code, 0, "{out}");
     assert!(out.contains("in doubt 1"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l
+                .starts_with("in doubt: bug 660650 stable notify <maintdb.660650.stable.notify.")),
+        "{out}"
+    );
     // A working server: the mail still waits for a person, and goes once resent.
     let sink = Sink::start(&[]);
     md(&c, T0, &["track", "notify", "--smtp", &sink.url]);

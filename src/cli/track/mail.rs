@@ -189,14 +189,24 @@ fn summary(
         ));
     }
     writeln!(out, "{line}")?;
+    // A mail in doubt waits for a person: said in one line each, and not an error of the run.
+    for (m, fate) in results {
+        if let Fate::Unknown(why) = fate {
+            writeln!(
+                out,
+                "in doubt: bug {} {} {} {}: {why}; see maintdb track todo",
+                m.bug,
+                m.suite.as_deref().unwrap_or("-"),
+                m.step.name(),
+                m.msgid
+            )?;
+        }
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    Ok(if refused + unknown > 0 {
-        EXIT_DATA
-    } else {
-        EXIT_OK
-    })
+    // The mail server refused (or could not be reached): the run failed to do its work.
+    Ok(if refused > 0 { EXIT_DATA } else { EXIT_OK })
 }
 
 pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -221,8 +231,19 @@ pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result
             );
         };
         let fate = if resend { via.send(&mail) } else { Fate::Sent };
+        let said = format!(
+            "bug {} {} {} {}",
+            mail.bug,
+            mail.suite.as_deref().unwrap_or("-"),
+            mail.step.name(),
+            mail.msgid
+        );
         let results = vec![(mail, fate)];
         record(dir, &a.opts, &set, &results, out)?;
+        if !resend {
+            writeln!(out, "marked as sent, without sending it again: {said}")?;
+            return Ok(EXIT_OK);
+        }
         return Ok(summary(&results, &Report::default(), out)?);
     }
     let report = RefCell::new(Report::default());

@@ -25,6 +25,8 @@ pub struct Composed {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub body: String,
+    /// When it was composed (Unix seconds, the run's clock: `MAINTDB_NOW` when set): its `Date:`.
+    pub date: i64,
 }
 
 /// A mail that cannot be made.
@@ -109,6 +111,7 @@ impl Composed {
             .to(self.mailbox("To", &self.to)?)
             .subject(one_line(&self.subject))
             .message_id(Some(self.msgid.clone()))
+            .date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.date.max(0) as u64))
             .user_agent(USER_AGENT.to_owned())
             .header(NoAck)
             .header(ContentType::TEXT_PLAIN);
@@ -153,6 +156,7 @@ mod tests {
             in_reply_to: Some("<report@example.org>".into()),
             references: vec!["<report@example.org>".into()],
             body: "Hello\n".into(),
+            date: 1_793_613_600,
         }
     }
 
@@ -161,6 +165,11 @@ mod tests {
         let text = String::from_utf8(mail().message().unwrap().formatted()).unwrap();
         assert!(
             text.contains("Message-ID: <maintdb.1.stable.notify@example.org>\r\n"),
+            "{text}"
+        );
+        // The run's clock, not the machine's.
+        assert!(
+            text.contains("Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n"),
             "{text}"
         );
         assert!(

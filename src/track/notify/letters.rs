@@ -158,5 +158,6 @@ pub(super) fn compose(
         in_reply_to,
         references,
         body,
+        date: set.now,
     })
 }

@@ -80,6 +80,9 @@ fn check_progress(suite: &str, p: &SuiteProgress, problems: &mut Vec<Problem>) {
             format!("pu_bug {} is not a bug number", b.get_ref()),
         ));
     }
+    if let Some(v) = &p.newest {
+        check_version(v.get_ref(), Some(v.span()), "newest", problems);
+    }
     if let Some(v) = &p.version {
         check_version(v.get_ref(), Some(v.span()), "version", problems);
     }

@@ -132,6 +132,10 @@ pub struct SuiteProgress {
     /// Why, when the state is `ignored`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The newest version of the package in the suite or its proposed-updates, as the last
+    /// sync saw it (written by `track sync`): the next stable update's number follows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest: Option<Spanned<String>>,
 }
 
 impl SuiteProgress {
@@ -146,6 +150,7 @@ impl SuiteProgress {
             version: None,
             released_in: None,
             reason: None,
+            newest: None,
         }
     }
 
@@ -160,6 +165,27 @@ impl SuiteProgress {
     pub fn version(&self) -> Option<&str> {
         self.version.as_ref().map(|v| v.get_ref().as_str())
     }
+
+    /// The suffix the next stable update of the package in a suite of release `major` carries:
+    /// one past the newest the suite holds (`+deb12u8` → `+deb12u9`), else `+deb12u1`.
+    pub fn next_update(&self, major: &str) -> String {
+        let newest = self.newest.as_ref().map_or("", |v| v.get_ref().as_str());
+        format!("+deb{major}u{}", stable_update_number(newest, major) + 1)
+    }
+}
+
+/// N of the `+debMAJORuN` (or `~debMAJORuN`) a version carries; 0 for none.
+pub fn stable_update_number(version: &str, major: &str) -> u32 {
+    ["+deb", "~deb"]
+        .iter()
+        .filter_map(|p| {
+            let rest =
+                &version[version.find(&format!("{p}{major}u"))? + p.len() + major.len() + 1..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// A value made by the program rather than read from a file.
@@ -193,6 +219,22 @@ pub fn next_point_release(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_stable_update_follows_the_newest() {
+        let mut p = SuiteProgress::new("fixed-unstable");
+        assert_eq!(p.next_update("12"), "+deb12u1", "nothing seen yet");
+        for (newest, next) in [
+            ("4.0.17-0+deb12u8", "+deb12u9"),
+            ("1.2-1", "+deb12u1"),
+            ("1.2-1~deb12u3", "+deb12u4"),
+            ("1.2-1+deb11u5", "+deb12u1"), // another release's update
+            ("1.2-1+deb12u10~bpo", "+deb12u11"),
+        ] {
+            p.newest = Some(spanless(newest.to_owned()));
+            assert_eq!(p.next_update("12"), next, "{newest}");
+        }
+    }
 
     #[test]
     fn point_releases() {

@@ -269,6 +269,14 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
             continue;
         };
         let p = slot.get_or_insert_with(|| SuiteProgress::new("new"));
+        // Kept up to date once known; first written with a transition, so that following a
+        // bug that does not move makes no commit.
+        let newest = newest(&package, &suite.codename, world);
+        if let Some(v) = &newest
+            && p.newest.as_ref().is_some_and(|n| n.get_ref() != v)
+        {
+            p.newest = Some(spanless(v.clone()));
+        }
         let current = p.state().to_owned();
         if current == "ignored" {
             continue;
@@ -288,6 +296,9 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
             continue;
         }
         p.set_state(seen.state);
+        if let Some(v) = newest {
+            p.newest = Some(spanless(v));
+        }
         if let Some(b) = seen.pu_bug {
             p.pu_bug = Some(spanless(b as i64));
         }
@@ -303,6 +314,17 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
         ));
     }
     out
+}
+
+/// The newest version of `package` in the suite `codename` or its proposed-updates.
+fn newest(package: &str, codename: &str, world: &World) -> Option<String> {
+    [&world.released, &world.proposed]
+        .iter()
+        .filter_map(|m| m.get(codename))
+        .flat_map(|v| v.of(package))
+        .filter_map(|v| Some((v.parse::<debversion::Version>().ok()?, v)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, v)| v.clone())
 }
 
 #[cfg(test)]

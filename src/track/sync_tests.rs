@@ -128,6 +128,37 @@ fn a_version_of_a_released_suite_is_no_fix_in_unstable_for_any_suite() {
     );
 }
 
+#[test]
+fn sync_notes_the_newest_version_the_suite_holds() {
+    // Fixed in unstable; the suite holds +deb12u7 and +deb12u8 waits in proposed-updates
+    // (for another bug).
+    let mut w = world(status("Jane <j@x>", &["foo/1.3-1"]));
+    w.released
+        .get_mut("bookworm")
+        .unwrap()
+        .insert("foo", "1.2-1+deb12u7");
+    let mut t = track(&[("stable", "new")]);
+    step(100, &mut t, &suites(), &w);
+    let p = t.stable.as_ref().unwrap();
+    assert_eq!(p.state(), "fixed-unstable");
+    assert_eq!(p.newest.as_ref().unwrap().get_ref(), "1.2-1+deb12u7");
+    assert_eq!(p.next_update("12"), "+deb12u8");
+    // Once known, it follows the archive even when the state stays.
+    w.released
+        .get_mut("bookworm")
+        .unwrap()
+        .insert("foo", "1.2-1+deb12u9");
+    let out = step(100, &mut t, &suites(), &w);
+    assert!(out.transitions.is_empty(), "{:?}", out.transitions);
+    let p = t.stable.as_ref().unwrap();
+    assert_eq!(p.newest.as_ref().unwrap().get_ref(), "1.2-1+deb12u9");
+    assert_eq!(p.next_update("12"), "+deb12u10");
+    // A track that does not move does not get it: following a quiet bug makes no commit.
+    let mut quiet = track(&[("stable", "new")]);
+    step(100, &mut quiet, &suites(), &world(status("", &[])));
+    assert!(quiet.stable.as_ref().unwrap().newest.is_none());
+}
+
 fn request(bug: u64, codename: &str, pending: bool) -> BugStatus {
     BugStatus {
         bug,

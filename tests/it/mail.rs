@@ -13,12 +13,13 @@ const CONFIG: &str = "distribution = \"Test\"\nbase_url = \"https://maintdb.exam
 [mail]\nfrom = \"Point release tracker <tracker@example.org>\"\nbts_domain = \"bugs.example.org\"\n\
 control = \"control@bugs.example.org\"\nmax_per_hour = 10\n";
 
-/// A track of `package` whose stable suite is fixed in unstable.
+/// A track of `package` whose stable suite is fixed in unstable, and holds a seventh stable
+/// update.
 fn track(bug: u64, package: &str, archived: bool) -> String {
     format!(
         "package = \"{package}\"\nsuites = [\"stable\"]\n\n[bts]\nsubject = \"{package}: CVE-2026-{bug}\"\n\
          severity = \"important\"\ndone = \"Fixer <f@example.org>\"\nfixed_versions = [\"{package}/2.0-1\"]\n\
-         archived = {archived}\nmsgid = \"<report-{bug}@example.org>\"\n\n[stable]\nstate = \"fixed-unstable\"\n"
+         archived = {archived}\nmsgid = \"<report-{bug}@example.org>\"\n\n[stable]\nstate = \"fixed-unstable\"\nnewest = \"1.2-1+deb12u7\"\n"
     )
 }
 
@@ -188,6 +189,11 @@ fn a_notification_in_the_bugs_thread() {
     );
     assert!(
         zlib.contains("https://maintdb.example.org/process/index.html"),
+        "{zlib}"
+    );
+    // The next stable update after the suite's seventh, and the request with its article.
+    assert!(
+        zlib.contains("a +deb12u8 upload") && zlib.contains("file a pu request"),
         "{zlib}"
     );
     // curl's maintainers: a person and a group without an address (a warning names it).

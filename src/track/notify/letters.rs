@@ -87,7 +87,13 @@ pub(super) fn compose(
         codename: suite.map(|x| x.codename.clone()).unwrap_or_default(),
         fixed: bts.fixed_versions.join(", "),
         version_hint: suite
-            .map(|x| format!("+deb{}u1", x.major()))
+            .map(|x| {
+                let p = track.progress().find(|(n, _)| *n == x.name).map(|(_, p)| p);
+                p.map_or_else(
+                    || format!("+deb{}u1", x.major()),
+                    |p| p.next_update(x.major()),
+                )
+            })
             .unwrap_or_default(),
         request: request.to_owned(),
         a_request: crate::words::with_article(request),

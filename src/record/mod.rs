@@ -68,6 +68,15 @@ pub struct RawConfig {
     /// The Debian BTS SOAP endpoint, for tracking.
     #[serde(default)]
     pub bts_url: Option<String>,
+    /// A Debian mirror holding `dists/`, for tracking.
+    #[serde(default)]
+    pub mirror_url: Option<String>,
+    /// The archive's master, serving `new.822`, for tracking.
+    #[serde(default)]
+    pub ftp_master_url: Option<String>,
+    /// The security tracker's JSON (a URL or a file), for `track candidates`.
+    #[serde(default)]
+    pub security_tracker_url: Option<String>,
     #[serde(default)]
     pub names: RawNameRules,
     /// Identity used for the build system's commits.

@@ -647,6 +647,55 @@ fn the_current_debbugs_answers_replayed_as_is() {
     );
 }
 
+#[test]
+fn the_sources_come_from_config_toml_so_cron_lines_need_no_flags() {
+    let r = Replay::start(world());
+    r.set(fixed_in_unstable);
+    let config = format!(
+        "distribution = \"Test\"\nbase_url = \"https://maintdb.example.org/\"\n\
+         bts_url = \"{}\"\nmirror_url = \"{}\"\nftp_master_url = \"{}\"\n\
+         security_tracker_url = \"{}\"\n",
+        r.httpd.url("/bts"),
+        r.httpd.url("/debian"),
+        r.httpd.url("/ftp-master"),
+        r.httpd.url("/security/json")
+    );
+    let s = Server::with("tracker", &[("config.toml".into(), config)]);
+    let c = s.clone("dave");
+    let bug = BUG.to_string();
+    for args in [
+        &["track", "add", &bug, "--suite", "stable"][..],
+        &["track", "sync"],
+    ] {
+        let (code, out, err) = md(&c, args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+    }
+    assert_eq!(state(&c, BUG, "stable"), "fixed-unstable");
+    // The mirror in config.toml answers `track release` too: nothing shipped since 12.8.
+    let (code, _, err) = md(&c, &["track", "release", "stable"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not-released"), "{err}");
+    let seen = r.world.lock().unwrap().seen.clone();
+    assert!(
+        seen.iter().any(|p| p == "/debian/dists/bookworm/Release"),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|p| p == "/ftp-master/new.822"), "{seen:?}");
+    // And the security tracker's, `track candidates`.
+    r.set(|w| w.security_json = "{}".into());
+    let (code, out, err) = md(&c, &["track", "candidates"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        r.world
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .any(|p| p == "/security/json"),
+        "{out}"
+    );
+}
+
 /// BUG closed by an upload to unstable.
 fn fixed_in_unstable(w: &mut World) {
     let b = w.bugs.get_mut(&BUG).unwrap();

@@ -6,15 +6,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::super::write::{Opts, run_op};
-use super::{SECURITY_TRACKER, fail, head};
+use super::{fail, head};
 use crate::cli::EXIT_OK;
 use crate::track::ops::{self, NewTrack};
 
 #[derive(clap::Args)]
 pub struct CandidatesArgs {
-    /// The security tracker's JSON, a file or URL.
-    #[arg(long, value_name = "URL|FILE", default_value = SECURITY_TRACKER)]
-    security_tracker: String,
+    /// The security tracker's JSON, a file or URL (default: config.toml's
+    /// security_tracker_url, else Debian's).
+    #[arg(long, value_name = "URL|FILE")]
+    security_tracker: Option<String>,
     /// Track them.
     #[arg(long)]
     add: bool,
@@ -37,7 +38,7 @@ pub fn candidates(dir: &Path, a: &CandidatesArgs, out: &mut dyn Write) -> anyhow
         read_timeout: Duration::from_secs(a.timeout),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let input = crate::fetch::Input::parse(&a.security_tracker);
+    let input = crate::fetch::Input::parse(&h.security_tracker_url(&a.security_tracker));
     let json = match crate::fetch::read(&input, &fetch_opts) {
         Ok((_, bytes)) => bytes,
         Err(e) => return fail(e),

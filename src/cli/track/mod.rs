@@ -83,7 +83,7 @@ struct Head {
     writer: Writer,
     root: Option<gix::ObjectId>,
     suites: Vec<Suite>,
-    bts_url: Option<String>,
+    config: crate::record::RawConfig,
 }
 
 fn head(dir: &Path) -> anyhow::Result<Head> {
@@ -95,7 +95,7 @@ fn head(dir: &Path) -> anyhow::Result<Head> {
     Ok(Head {
         root,
         suites,
-        bts_url: base.config.bts_url.clone(),
+        config: base.config,
         writer,
     })
 }
@@ -103,11 +103,31 @@ fn head(dir: &Path) -> anyhow::Result<Head> {
 impl Head {
     /// `--bts`, else config.toml's `bts_url`, else Debian's.
     fn bts_url(&self, r: &Remote) -> String {
-        r.bts
-            .clone()
-            .or_else(|| self.bts_url.clone())
-            .unwrap_or_else(|| bts::DEFAULT_URL.to_owned())
+        pick(&r.bts, &self.config.bts_url, bts::DEFAULT_URL)
     }
+
+    /// `--mirror`, else config.toml's `mirror_url`, else Debian's.
+    fn mirror_url(&self, given: &Option<String>) -> String {
+        pick(given, &self.config.mirror_url, MIRROR)
+    }
+
+    /// `--ftp-master`, else config.toml's `ftp_master_url`, else Debian's.
+    fn ftp_master_url(&self, given: &Option<String>) -> String {
+        pick(given, &self.config.ftp_master_url, FTP_MASTER)
+    }
+
+    /// `--security-tracker`, else config.toml's `security_tracker_url`, else Debian's.
+    fn security_tracker_url(&self, given: &Option<String>) -> String {
+        pick(given, &self.config.security_tracker_url, SECURITY_TRACKER)
+    }
+}
+
+/// The command line's value, else config.toml's, else the default: cron lines need no flags.
+fn pick(given: &Option<String>, configured: &Option<String>, default: &str) -> String {
+    given
+        .clone()
+        .or_else(|| configured.clone())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 /// A source failed: say which and why (with the causes), and that nothing was written.

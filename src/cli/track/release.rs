@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::super::write::{Opts, run_op, write_findings};
-use super::{MIRROR, fail, head};
+use super::{fail, head};
 use crate::cli::{EXIT_DATA, EXIT_TOOL};
 use crate::gate::Finding;
 use crate::track::{ops, world};
@@ -19,8 +19,9 @@ pub struct ReleaseArgs {
     /// (default: the `Version:` of the mirror's `dists/<codename>/Release`).
     #[arg(long, value_name = "X.Y")]
     version: Option<String>,
-    #[arg(long, value_name = "URL", default_value = MIRROR)]
-    mirror: String,
+    /// A Debian mirror, holding dists/ (default: config.toml's mirror_url, else Debian's).
+    #[arg(long, value_name = "URL")]
+    mirror: Option<String>,
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
     #[command(flatten)]
@@ -28,14 +29,16 @@ pub struct ReleaseArgs {
 }
 
 pub fn release(dir: &Path, a: &ReleaseArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let Some(s) = head(dir)?.suites.into_iter().find(|s| s.name == a.suite) else {
+    let h = head(dir)?;
+    let mirror = h.mirror_url(&a.mirror);
+    let Some(s) = h.suites.into_iter().find(|s| s.name == a.suite) else {
         eprintln!("error: suite `{}` is not defined in suites.toml", a.suite);
         return Ok(EXIT_TOOL);
     };
     let timeout = Duration::from_secs(a.timeout);
     let at_mirror = match &a.version {
         Some(_) => None,
-        None => match world::point_release(&a.mirror, &s.codename, timeout) {
+        None => match world::point_release(&mirror, &s.codename, timeout) {
             Ok(v) => Some(v),
             Err(e) => return fail(e),
         },
@@ -59,7 +62,7 @@ pub fn release(dir: &Path, a: &ReleaseArgs, out: &mut dyn Write) -> anyhow::Resu
             return Ok(EXIT_DATA);
         }
     };
-    let shipped = match world::suite_versions(&a.mirror, &s.codename, timeout) {
+    let shipped = match world::suite_versions(&mirror, &s.codename, timeout) {
         Ok(v) => v,
         Err(e) => return fail(e),
     };

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::super::write::{Opts, dry_run, run_op};
-use super::{FTP_MASTER, MIRROR, Remote, fail, head};
+use super::{Remote, fail, head};
 use crate::track::ops::{self, SyncReport};
 use crate::track::world::{self, Endpoints};
 
@@ -16,12 +16,13 @@ use crate::track::world::{self, Endpoints};
 pub struct SyncArgs {
     #[command(flatten)]
     remote: Remote,
-    /// A Debian mirror, holding dists/.
-    #[arg(long, value_name = "URL", default_value = MIRROR)]
-    mirror: String,
-    /// The archive's master, serving new.822.
-    #[arg(long, value_name = "URL", default_value = FTP_MASTER)]
-    ftp_master: String,
+    /// A Debian mirror, holding dists/ (default: config.toml's mirror_url, else Debian's).
+    #[arg(long, value_name = "URL")]
+    mirror: Option<String>,
+    /// The archive's master, serving new.822 (default: config.toml's ftp_master_url, else
+    /// Debian's).
+    #[arg(long, value_name = "URL")]
+    ftp_master: Option<String>,
     /// Print the transitions, and commit nothing.
     #[arg(long, conflicts_with = "push")]
     dry_run: bool,
@@ -34,8 +35,11 @@ pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32
     let bugs = ops::tracked_active(h.writer.repo(), h.root)?;
     let at = Endpoints {
         bts: h.bts_url(&a.remote),
-        mirror: a.mirror.clone(),
-        queue: format!("{}/new.822", a.ftp_master.trim_end_matches('/')),
+        mirror: h.mirror_url(&a.mirror),
+        queue: format!(
+            "{}/new.822",
+            h.ftp_master_url(&a.ftp_master).trim_end_matches('/')
+        ),
         timeout: Duration::from_secs(a.remote.timeout),
     };
     let world = match world::gather(&bugs, &h.suites, &at) {

@@ -82,6 +82,31 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
+/// The process documentation maintdb ships (this project's `docs/process/`), for a data
+/// repository without its own: every mail links to it.
+const SHIPPED: [(&str, &str); 4] = [
+    ("cadence", include_str!("../../docs/process/cadence.md")),
+    ("fixing", include_str!("../../docs/process/fixing.md")),
+    ("index", include_str!("../../docs/process/index.md")),
+    ("states", include_str!("../../docs/process/states.md")),
+];
+
+/// The repository's own documents, and the shipped ones it does not override (page by page,
+/// by file name), in name order.
+pub fn with_shipped(own: &[Doc]) -> Vec<Doc> {
+    let mut all = own.to_vec();
+    for (stem, markdown) in SHIPPED {
+        if !own.iter().any(|d| d.stem == stem) {
+            all.push(Doc {
+                stem: stem.to_owned(),
+                markdown: markdown.to_owned(),
+            });
+        }
+    }
+    all.sort_by(|a, b| a.stem.cmp(&b.stem));
+    all
+}
+
 /// Every path under `process/`: one per document, and an index when none is `index.md`.
 pub fn paths(docs: &[Doc]) -> Vec<String> {
     let mut out: Vec<String> = docs
@@ -124,11 +149,7 @@ pub(super) fn get<'a>(
         path,
         &ProcessPage {
             page: page("Process".into(), "../"),
-            body: if docs.is_empty() {
-                "<p class=\"muted\">No process documentation (docs/process/*.md) in this repository.</p>".into()
-            } else {
-                String::new()
-            },
+            body: String::new(),
             others: all,
         },
     )

@@ -131,7 +131,7 @@ impl Site {
             }),
             tracks,
             tracks_of,
-            process: input.process.to_vec(),
+            process: process::with_shipped(input.process),
             stats: std::sync::Arc::clone(&input.stats),
         }
     }

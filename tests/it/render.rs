@@ -674,6 +674,14 @@ fn process_documentation_pages() {
     assert!(!index.contains("<script>"), "raw HTML is text: {index}");
     let states = std::fs::read_to_string(site.join("process/states.html")).unwrap();
     assert!(states.contains("<table>"), "{states}");
+    // Page by page: the repository's own index and states; the shipped cadence and fixing.
+    assert!(!states.contains("A track and its states"), "{states}");
+    let cadence = std::fs::read_to_string(site.join("process/cadence.html")).unwrap();
+    assert!(
+        cadence.contains("<h1>The point-release cadence</h1>"),
+        "{cadence}"
+    );
+    assert!(site.join("process/fixing.html").exists());
 }
 
 /// The maintainers of each package file at `commit`, by path, read with git alone.

@@ -327,20 +327,88 @@ fn prods_follow_the_notification_and_wait_their_turn() {
     );
 }
 
-#[test]
-fn the_throttle_spreads_thirty_mails_over_three_hours() {
-    let bugs: Vec<(u64, String)> = (1..=30).map(|i| (5000 + i, format!("pkg{i}"))).collect();
+/// `n` tracks of bugs `first + 1`... (packages pkg1..., alice's), fixed in unstable; a clone
+/// of dave's; an empty outbox directory.
+fn many_tracks(first: u64, n: u64) -> (Server, Clone, tempfile::TempDir) {
     let mut extra = vec![("config.toml".to_owned(), CONFIG.to_owned())];
-    for (bug, pkg) in &bugs {
+    for i in 1..=n {
+        let pkg = format!("pkg{i}");
         extra.push((
             format!("packages/p/{pkg}.toml"),
             "maintainers = [\"alice\"]\n".into(),
         ));
-        extra.push((format!("tracks/{bug}.toml"), track(*bug, pkg, false)));
+        extra.push((
+            format!("tracks/{}.toml", first + i),
+            track(first + i, &pkg, false),
+        ));
     }
     let s = Server::with("tracker", &extra);
     let c = s.clone("dave");
-    let outbox = tempfile::tempdir().unwrap();
+    (s, c, tempfile::tempdir().unwrap())
+}
+
+#[test]
+fn due_prods_go_out_in_one_run_throttled_and_the_rest_next_run() {
+    let (_s, c, outbox) = many_tracks(6000, 12);
+    let dir = outbox.path().join("Maildir");
+    let dir = dir.to_str().unwrap();
+    let count = || std::fs::read_dir(outbox.path().join("Maildir/new")).map_or(0, |d| d.count());
+    // Twelve notifications: ten now, two an hour later.
+    md(
+        &c,
+        "2026-11-02T10:00:00Z",
+        &["track", "notify", "--outbox", dir],
+    );
+    md(
+        &c,
+        "2026-11-02T11:00:01Z",
+        &["track", "notify", "--outbox", dir],
+    );
+    assert_eq!(count(), 12);
+    // A week on: nothing is due.
+    let (code, out, err) = md(
+        &c,
+        "2026-11-09T10:00:00Z",
+        &["track", "prod", "--due", "--outbox", dir],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no prod is due"), "{out}");
+    assert_eq!(count(), 12);
+    // Two weeks on, todo says so, and one command prods them, ten at once.
+    let (_, todo, _) = md(&c, "2026-11-16T12:00:00Z", &["track", "todo"]);
+    assert!(todo.contains("maintdb track prod --due"), "{todo}");
+    let (code, out, err) = md(
+        &c,
+        "2026-11-16T12:00:00Z",
+        &["track", "prod", "--due", "--outbox", dir],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sent 10, deferred 2"), "{out}");
+    assert_eq!(count(), 22);
+    // The throttle's rest goes out on the next run, not refused.
+    let (code, out, err) = md(
+        &c,
+        "2026-11-16T13:00:01Z",
+        &["track", "prod", "--due", "--outbox", dir],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sent 2, deferred 0"), "{out}");
+    assert_eq!(count(), 24);
+    let t = file(&c, "tracks/6001.toml");
+    assert!(t.contains("prods = [2026-11-16T12:00:00+00:00]"), "{t}");
+    // And then nothing more is due.
+    let (_, out, _) = md(
+        &c,
+        "2026-11-16T14:00:00Z",
+        &["track", "prod", "--due", "--outbox", dir],
+    );
+    assert!(out.contains("no prod is due"), "{out}");
+    assert_eq!(count(), 24);
+}
+
+#[test]
+fn the_throttle_spreads_thirty_mails_over_three_hours() {
+    let (_s, c, outbox) = many_tracks(5000, 30);
     let dir = outbox.path().join("Maildir");
     let dir = dir.to_str().unwrap();
     let count = || std::fs::read_dir(outbox.path().join("Maildir/new")).map_or(0, |d| d.count());

@@ -50,7 +50,12 @@ pub struct NotifyArgs {
 
 #[derive(clap::Args)]
 pub struct ProdArgs {
-    bug: u64,
+    #[arg(required_unless_present = "due")]
+    bug: Option<u64>,
+    /// Prod every track whose prod is due (notified, no progress, the prod interval since
+    /// the last mail), as many as the throttle allows; the rest wait for the next run.
+    #[arg(long, conflicts_with_all = ["bug", "suite", "force"])]
+    due: bool,
     #[arg(long)]
     suite: Option<String>,
     /// A sentence for the maintainers, added to the reminder.
@@ -290,18 +295,31 @@ pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32
     let set = settings(dir)?;
     let via = transport(&a.via, &set);
     let note = a.note.clone().unwrap_or_default();
-    let (code, results) = send_planned(
-        dir,
-        &a.opts,
-        &set,
-        &via,
-        |s, chosen| notify::prod_intent(s, &set, a.bug, a.suite.as_deref(), &note, a.force, chosen),
-        out,
-    )?;
+    let report = RefCell::new(Report::default());
+    let (code, results) = match a.bug {
+        Some(bug) if !a.due => send_planned(
+            dir,
+            &a.opts,
+            &set,
+            &via,
+            |s, chosen| {
+                notify::prod_intent(s, &set, bug, a.suite.as_deref(), &note, a.force, chosen)
+            },
+            out,
+        )?,
+        _ => send_planned(
+            dir,
+            &a.opts,
+            &set,
+            &via,
+            |s, chosen| notify::due_prod_intents(s, &set, &note, chosen, &mut report.borrow_mut()),
+            out,
+        )?,
+    };
     if results.is_empty() {
         return Ok(code);
     }
-    Ok(code.max(summary(&results, &Report::default(), out)?))
+    Ok(code.max(summary(&results, &report.borrow(), out)?))
 }
 
 pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -362,6 +380,10 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
         for l in &waiting {
             writeln!(out, "  {l}")?;
         }
+        writeln!(
+            out,
+            "`maintdb track prod --due` prods every one of them that is due, throttled"
+        )?;
     }
     if doubt.is_empty() && waiting.is_empty() {
         writeln!(out, "nothing to do")?;

@@ -132,13 +132,11 @@ pub fn notify_intents(
 ) -> Result<Plan, Stop> {
     chosen.clear();
     *report = Report::default();
-    let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
-    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
-    let mut room = throttle::room(
-        &throttle::mail_times(tracks.values()),
-        set.now,
-        set.mail.max_per_hour,
-    );
+    let Planning {
+        mut tracks,
+        suites,
+        mut room,
+    } = planning(s, set)?;
     for (bug, t) in &tracks {
         report
             .in_doubt
@@ -193,6 +191,97 @@ pub fn notify_intents(
     Ok(intent_plan(&mut tracks, chosen, set.now))
 }
 
+/// What every mail plan starts from: the active tracks, the suites, and how many mails the
+/// throttle lets go out now.
+struct Planning {
+    tracks: BTreeMap<u64, RawTrack>,
+    suites: Vec<Suite>,
+    room: usize,
+}
+
+fn planning(s: &Session, set: &Settings) -> Result<Planning, Stop> {
+    let tracks = tracks_at(s.repo(), s.base.root)?.active;
+    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
+    let room = throttle::room(
+        &throttle::mail_times(tracks.values()),
+        set.now,
+        set.mail.max_per_hour,
+    );
+    Ok(Planning {
+        tracks,
+        suites,
+        room,
+    })
+}
+
+/// When the last mail about a suite of a track went out (the notification or a prod).
+fn last_mail(p: &SuiteProgress) -> i64 {
+    p.prods
+        .iter()
+        .chain(p.notified.iter())
+        .filter_map(seconds)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The prods due now, as `track todo` lists them: every suite notified, with no progress
+/// since, whose last mail is `prod_interval_days` old and has no mail in doubt. Sorted by bug.
+pub fn due_prods(tracks: &BTreeMap<u64, RawTrack>, set: &Settings) -> Vec<(u64, String)> {
+    let interval = i64::from(set.mail.prod_interval_days) * 86_400;
+    let mut due = Vec::new();
+    for (bug, t) in tracks {
+        for (name, p) in t.progress() {
+            let doubt = t.outbox.iter().any(|i| i.suite.as_deref() == Some(name));
+            if p.state() == "notified"
+                && p.notify_msgid.is_some()
+                && !doubt
+                && set.now - last_mail(p) >= interval
+            {
+                due.push((*bug, name.to_owned()));
+            }
+        }
+    }
+    due
+}
+
+/// `track prod --due`: every prod due, as many as the throttle allows now; the rest are
+/// counted as deferred and are due again on the next run.
+pub fn due_prod_intents(
+    s: &Session,
+    set: &Settings,
+    note: &str,
+    chosen: &mut Vec<Composed>,
+    report: &mut Report,
+) -> Result<Plan, Stop> {
+    chosen.clear();
+    *report = Report::default();
+    let Planning {
+        mut tracks,
+        suites,
+        room,
+    } = planning(s, set)?;
+    let due = due_prods(&tracks, set);
+    report.deferred = due.len().saturating_sub(room);
+    for (bug, name) in due.into_iter().take(room) {
+        let t = &tracks[&bug];
+        let Some(p) = t.progress().find(|(n, _)| *n == name).map(|(_, p)| p) else {
+            continue;
+        };
+        let ask = Ask {
+            bug,
+            track: t,
+            step: Step::Prod(p.prods.len() + 1),
+            suite: suites.iter().find(|x| x.name == name),
+            note,
+        };
+        chosen.push(compose(s, set, ask, &mut report.warnings)?);
+    }
+    if chosen.is_empty() {
+        return Ok(Plan::Unchanged("no prod is due".into()));
+    }
+    Ok(intent_plan(&mut tracks, chosen, set.now))
+}
+
 /// Plans a prod: a reminder in the notification's thread, not within `prod_interval_days` of
 /// the last mail unless forced, and within the throttle.
 pub fn prod_intent(
@@ -205,13 +294,11 @@ pub fn prod_intent(
     chosen: &mut Vec<Composed>,
 ) -> Result<Plan, Stop> {
     chosen.clear();
-    let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
-    let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
-    let room = throttle::room(
-        &throttle::mail_times(tracks.values()),
-        set.now,
-        set.mail.max_per_hour,
-    );
+    let Planning {
+        mut tracks,
+        suites,
+        room,
+    } = planning(s, set)?;
     let Some(t) = tracks.get(&bug) else {
         return Err(Stop::refused(
             OpCode::UnknownTrack,
@@ -240,13 +327,7 @@ pub fn prod_intent(
             "settle it first: see maintdb track todo",
         ));
     }
-    let last = p
-        .prods
-        .iter()
-        .chain(p.notified.iter())
-        .filter_map(seconds)
-        .max()
-        .unwrap_or(0);
+    let last = last_mail(p);
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     if !force && set.now - last < interval {
         return Err(Stop::refused(

@@ -1,5 +1,5 @@
 //! Each track's timeline, read from the first-parent history: every change of a suite's state,
-//! with the commit, its date and its author. Commits that leave `tracks/` alone cost one tree
+//! and every prod sent, with the commit, its date and its author. Commits that leave `tracks/` alone cost one tree
 //! lookup; only the track files a commit changed are read. An archived track keeps its
 //! content, so moving it under `archive/` is no event.
 
@@ -12,13 +12,16 @@ use crate::source::objects::{self, git_at};
 
 use crate::record::TRACKS_DIR;
 
-/// One change of state.
+/// One change of state, or one prod sent (then `from` and `to` are the state it was sent in).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
     pub suite: String,
     /// "" when the suite first appears.
     pub from: String,
     pub to: String,
+    /// The prod's number, when this is a prod sent rather than a change of state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prod: Option<usize>,
     pub commit: String,
     pub author: String,
     /// Author time, seconds since the epoch (UTC).
@@ -69,12 +72,12 @@ fn files(
     Ok(out)
 }
 
-/// Each suite's state in the track record `blob`; none when it does not parse (the validator
-/// reports it).
+/// Each suite's state and how many prods it has, in the track record `blob`; none when it
+/// does not parse (the validator reports it).
 fn states(
     repo: &gix::Repository,
     blob: gix::ObjectId,
-) -> Result<Vec<(String, String)>, SourceError> {
+) -> Result<Vec<(String, String, usize)>, SourceError> {
     let bytes = objects::blob(repo, blob)?;
     let Some(track) = std::str::from_utf8(&bytes)
         .ok()
@@ -84,7 +87,7 @@ fn states(
     };
     Ok(track
         .progress()
-        .map(|(s, p)| (s.to_owned(), p.state().to_owned()))
+        .map(|(s, p)| (s.to_owned(), p.state().to_owned(), p.prods.len()))
         .collect())
 }
 
@@ -102,7 +105,8 @@ pub fn read(
     }
     let mut out: BTreeMap<u64, Vec<Change>> = BTreeMap::new();
     let mut last_tree = None;
-    let mut known: HashMap<u64, (gix::ObjectId, Vec<(String, String)>)> = HashMap::new();
+    type Seen = Vec<(String, String, usize)>;
+    let mut known: HashMap<u64, (gix::ObjectId, Seen)> = HashMap::new();
     for meta in chain.iter().rev() {
         let tree = tracks_tree(repo, meta.tree)?;
         if tree == last_tree {
@@ -120,20 +124,25 @@ pub fn read(
             }
             let after = states(repo, *blob)?;
             let old = before.map(|(_, s)| s.as_slice()).unwrap_or(&[]);
-            for (suite, state) in &after {
-                let from = old
+            for (suite, state, prods) in &after {
+                let (from, prods_before) = old
                     .iter()
-                    .find(|(s, _)| s == suite)
-                    .map_or("", |(_, st)| st.as_str());
+                    .find(|(s, _, _)| s == suite)
+                    .map_or(("", 0), |(_, st, n)| (st.as_str(), *n));
+                let change = |prod: Option<usize>, from: &str| Change {
+                    suite: suite.clone(),
+                    from: from.to_owned(),
+                    to: state.clone(),
+                    prod,
+                    commit: meta.id.to_string(),
+                    author: format!("{} <{}>", meta.author, meta.email),
+                    time: meta.time,
+                };
                 if from != state {
-                    out.entry(*bug).or_default().push(Change {
-                        suite: suite.clone(),
-                        from: from.to_owned(),
-                        to: state.clone(),
-                        commit: meta.id.to_string(),
-                        author: format!("{} <{}>", meta.author, meta.email),
-                        time: meta.time,
-                    });
+                    out.entry(*bug).or_default().push(change(None, from));
+                }
+                for n in prods_before + 1..=*prods {
+                    out.entry(*bug).or_default().push(change(Some(n), state));
                 }
             }
             known.insert(*bug, (*blob, after));

@@ -28,6 +28,9 @@ pub struct Step {
     pub suite: String,
     pub from: String,
     pub to: String,
+    /// The prod's number, for a prod sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prod: Option<usize>,
     pub commit: String,
     pub author: String,
 }
@@ -94,6 +97,7 @@ pub fn views(db: &Db, timelines: &BTreeMap<u64, Vec<Change>>) -> Vec<TrackView> 
                     suite: c.suite.clone(),
                     from: c.from.clone(),
                     to: c.to.clone(),
+                    prod: c.prod,
                     commit: c.commit[..c.commit.len().min(10)].to_owned(),
                     author: c.author.clone(),
                 })

@@ -320,9 +320,42 @@ fn prods_follow_the_notification_and_wait_their_turn() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(sink.mails().len(), 3);
+    // The prods are in the bug's timeline, after the notification.
+    let (_, show, _) = md(&c, "2026-11-17T11:00:00Z", &["track", "show", "660650"]);
+    let steps: Vec<&str> = show
+        .lines()
+        .skip_while(|l| *l != "timeline:")
+        .filter(|l| l.contains("stable: "))
+        .collect();
+    assert!(
+        steps.len() >= 3
+            && steps[steps.len() - 3].contains("stable: fixed-unstable -> notified")
+            && steps[steps.len() - 2].contains("stable: prod 1 sent (notified)")
+            && steps[steps.len() - 1].contains("stable: prod 2 sent (notified)"),
+        "{show}"
+    );
     let (_, out, _) = md(&c, "2026-12-05T10:00:00Z", &["track", "todo"]);
     assert!(
         out.contains("660650 zlib stable: last mail 17 days ago, no progress"),
+        "{out}"
+    );
+}
+
+#[test]
+fn todo_shows_a_request_that_was_never_notified() {
+    let requested = "package = \"zlib\"\nsuites = [\"stable\"]\n\n[stable]\nstate = \"requested\"\npu_bug = 1070001\n";
+    let s = Server::with(
+        "tracker",
+        &[
+            ("config.toml".to_owned(), CONFIG.to_owned()),
+            ("tracks/660650.toml".to_owned(), requested.to_owned()),
+        ],
+    );
+    let c = s.clone("dave");
+    let (code, out, err) = md(&c, T0, &["track", "todo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("requests without a notification:\n  660650 zlib stable: requested (#1070001) but its maintainers were never notified"),
         "{out}"
     );
 }

@@ -99,17 +99,16 @@ pub fn show(cli: &Cli, bug: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
     writeln!(out, "\ntimeline:")?;
     let timeline = crate::history::tracks::read(&repo, tip)?;
     for c in timeline.get(&bug).into_iter().flatten() {
-        let from = if c.from.is_empty() {
-            "(added)"
-        } else {
-            &c.from
+        let what = match (c.prod, c.from.is_empty()) {
+            (Some(n), _) => format!("prod {n} sent ({})", c.to),
+            (None, true) => format!("(added) -> {}", c.to),
+            (None, false) => format!("{} -> {}", c.from, c.to),
         };
         writeln!(
             out,
-            "  {} {}: {from} -> {}  {} {}",
+            "  {} {}: {what}  {} {}",
             c.date(),
             c.suite,
-            c.to,
             &c.commit[..10],
             c.author
         )?;

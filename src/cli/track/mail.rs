@@ -335,6 +335,7 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
     let tracks = tracks_at(w.repo(), root)?.active;
     let mut doubt = Vec::new();
     let mut waiting = Vec::new();
+    let mut unnotified = Vec::new();
     for (bug, t) in &tracks {
         for i in &t.outbox {
             let suite = i
@@ -351,6 +352,18 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
             ));
         }
         for (suite, p) in t.progress() {
+            if p.state() == "requested" && p.notify_msgid.is_none() {
+                let request = p
+                    .pu_bug
+                    .as_ref()
+                    .map(|b| format!(" (#{})", b.get_ref()))
+                    .unwrap_or_default();
+                unnotified.push(format!(
+                    "{bug} {} {suite}: requested{request} but its maintainers were never \
+                     notified, so it cannot be prodded: look at the request",
+                    t.package.get_ref()
+                ));
+            }
             if p.state() != "notified" {
                 continue;
             }
@@ -385,7 +398,13 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
             "`maintdb track prod --due` prods every one of them that is due, throttled"
         )?;
     }
-    if doubt.is_empty() && waiting.is_empty() {
+    if !unnotified.is_empty() {
+        writeln!(out, "requests without a notification:")?;
+        for l in &unnotified {
+            writeln!(out, "  {l}")?;
+        }
+    }
+    if doubt.is_empty() && waiting.is_empty() && unnotified.is_empty() {
         writeln!(out, "nothing to do")?;
     }
     Ok(EXIT_OK)

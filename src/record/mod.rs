@@ -128,6 +128,19 @@ pub struct RawMail {
     /// A prod within this many days of the last mail needs `--force`.
     #[serde(default = "default_prod_interval")]
     pub prod_interval_days: u32,
+    /// Copy the package's maintainers on each mail. Unset: off for Debian's BTS, which
+    /// forwards `BUG@bugs.debian.org` to the maintainer itself (a Cc sends a second copy), on
+    /// for any other tracker.
+    #[serde(default)]
+    pub cc_maintainers: Option<bool>,
+}
+
+impl RawMail {
+    /// Whether the mails copy the maintainers (see [`RawMail::cc_maintainers`]).
+    pub fn copies_maintainers(&self) -> bool {
+        self.cc_maintainers
+            .unwrap_or(self.bts_domain != default_bts_domain())
+    }
 }
 
 fn default_bts_domain() -> String {

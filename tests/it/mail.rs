@@ -342,6 +342,53 @@ fn prods_follow_the_notification_and_wait_their_turn() {
 }
 
 #[test]
+fn maintainers_are_copied_only_where_the_bts_does_not_forward() {
+    // Debian's BTS forwards <bug>@bugs.debian.org to the maintainer: no Cc by default. Any
+    // other tracker gets the Cc (the other tests), and the setting wins either way.
+    for (mail, copied) in [
+        ("bts_domain = \"bugs.debian.org\"\n", false),
+        (
+            "bts_domain = \"bugs.debian.org\"\ncc_maintainers = true\n",
+            true,
+        ),
+        (
+            "bts_domain = \"bugs.example.org\"\ncc_maintainers = false\n",
+            false,
+        ),
+    ] {
+        let config = format!(
+            "distribution = \"Test\"\nbase_url = \"https://maintdb.example.org/\"\n\n\
+             [mail]\nfrom = \"Point release tracker <tracker@example.org>\"\n{mail}"
+        );
+        let s = Server::with(
+            "tracker",
+            &[
+                ("config.toml".to_owned(), config),
+                (
+                    "tracks/660650.toml".to_owned(),
+                    track(660650, "zlib", false),
+                ),
+            ],
+        );
+        let c = s.clone("dave");
+        let outbox = tempfile::tempdir().unwrap();
+        let dir = outbox.path().join("Maildir");
+        let (code, out, err) = md(
+            &c,
+            T0,
+            &["track", "notify", "--outbox", dir.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        let sent: Vec<String> = std::fs::read_dir(dir.join("new"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        assert_eq!(sent.len(), 1, "{mail}");
+        assert_eq!(sent[0].contains("\r\nCc: "), copied, "{mail}: {}", sent[0]);
+    }
+}
+
+#[test]
 fn todo_shows_a_request_that_was_never_notified() {
     let requested = "package = \"zlib\"\nsuites = [\"stable\"]\n\n[stable]\nstate = \"requested\"\npu_bug = 1070001\n";
     let s = Server::with(

@@ -145,7 +145,11 @@ pub(super) fn compose(
             };
             (
                 format!("{bug}@{}", set.mail.bts_domain),
-                maintainer_addresses(s, package, warnings)?,
+                if set.mail.copies_maintainers() {
+                    maintainer_addresses(s, package, warnings)?
+                } else {
+                    Vec::new()
+                },
                 subject,
                 answers,
                 references,

@@ -86,14 +86,23 @@ impl NewTrack {
 
 /// Starts tracks; bugs tracked already are left as they are. A bug of a package with no
 /// record is refused, or skipped with `skip_unknown` (the security tracker knows every
-/// package of Debian; a distribution's records may hold fewer).
-pub fn add(s: &Session, new: &[NewTrack], skip_unknown: bool) -> Result<Plan, Stop> {
+/// package of Debian; a distribution's records may hold fewer). At most `max` tracks start,
+/// in the order given.
+pub fn add(
+    s: &Session,
+    new: &[NewTrack],
+    skip_unknown: bool,
+    max: Option<usize>,
+) -> Result<Plan, Stop> {
     let existing = tracks(s)?;
     let defined = suites(s)?;
     let mut refusals = Vec::new();
     let mut changes = Vec::new();
     let mut added = Vec::new();
     for n in new {
+        if max.is_some_and(|m| added.len() >= m) {
+            break;
+        }
         if existing.knows(n.bug) || added.contains(&n.bug) {
             continue;
         }

@@ -933,6 +933,8 @@ fn candidates_from_the_security_tracker() {
         "bookworm": {"status": "open", "repositories": {"bookworm": "1:1.2.13.dfsg-1"}, "urgency": "low**", "nodsa": "Minor issue", "nodsa_reason": ""},
         "bullseye": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "0"},
         "sid": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "1:1.3-1"}}}},
+      "curl": {"CVE-2026-0002": {"debianbug": 2000, "releases": {
+        "bookworm": {"status": "open", "nodsa": "Minor issue"}, "sid": {"status": "resolved"}}}},
       "unknownpkg": {"CVE-2026-0009": {"debianbug": 5, "releases": {
         "bookworm": {"status": "open", "nodsa": "Minor issue"}, "sid": {"status": "resolved"}}}}}"#;
     r.set(|w| w.security_json = json.into());
@@ -941,7 +943,34 @@ fn candidates_from_the_security_tracker() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "5 unknownpkg stable CVE-2026-0009\n660650 zlib stable CVE-2026-0001\n"
+        "5 unknownpkg stable CVE-2026-0009\n2000 curl stable CVE-2026-0002\n660650 zlib stable CVE-2026-0001\n"
+    );
+    // A first run against thousands of entries: at most --max of them.
+    let (code, out, err) = md(
+        &c,
+        &[
+            "track",
+            "candidates",
+            "--security-tracker",
+            &url,
+            "--add",
+            "--max",
+            "1",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("track: add #2000") && !out.contains("660650\ncommitted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--max 1: the other candidates stay candidates"),
+        "{out}"
+    );
+    assert!(
+        !c.dir
+            .join(format!("maintainers/tracks/{BUG}.toml"))
+            .exists()
     );
     let (code, out, err) = md(
         &c,

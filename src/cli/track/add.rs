@@ -96,7 +96,7 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
                 .iter()
                 .map(|b| NewTrack::from_status(&statuses[b], suites.clone()))
                 .collect();
-            ops::add(s, &new, false)
+            ops::add(s, &new, false, None)
         },
         out,
     )

@@ -19,6 +19,10 @@ pub struct CandidatesArgs {
     /// Track them.
     #[arg(long)]
     add: bool,
+    /// With --add, track at most this many (for a first run against the tracker's thousands
+    /// of entries); the others stay candidates for a later run.
+    #[arg(long, value_name = "N", requires = "add")]
+    max: Option<usize>,
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     timeout: u64,
     #[command(flatten)]
@@ -70,5 +74,12 @@ pub fn candidates(dir: &Path, a: &CandidatesArgs, out: &mut dyn Write) -> anyhow
         return Ok(EXIT_OK);
     }
     let new: Vec<NewTrack> = found.iter().map(NewTrack::from_candidate).collect();
-    run_op(dir, &a.opts, |s| ops::add(s, &new, true), out)
+    let code = run_op(dir, &a.opts, |s| ops::add(s, &new, true, a.max), out)?;
+    if let Some(max) = a.max.filter(|m| *m < found.len()) {
+        writeln!(
+            out,
+            "--max {max}: the other candidates stay candidates for a later run"
+        )?;
+    }
+    Ok(code)
 }

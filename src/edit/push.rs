@@ -136,6 +136,11 @@ impl Journal {
             self.path.parent().and_then(Path::parent),
         ) {
             crate::commit::journal::remove_locks_since(git_dir, since, repairs);
+            // A remote on this machine (a path): its receive-pack ran as a child of the killed
+            // run, and may have left the branch's lock there too.
+            if let Some(remote_dir) = local_git_dir(dir, remote) {
+                crate::commit::journal::remove_locks_since(&remote_dir, since, repairs);
+            }
         }
         // The killed run may have pushed before it died: ask the server.
         git_ok(dir, &["fetch", "-q", remote, rref])?;
@@ -154,6 +159,24 @@ impl Journal {
         let _ = std::fs::remove_file(&self.path);
         Ok(())
     }
+}
+
+/// The git directory of `remote` when it is a repository on this machine (a path or a
+/// `file://` URL); `None` for a remote reached over the network.
+fn local_git_dir(dir: &Path, remote: &str) -> Option<std::path::PathBuf> {
+    let url = git_ok(dir, &["remote", "get-url", remote]).ok()?;
+    let path = match url.strip_prefix("file://") {
+        Some(p) => p.to_owned(),
+        // `host:path` (scp-like) and `scheme://` are remote.
+        None if url.contains("://") || url.split('/').next().is_some_and(|h| h.contains(':')) => {
+            return None;
+        }
+        None => url,
+    };
+    let path = dir.join(path);
+    [path.join(".git"), path]
+        .into_iter()
+        .find(|p| p.join("HEAD").is_file() && p.join("refs").is_dir())
 }
 
 /// Attempts in a row that find the server's branch locked before a push gives up: another

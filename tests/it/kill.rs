@@ -256,6 +256,33 @@ fn killed_push_journal(c: &Clone) {
 }
 
 #[test]
+fn a_branch_lock_a_killed_push_left_on_a_server_on_this_machine_is_removed() {
+    // A push to a path runs the server's receive-pack as the run's child: killed together,
+    // they can leave the server's branch lock behind. Older locks are not the run's: kept.
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let older = s.bare.join("refs/heads/older.lock");
+    std::fs::write(&older, "").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    killed_push_journal(&c);
+    std::thread::sleep(Duration::from_millis(20));
+    let lock = s.bare.join("refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let (code, out, err) = run(maintdb(&c.dir)
+        .env_remove("MAINTDB_USER")
+        .env("MAINTDB_PUSHER", "alice")
+        .args(["set", "orphan2", "bob", "--as", "alice", "--push"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("main.lock, left by a killed maintdb run"),
+        "{err}"
+    );
+    assert!(!lock.exists());
+    assert!(older.exists(), "a lock from before the killed run stays");
+    fsck_clean(&s.bare);
+}
+
+#[test]
 fn only_the_one_commit_of_a_killed_push_is_dropped() {
     let s = Server::new("hook");
     let c = s.clone("alice");

@@ -9,7 +9,7 @@ use crate::cli::write::{Opts, settle, tell};
 use crate::cli::{EXIT_DATA, EXIT_OK};
 use crate::edit::Outcome;
 use crate::edit::push::Pushed;
-use crate::track::mail::clock::{self, seconds};
+use crate::track::mail::clock;
 use crate::track::mail::compose::Composed;
 use crate::track::mail::transport::{Fate, Transport};
 use crate::track::notify::{self, Report, Settings};
@@ -367,13 +367,8 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
             if p.state() != "notified" {
                 continue;
             }
-            let last = p
-                .prods
-                .iter()
-                .chain(p.notified.iter())
-                .filter_map(seconds)
-                .max();
-            if let Some(last) = last.filter(|l| now - l > i64::from(days) * 86_400) {
+            if let Some(last) = notify::last_mail(p).filter(|l| now - l > i64::from(days) * 86_400)
+            {
                 waiting.push(format!(
                     "{bug} {} {suite}: last mail {} days ago, no progress: maintdb track prod {bug} --suite {suite}",
                     t.package.get_ref(),

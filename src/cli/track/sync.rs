@@ -79,15 +79,12 @@ pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32
             continue;
         }
         writeln!(out, "{said}; recording it")?;
-        let shipped = world
-            .released
-            .get(&suite.codename)
-            .cloned()
-            .unwrap_or_default();
+        let none = Default::default();
+        let shipped = world.released.get(&suite.codename).unwrap_or(&none);
         let code = run_op(
             dir,
             &a.opts,
-            |s| ops::release(s, &suite.name, &version, &shipped),
+            |s| ops::release(s, &suite.name, &version, shipped),
             out,
         )?;
         if code != super::super::EXIT_OK {

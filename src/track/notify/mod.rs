@@ -215,13 +215,12 @@ fn planning(s: &Session, set: &Settings) -> Result<Planning, Stop> {
 }
 
 /// When the last mail about a suite of a track went out (the notification or a prod).
-fn last_mail(p: &SuiteProgress) -> i64 {
+pub fn last_mail(p: &SuiteProgress) -> Option<i64> {
     p.prods
         .iter()
         .chain(p.notified.iter())
         .filter_map(seconds)
         .max()
-        .unwrap_or(0)
 }
 
 /// The prods due now, as `track todo` lists them: every suite notified, with no progress
@@ -235,7 +234,7 @@ pub fn due_prods(tracks: &BTreeMap<u64, RawTrack>, set: &Settings) -> Vec<(u64, 
             if p.state() == "notified"
                 && p.notify_msgid.is_some()
                 && !doubt
-                && set.now - last_mail(p) >= interval
+                && set.now - last_mail(p).unwrap_or(0) >= interval
             {
                 due.push((*bug, name.to_owned()));
             }
@@ -327,7 +326,7 @@ pub fn prod_intent(
             "settle it first: see maintdb track todo",
         ));
     }
-    let last = last_mail(p);
+    let last = last_mail(p).unwrap_or(0);
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     if !force && set.now - last < interval {
         return Err(Stop::refused(

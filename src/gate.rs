@@ -433,7 +433,7 @@ impl<'a> Gate<'a> {
                     (&o.description, &o.email, &o.aliases) != (&n.description, &n.email, &n.aliases)
                 }),
             },
-            Kind::Track { .. } => policy::Change::Track { path: &path },
+            Kind::Track { .. } | Kind::Dismissed { .. } => policy::Change::Track { path: &path },
             Kind::Suites => policy::Change::Suites,
             Kind::Config | Kind::Policy | Kind::Unexpected => policy::Change::Other { path: &path },
         };

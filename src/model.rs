@@ -83,6 +83,8 @@ pub struct Db {
     pub groups: BTreeMap<GroupName, Group>,
     pub packages: BTreeMap<PackageName, Package>,
     pub tracks: Vec<Track>,
+    /// Bugs dismissed as candidates, by number.
+    pub dismissed: BTreeMap<u64, crate::record::RawDismissed>,
 }
 
 impl Db {

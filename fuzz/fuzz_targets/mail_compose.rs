@@ -48,8 +48,8 @@ fuzz_target!(|data: &[u8]| {
     let mail = Composed {
         bug: 660650,
         step: Step::Notify,
-        suite: Some("stable".into()),
-        msgid: Step::Notify.msgid(660650, Some("stable"), "example.org", 1_793_613_600),
+        suites: vec!["stable".into()],
+        msgid: Step::Notify.msgid(660650, &["stable".into()], "example.org", 1_793_613_600),
         from: mailbox_text(&name, "maintdb@example.org"),
         to: mailbox_text(&name, &email),
         cc: vec![cc],

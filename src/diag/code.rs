@@ -137,7 +137,7 @@ codes! {
         "Hand the packages over (maintdb drop / set), or mark the person active.";
     BadTrackName = "bad-track-name", Error,
         "A track file is not named after a bug number, or an archive folder is not a point release X.Y.",
-        "Name tracks tracks/<bug>.toml, or tracks/archive/<X.Y>/<bug>.toml for the point release that shipped them.";
+        "Name tracks tracks/<bug>.toml, tracks/archive/<X.Y>/<bug>.toml for the point release that shipped them, or tracks/dismissed/<bug>.toml for a candidate set aside.";
     UnknownPackage = "unknown-package", Error,
         "A track names a package that has no file in packages/.",
         "Correct the package name, or add the package.";

@@ -123,6 +123,12 @@ registry! {
         UnknownTrack = "unknown-track",
             "The command names a bug that is not tracked.",
             "Check the number with `maintdb track list`, or add it with `maintdb track add`.";
+        AlreadyTracked = "already-tracked",
+            "`track dismiss` names a bug that is tracked.",
+            "To stop following a suite, use `maintdb track ignore BUG --suite SUITE --reason ...`.";
+        NoReason = "no-reason",
+            "`track dismiss` was given an empty --reason.",
+            "Say why the bug is not tracked: the reason is kept for whoever looks again.";
         UnknownBug = "unknown-bug",
             "The BTS does not know the bug number given.",
             "Check the number; nothing was tracked.";
@@ -136,11 +142,11 @@ registry! {
             "More mail than the hourly limit allows in one run.",
             "Run again later; the rest goes out then.";
         MailInDoubt = "mail-in-doubt",
-            "A run was killed between sending a mail and recording it, so whether it went is unknown.",
-            "Check the outbox or the BTS, then run `maintdb track mail resolve` to say whether it was sent.";
+            "A run was killed (or the mail server went silent) while sending a mail, so whether it went is unknown.",
+            "Look in the bug's log on the BTS, then run `maintdb track notify --mark-sent BUG` if it went out, or `--resend BUG` if not.";
         NoMailInDoubt = "no-mail-in-doubt",
-            "`track mail resolve` was asked about a mail that is not in doubt.",
-            "Run `maintdb track mail` to see the mails in doubt.";
+            "`track notify --resend` or `--mark-sent` was asked about a mail that is not in doubt.",
+            "Run `maintdb track todo` to see the mails in doubt.";
         MailTemplate = "mail-template",
             "A mail template in the repository does not render.",
             "Fix the template named in the message.";

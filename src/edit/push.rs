@@ -194,6 +194,19 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base + jitter).min(1500))
 }
 
+/// Brings the branch up to its upstream, by fast-forward only, before a run that must see what
+/// other clones pushed (the tracker's mail, planned from what was already sent). A branch with
+/// commits of its own is left as it is: the push that follows deals with it.
+pub fn catch_up(dir: &Path) -> Result<(), EditError> {
+    let (remote, rref) = upstream(dir)?;
+    git_ok(dir, &["fetch", "-q", &remote, &rref])?;
+    let behind = git(dir, &["merge-base", "--is-ancestor", "HEAD", "FETCH_HEAD"])?;
+    if behind.status.success() {
+        git_ok(dir, &["reset", "-q", "--keep", "FETCH_HEAD"])?;
+    }
+    Ok(())
+}
+
 /// Runs `attempt` (which commits on the current `HEAD`) and pushes, retrying while the branch
 /// moves under it. What it repaired of a killed run first is told in `repairs`.
 pub fn with_push<E: From<EditError>>(

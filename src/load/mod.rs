@@ -34,6 +34,9 @@ pub enum Kind {
         bug: String,
         archive: Option<String>,
     },
+    Dismissed {
+        bug: String,
+    },
     Unexpected,
 }
 
@@ -58,6 +61,9 @@ pub fn classify(path: &str) -> Kind {
             stem(f).map_or(Kind::Unexpected, |name| Kind::Package { shard: None, name })
         }
         ["tracks", f] => stem(f).map_or(Kind::Unexpected, |bug| Kind::Track { bug, archive: None }),
+        ["tracks", "dismissed", f] => {
+            stem(f).map_or(Kind::Unexpected, |bug| Kind::Dismissed { bug })
+        }
         ["tracks", "archive", dir, f] => stem(f).map_or(Kind::Unexpected, |bug| Kind::Track {
             bug,
             archive: Some((*dir).to_owned()),
@@ -77,6 +83,8 @@ pub enum Record {
     Group(GroupName, Group),
     Package(PackageName, Package),
     Track(Box<Track>),
+    /// A bug not to be offered as a candidate again.
+    Dismissed(u64, crate::record::RawDismissed),
 }
 
 /// A validated name taken from the path, known even when the content is broken, so that a
@@ -305,6 +313,16 @@ fn key_from_path(
             }
             None
         }
+        Kind::Dismissed { bug } => {
+            if bug.parse::<u64>().is_err() {
+                problems.push(problem(
+                    Code::BadTrackName,
+                    None,
+                    format!("{path} is not named tracks/dismissed/<bug number>.toml"),
+                ));
+            }
+            None
+        }
         _ => None,
     }
 }
@@ -422,6 +440,19 @@ fn parse_record(
                 raw,
                 problems,
             ))))
+        }
+        Kind::Dismissed { bug } => {
+            let raw: crate::record::RawDismissed = parse(text, problems)?;
+            let reason = raw.reason.get_ref();
+            if reason.trim().is_empty() {
+                problems.push(problem(
+                    Code::InconsistentTrack,
+                    Some(raw.reason.span()),
+                    "a dismissed bug needs a `reason`: say why it is not tracked",
+                ));
+            }
+            typed::check_text(reason, Some(raw.reason.span()), "reason", false, problems);
+            Some(Record::Dismissed(bug.parse().ok()?, raw))
         }
         Kind::Unexpected => None,
     }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use track::{
-    BtsInfo, Intent, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, TRACKS_DIR,
+    BtsInfo, Intent, RawDismissed, RawTrack, SuiteProgress, TRACK_STATES, TRACK_SUITES, TRACKS_DIR,
     is_point_release, next_point_release, point_release_key, spanless,
 };
 

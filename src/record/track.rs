@@ -52,17 +52,37 @@ pub struct RawTrack {
     pub outbox: Vec<Intent>,
 }
 
+/// `tracks/dismissed/<bug>.toml`: a candidate looked at and not tracked, so that `track
+/// candidates` does not offer it again.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDismissed {
+    pub package: String,
+    /// Why it is not tracked, for whoever looks again.
+    pub reason: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cves: Vec<String>,
+}
+
 /// A mail the tracker set out to send.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Intent {
     /// `notify`, `prod` or `unarchive`.
     pub step: String,
-    /// The suite it is about (none for `unarchive`, which is about the bug).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suite: Option<String>,
+    /// The suites it is about, one mail for all of them (none for `unarchive`, which is
+    /// about the bug).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<String>,
     pub msgid: String,
     pub since: Datetime,
+}
+
+impl Intent {
+    /// Whether the mail is about `suite`.
+    pub fn about(&self, suite: &str) -> bool {
+        self.suites.iter().any(|s| s == suite)
+    }
 }
 
 impl RawTrack {
@@ -136,6 +156,10 @@ pub struct SuiteProgress {
     /// sync saw it (written by `track sync`): the next stable update's number follows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest: Option<Spanned<String>>,
+    /// When a sync first saw the release team's request tagged `moreinfo` (written by `track
+    /// sync`, removed when the tag goes): the request waits for the maintainers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moreinfo_since: Option<Datetime>,
 }
 
 impl SuiteProgress {
@@ -151,6 +175,7 @@ impl SuiteProgress {
             released_in: None,
             reason: None,
             newest: None,
+            moreinfo_since: None,
         }
     }
 

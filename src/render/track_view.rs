@@ -19,6 +19,8 @@ pub struct SuiteRow {
     pub pu_bug: Option<i64>,
     pub released_in: Option<String>,
     pub reason: Option<String>,
+    /// The day the request was first seen tagged `moreinfo`, while it is.
+    pub moreinfo_since: Option<String>,
 }
 
 /// One step of a timeline, ready to show.
@@ -84,6 +86,9 @@ pub fn views(db: &Db, timelines: &BTreeMap<u64, Vec<Change>>) -> Vec<TrackView> 
                             .and_then(|p| p.released_in.as_ref())
                             .map(|r| r.get_ref().clone()),
                         reason: p.and_then(|p| p.reason.clone()),
+                        moreinfo_since: p
+                            .and_then(|p| p.moreinfo_since.as_ref())
+                            .map(|d| d.to_string().chars().take(10).collect()),
                     }
                 })
                 .collect(),

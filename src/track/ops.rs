@@ -13,7 +13,9 @@ use crate::source::objects::blob_at;
 
 use super::archive::Versions;
 use super::bts::BugStatus;
-use super::records::{Tracks, active_path, archive_path, suites_at, to_text, tracks_at};
+use super::records::{
+    Tracks, active_path, archive_path, dismissed_path, suites_at, to_text, tracks_at,
+};
 use super::security::Candidate;
 use super::sync::{Suite, World, step};
 
@@ -84,10 +86,11 @@ impl NewTrack {
     }
 }
 
-/// Starts tracks; bugs tracked already are left as they are. A bug of a package with no
-/// record is refused, or skipped with `skip_unknown` (the security tracker knows every
-/// package of Debian; a distribution's records may hold fewer). At most `max` tracks start,
-/// in the order given.
+/// Starts tracks; bugs tracked already are left as they are, and a bug dismissed before is
+/// tracked now (its dismissal removed). A bug of a package with no record is refused, or with
+/// `skip_unknown` (the security tracker knows every package of Debian; a distribution's records
+/// may hold fewer) dismissed with that reason, so that it is reported once, not every run. At
+/// most `max` tracks start, in the order given.
 pub fn add(
     s: &Session,
     new: &[NewTrack],
@@ -99,15 +102,21 @@ pub fn add(
     let mut refusals = Vec::new();
     let mut changes = Vec::new();
     let mut added = Vec::new();
+    let mut dismissed = Vec::new();
     for n in new {
         if max.is_some_and(|m| added.len() >= m) {
             break;
         }
-        if existing.knows(n.bug) || added.contains(&n.bug) {
+        if existing.knows(n.bug) || added.contains(&n.bug) || dismissed.contains(&n.bug) {
             continue;
         }
         if !package_exists(s, &n.package)? {
             if skip_unknown {
+                if !existing.dismissed.contains_key(&n.bug) {
+                    let reason = format!("package {} has no record here", n.package);
+                    changes.push(dismissal(n.bug, &n.package, &reason, &n.cves));
+                    dismissed.push(n.bug);
+                }
                 continue;
             }
             refusals.push(Finding::new(
@@ -145,16 +154,91 @@ pub fn add(
             }
         }
         changes.push(write(n.bug, &track));
+        if existing.dismissed.contains_key(&n.bug) {
+            changes.push(Change {
+                path: dismissed_path(n.bug),
+                content: None,
+            });
+        }
         added.push(n.bug);
     }
     if !refusals.is_empty() {
         return Err(refusals.into());
     }
-    if added.is_empty() {
+    if added.is_empty() && dismissed.is_empty() {
         return Ok(Plan::Unchanged("every bug is tracked already".into()));
     }
-    let list: Vec<String> = added.iter().map(|b| format!("#{b}")).collect();
-    Ok(edit(changes, format!("track: add {}", list.join(" ")), &[]))
+    let list = |bugs: &[u64]| {
+        bugs.iter()
+            .map(|b| format!("#{b}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let body: Vec<String> = dismissed
+        .iter()
+        .filter_map(|b| new.iter().find(|n| n.bug == *b))
+        .map(|n| {
+            format!(
+                "#{} dismissed: package {} has no record here",
+                n.bug, n.package
+            )
+        })
+        .collect();
+    let subject = match (added.is_empty(), dismissed.is_empty()) {
+        (false, true) => format!("track: add {}", list(&added)),
+        (true, false) => format!("track: dismiss {}", list(&dismissed)),
+        _ => format!("track: add {}, dismiss {}", list(&added), list(&dismissed)),
+    };
+    Ok(edit(changes, subject, &body))
+}
+
+fn dismissal(bug: u64, package: &str, reason: &str, cves: &[String]) -> Change {
+    let d = crate::record::RawDismissed {
+        package: package.to_owned(),
+        reason: spanless(reason.to_owned()),
+        cves: cves.to_vec(),
+    };
+    Change {
+        path: dismissed_path(bug),
+        content: Some(
+            toml::to_string(&d)
+                .expect("a dismissal serializes")
+                .into_bytes(),
+        ),
+    }
+}
+
+/// Dismisses a candidate: `track candidates` does not offer it again. A bug tracked already is
+/// refused (ignore its suites instead); dismissing again with another reason replaces it.
+pub fn dismiss(s: &Session, new: &NewTrack, reason: &str) -> Result<Plan, Stop> {
+    let all = tracks(s)?;
+    let bug = new.bug;
+    if all.knows(bug) {
+        return Err(Stop::refused(
+            OpCode::AlreadyTracked,
+            format!("bug {bug} is tracked"),
+            "to stop following a suite, use maintdb track ignore BUG --suite SUITE --reason ...",
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(Stop::refused(
+            OpCode::NoReason,
+            "an empty --reason".to_owned(),
+            "say why it is not tracked",
+        ));
+    }
+    if all
+        .dismissed
+        .get(&bug)
+        .is_some_and(|d| d.reason.get_ref() == reason)
+    {
+        return Ok(Plan::Unchanged(format!("bug {bug} is dismissed already")));
+    }
+    Ok(edit(
+        vec![dismissal(bug, &new.package, reason, &new.cves)],
+        format!("track: dismiss #{bug}"),
+        &[format!("#{bug} ({}): {reason}", new.package)],
+    ))
 }
 
 /// Marks a suite of a track as not to be fixed, with the reason.

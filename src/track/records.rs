@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::load::Record;
 use crate::load::record_at;
 use crate::names::NameRules;
-use crate::record::{RawSuites, RawTrack, TRACK_SUITES};
+use crate::record::{RawDismissed, RawSuites, RawTrack, TRACK_SUITES};
 use crate::source::objects::{self, git_at};
 
 use super::sync::Suite;
@@ -16,6 +16,11 @@ pub use crate::record::TRACKS_DIR;
 /// The path of an active track.
 pub fn active_path(bug: u64) -> String {
     format!("{TRACKS_DIR}/{bug}.toml")
+}
+
+/// The path of a dismissed candidate.
+pub fn dismissed_path(bug: u64) -> String {
+    format!("{TRACKS_DIR}/dismissed/{bug}.toml")
 }
 
 /// The path of a track archived after point release `release`.
@@ -34,6 +39,8 @@ pub struct Tracks {
     pub active: BTreeMap<u64, RawTrack>,
     /// Archived bugs, with the point release they sit under.
     pub archived: BTreeMap<u64, String>,
+    /// Dismissed candidates, with the reason.
+    pub dismissed: BTreeMap<u64, RawDismissed>,
 }
 
 impl Tracks {
@@ -42,10 +49,12 @@ impl Tracks {
         self.active.contains_key(&bug) || self.archived.contains_key(&bug)
     }
 
+    /// The bugs tracked, active or archived, and those dismissed: no candidate any more.
     pub fn bugs(&self) -> BTreeSet<u64> {
         self.active
             .keys()
             .chain(self.archived.keys())
+            .chain(self.dismissed.keys())
             .copied()
             .collect()
     }
@@ -93,6 +102,16 @@ pub fn tracks_at(
                     if let Some(bug) = bug_of(&file) {
                         out.archived.insert(bug, release.clone());
                     }
+                }
+            }
+            continue;
+        }
+        if name == "dismissed" && is_tree {
+            for (file, _, id) in entries(id)? {
+                let Some(bug) = bug_of(&file) else { continue };
+                let text = String::from_utf8(objects::blob(repo, id)?).unwrap_or_default();
+                if let Ok(d) = toml::from_str::<RawDismissed>(&text) {
+                    out.dismissed.insert(bug, d);
                 }
             }
             continue;

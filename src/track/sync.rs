@@ -61,6 +61,8 @@ pub struct Request {
     pub version: Option<String>,
     /// Tagged `pending`: the upload happened.
     pub pending: bool,
+    /// Tagged `moreinfo`: the release team waits for an answer.
+    pub moreinfo: bool,
 }
 
 impl Request {
@@ -89,6 +91,7 @@ impl Request {
             package,
             version,
             pending: s.tags.iter().any(|t| t == "pending"),
+            moreinfo: s.tags.iter().any(|t| t == "moreinfo"),
         })
     }
 }
@@ -107,6 +110,8 @@ pub struct World {
     pub released: BTreeMap<String, Versions>,
     /// Codename → the point release the mirror's Release file says the suite is at.
     pub point_releases: BTreeMap<String, String>,
+    /// When it was observed (Unix seconds, the run's clock).
+    pub now: i64,
 }
 
 /// What a sync did to one track.
@@ -277,6 +282,7 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
         {
             p.newest = Some(spanless(v.clone()));
         }
+        note_moreinfo(p, world);
         let current = p.state().to_owned();
         if current == "ignored" {
             continue;
@@ -302,6 +308,7 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
         if let Some(b) = seen.pu_bug {
             p.pu_bug = Some(spanless(b as i64));
         }
+        note_moreinfo(p, world);
         if let Some(v) = seen.version {
             p.version = Some(spanless(v));
         }
@@ -314,6 +321,22 @@ pub fn step(bug: u64, track: &mut RawTrack, suites: &[Suite], world: &World) -> 
         ));
     }
     out
+}
+
+/// Keeps `moreinfo_since` in step with the suite's request: set when the tag is first seen,
+/// removed when it is gone (or the request is no longer one of the release team's).
+fn note_moreinfo(p: &mut SuiteProgress, world: &World) {
+    let tagged = p.pu_bug.as_ref().is_some_and(|b| {
+        world
+            .requests
+            .iter()
+            .any(|r| i64::try_from(r.bug).is_ok_and(|n| n == *b.get_ref()) && r.moreinfo)
+    });
+    if !tagged {
+        p.moreinfo_since = None;
+    } else if p.moreinfo_since.is_none() {
+        p.moreinfo_since = Some(super::mail::clock::datetime(world.now));
+    }
 }
 
 /// The newest version of `package` in the suite `codename` or its proposed-updates.

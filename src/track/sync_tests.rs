@@ -220,6 +220,36 @@ fn requests_and_pending_uploads() {
 }
 
 #[test]
+fn a_request_at_moreinfo_is_noted_from_the_day_it_is_seen_until_the_tag_goes() {
+    let codenames = ["bookworm", "bullseye"];
+    let mut w = world(status("Jane <j@x>", &["foo/1.3-1"]));
+    w.now = 1_793_613_600; // 2026-11-02T10:00:00Z
+    let mut asked = request(1070001, "bookworm", false);
+    asked.tags.push("moreinfo".into());
+    w.requests = vec![Request::from_status(&asked, &codenames).unwrap()];
+    let mut t = track(&[("stable", "notified")]);
+    step(100, &mut t, &suites(), &w);
+    let since = |t: &RawTrack| {
+        t.stable
+            .as_ref()
+            .unwrap()
+            .moreinfo_since
+            .map(|d| d.to_string())
+    };
+    assert_eq!(state(&t, "stable"), "requested");
+    assert_eq!(since(&t).as_deref(), Some("2026-11-02T10:00:00+00:00"));
+    // Seen again days later: the first day stays.
+    w.now += 5 * 86_400;
+    step(100, &mut t, &suites(), &w);
+    assert_eq!(since(&t).as_deref(), Some("2026-11-02T10:00:00+00:00"));
+    // The maintainer answered and the tag went: the note goes with it.
+    w.requests =
+        vec![Request::from_status(&request(1070001, "bookworm", false), &codenames).unwrap()];
+    step(100, &mut t, &suites(), &w);
+    assert_eq!(since(&t), None);
+}
+
+#[test]
 fn queue_then_proposed_updates_then_release() {
     let mut w = world(status("Jane <j@x>", &["foo/1.2-3"]));
     w.queue = vec![Upload {
@@ -351,6 +381,7 @@ mod property {
                 package: "foo".into(),
                 version: Some(fix.into()),
                 pending,
+                moreinfo: false,
             });
         }
         if s.queued {

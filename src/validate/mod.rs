@@ -215,6 +215,9 @@ fn insert(db: &mut Db, r: Record, file: FileId) {
             t.file = file;
             db.tracks.push(*t);
         }
+        Record::Dismissed(bug, d) => {
+            db.dismissed.insert(bug, d);
+        }
     }
 }
 

@@ -40,7 +40,7 @@ fn server(tracks: &[(u64, &str, bool)]) -> Server {
     Server::with("tracker", &extra)
 }
 
-fn md(c: &Clone, now: &str, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn md(c: &Clone, now: &str, args: &[&str]) -> (i32, String, String) {
     run(maintdb(&c.dir)
         .env("MAINTDB_USER", "dave")
         .env("MAINTDB_PUSHER", "dave")
@@ -50,7 +50,7 @@ fn md(c: &Clone, now: &str, args: &[&str]) -> (i32, String, String) {
 
 const T0: &str = "2026-11-02T10:00:00Z";
 
-fn have_aiosmtpd() -> bool {
+pub(crate) fn have_aiosmtpd() -> bool {
     let ok = Command::new("/usr/bin/python3")
         .args(["-c", "import aiosmtpd"])
         .stderr(Stdio::null())
@@ -76,7 +76,7 @@ fn smtp_case(tracks: &[(u64, &str, bool)]) -> Option<(Server, Clone)> {
 }
 
 /// aiosmtpd on 127.0.0.1, with its Maildir and a log of the steps it saw.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     _tmp: tempfile::TempDir,
     pub maildir: PathBuf,
@@ -85,7 +85,7 @@ struct Sink {
 }
 
 impl Sink {
-    fn start(extra: &[&str]) -> Sink {
+    pub(crate) fn start(extra: &[&str]) -> Sink {
         let tmp = tempfile::tempdir().unwrap();
         let port = crate::httpd::closed_port();
         let maildir = tmp.path().join("Maildir");
@@ -128,7 +128,7 @@ impl Sink {
     }
 
     /// The delivered mails, as text.
-    fn mails(&self) -> Vec<String> {
+    pub(crate) fn mails(&self) -> Vec<String> {
         let new = self.maildir.join("new");
         let mut out: Vec<String> = std::fs::read_dir(&new)
             .map(|d| {
@@ -193,7 +193,7 @@ fn a_notification_in_the_bugs_thread() {
     );
     // The next stable update after the suite's seventh, and the request with its article.
     assert!(
-        zlib.contains("a +deb12u8 upload") && zlib.contains("file a pu request"),
+        zlib.contains("a +deb12u8 upload") && zlib.contains("and a pu request with its debdiff"),
         "{zlib}"
     );
     // curl's maintainers: a person and a group without an address (a warning names it).
@@ -216,12 +216,18 @@ fn a_notification_in_the_bugs_thread() {
         "{t}"
     );
     assert!(!t.contains("[[outbox]]"), "{t}");
-    // Intent, then record: two commits, both on the server.
+    // One commit records the run (the intents went to the clone's journal), on the server,
+    // naming each mail; the journal is gone.
     let log = git_ok(&c.dir, &["log", "-2", "--format=%s"]);
-    assert_eq!(
-        log,
-        "track mail: 2 sent\ntrack mail: about to send 2 mails\n"
+    assert_eq!(log, "track mail: 2 sent\nextra records\n");
+    let message = git_ok(&c.dir, &["log", "-1", "--format=%b"]);
+    assert!(
+        message.contains(
+            "660650 stable: notify sent <maintdb.660650.stable.notify.20261102T100000Z@example.org>"
+        ),
+        "{message}"
     );
+    assert!(!c.dir.join(".git/maintdb/mail").exists());
     assert_eq!(git_ok(&s.bare, &["rev-parse", "main"]), head(&c));
     let (code, out, _) = run(maintdb(&c.dir).arg("check"));
     assert_eq!(code, 0, "{out}");
@@ -524,7 +530,8 @@ fn the_throttle_spreads_thirty_mails_over_three_hours() {
     }
 }
 
-/// Starts `notify` through `sink`, waits for `event` (and the intent commit), and kills it.
+/// Starts `notify` through `sink`, waits for `event` (the journal names the mail by then), and
+/// kills it.
 fn kill_at(c: &Clone, sink: &Sink, event: &str) {
     let before = head(c);
     let mut child = maintdb(&c.dir)
@@ -536,13 +543,14 @@ fn kill_at(c: &Clone, sink: &Sink, event: &str) {
         .spawn()
         .unwrap();
     sink.wait_for(event);
-    assert_ne!(
-        head(c),
-        before,
-        "the intent is committed before anything is sent"
+    let journal = std::fs::read_to_string(c.dir.join(".git/maintdb/mail")).unwrap_or_default();
+    assert!(
+        journal.contains("msgid = \"<maintdb.660650.stable.notify."),
+        "the journal names the mail before anything is sent: {journal}"
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    assert_eq!(head(c), before, "no bookkeeping commit before the mail");
 }
 
 fn after_the_kill(c: &Clone, sink: &Sink, delivered: usize) {
@@ -823,4 +831,79 @@ fn the_local_sendmail_gets_the_mail() {
         args.contains("660650@bugs.example.org") && args.contains("broonie@example.org"),
         "{args}"
     );
+}
+
+#[test]
+fn a_second_run_on_the_clone_waits_for_the_first() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false)]) else {
+        return;
+    };
+    let sink = Sink::start(&[]);
+    // Another run holds the clone's mail lock (flock(1) takes the same kind of lock) for a
+    // second and a half.
+    std::fs::create_dir_all(c.dir.join(".git/maintdb")).unwrap();
+    let mut holder = Command::new("flock")
+        .arg(c.dir.join(".git/maintdb/mail.lock"))
+        .args(["sleep", "1.5"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(start.elapsed() >= Duration::from_millis(900), "it waited");
+    holder.wait().unwrap();
+    assert_eq!(sink.mails().len(), 1);
+}
+
+#[test]
+fn a_journal_left_by_a_killed_run_is_recorded_first() {
+    let Some((_s, c)) = smtp_case(&[(660650, "zlib", false), (2000, "curl", false)]) else {
+        return;
+    };
+    let sink = Sink::start(&[]);
+    // A run was killed after the server took 660650's notification and wrote so, before its
+    // commit; 2000's had no answer yet.
+    let base = head(&c).trim().to_owned();
+    let journal = format!(
+        "base = \"{base}\"\n\n[[mail]]\nbug = 660650\nstep = \"notify\"\nsuites = [\"stable\"]\n\
+         msgid = \"<maintdb.660650.stable.notify.20261102T090000Z@example.org>\"\n\
+         since = 2026-11-02T09:00:00Z\nfate = \"sent\"\n\n[[mail]]\nbug = 2000\nstep = \"notify\"\n\
+         suites = [\"stable\"]\nmsgid = \"<maintdb.2000.stable.notify.20261102T090000Z@example.org>\"\n\
+         since = 2026-11-02T09:00:00Z\n"
+    );
+    std::fs::create_dir_all(c.dir.join(".git/maintdb")).unwrap();
+    std::fs::write(c.dir.join(".git/maintdb/mail"), &journal).unwrap();
+    let (code, todo, err) = md(&c, T0, &["track", "todo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        todo.contains("2000 stable notify <maintdb.2000.stable.notify.20261102T090000Z"),
+        "the unanswered one is in doubt already: {todo}"
+    );
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("recording the mails of an interrupted run first (2 mails)"),
+        "{out}"
+    );
+    // Nothing sent again: one recorded as sent, the other in doubt; the journal is gone.
+    assert_eq!(sink.mails().len(), 0);
+    let zlib = file(&c, "tracks/660650.toml");
+    assert!(
+        zlib.contains("state = \"notified\"")
+            && zlib.contains("<maintdb.660650.stable.notify.20261102T090000Z@example.org>"),
+        "{zlib}"
+    );
+    assert!(file(&c, "tracks/2000.toml").contains("[[outbox]]"));
+    assert!(!c.dir.join(".git/maintdb/mail").exists());
+    // A journal whose mails a commit after its base recorded already (the run was killed
+    // between its commit and removing the journal) records nothing twice.
+    std::fs::write(c.dir.join(".git/maintdb/mail"), &journal).unwrap();
+    let before = head(&c);
+    let (code, out, err) = md(&c, T0, &["track", "notify", "--smtp", &sink.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("interrupted run"), "{out}");
+    assert_eq!(head(&c), before);
+    assert_eq!(sink.mails().len(), 0);
+    assert!(!c.dir.join(".git/maintdb/mail").exists());
 }

@@ -28,6 +28,7 @@ mod replay;
 mod serve;
 mod serve_admin;
 mod serve_hostile;
+mod simulation;
 mod static_site;
 mod support;
 mod track;

@@ -925,11 +925,87 @@ fn a_reassigned_bug_is_a_warning_and_an_unreadable_answer_is_kept() {
 }
 
 #[test]
-fn candidates_from_the_security_tracker() {
+fn a_dismissed_candidate_is_skipped_until_tracked_by_hand() {
     let s = Server::new("tracker");
     let c = s.clone("dave");
     let r = Replay::start(world());
-    let json = r#"{"zlib": {"CVE-2026-0001": {"debianbug": 660650, "scope": "local", "releases": {
+    r.set(|w| w.security_json = SECURITY_JSON.into());
+    let url = r.httpd.url("/security/json");
+    let bts = r.httpd.url("/bts");
+    let bug = BUG.to_string();
+    let dismiss = |reason: &str| {
+        md(
+            &c,
+            &["track", "dismiss", &bug, "--reason", reason, "--bts", &bts],
+        )
+    };
+    let (code, out, err) = dismiss("the vulnerable code is not built in bookworm");
+    assert_eq!(code, 0, "{out}{err}");
+    let record = std::fs::read_to_string(
+        c.dir
+            .join(format!("maintainers/tracks/dismissed/{BUG}.toml")),
+    )
+    .unwrap();
+    assert_eq!(
+        record, "package = \"zlib\"\nreason = \"the vulnerable code is not built in bookworm\"\n",
+        "the package from the BTS"
+    );
+    assert_eq!(md(&c, &["check"]).0, 0);
+    // Again with the same reason: nothing to do. An empty reason is refused.
+    let before = head(&c.dir);
+    let (code, out, _) = dismiss("the vulnerable code is not built in bookworm");
+    assert_eq!(code, 0);
+    assert!(out.contains("dismissed already"), "{out}");
+    let (code, _, err) = dismiss(" ");
+    assert_eq!(code, 1);
+    assert!(err.contains("no-reason"), "{err}");
+    assert_eq!(head(&c.dir), before);
+    // Candidates skip it, --add included.
+    let (_, out, _) = md(&c, &["track", "candidates", "--security-tracker", &url]);
+    assert!(!out.contains("660650"), "{out}");
+    let (code, out, err) = md(
+        &c,
+        &["track", "candidates", "--security-tracker", &url, "--add"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !c.dir
+            .join(format!("maintainers/tracks/{BUG}.toml"))
+            .exists()
+    );
+    // A person tracks it after all: the dismissal goes in the same commit.
+    add(&c, &r, BUG, &["stable"]);
+    assert!(
+        c.dir
+            .join(format!("maintainers/tracks/{BUG}.toml"))
+            .exists()
+    );
+    assert!(
+        !c.dir
+            .join(format!("maintainers/tracks/dismissed/{BUG}.toml"))
+            .exists()
+    );
+    // A tracked bug is not dismissed: ignore its suites instead.
+    let (code, _, err) = dismiss("changed my mind");
+    assert_eq!(code, 1);
+    assert!(err.contains("already-tracked"), "{err}");
+    // A hand-written dismissal without a reason is named by check.
+    std::fs::write(
+        c.dir.join("maintainers/tracks/dismissed/77.toml"),
+        "package = \"curl\"\nreason = \"\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = md(&c, &["check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("a dismissed bug needs a `reason`"),
+        "{out}{err}"
+    );
+}
+
+/// Three minor issues fixed in sid: zlib's (bug 660650), curl's (2000), and one of a package
+/// with no record here (5).
+const SECURITY_JSON: &str = r#"{"zlib": {"CVE-2026-0001": {"debianbug": 660650, "scope": "local", "releases": {
         "bookworm": {"status": "open", "repositories": {"bookworm": "1:1.2.13.dfsg-1"}, "urgency": "low**", "nodsa": "Minor issue", "nodsa_reason": ""},
         "bullseye": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "0"},
         "sid": {"status": "resolved", "repositories": {}, "urgency": "low", "fixed_version": "1:1.3-1"}}}},
@@ -937,6 +1013,13 @@ fn candidates_from_the_security_tracker() {
         "bookworm": {"status": "open", "nodsa": "Minor issue"}, "sid": {"status": "resolved"}}}},
       "unknownpkg": {"CVE-2026-0009": {"debianbug": 5, "releases": {
         "bookworm": {"status": "open", "nodsa": "Minor issue"}, "sid": {"status": "resolved"}}}}}"#;
+
+#[test]
+fn candidates_from_the_security_tracker() {
+    let s = Server::new("tracker");
+    let c = s.clone("dave");
+    let r = Replay::start(world());
+    let json = SECURITY_JSON;
     r.set(|w| w.security_json = json.into());
     let url = r.httpd.url("/security/json");
     let (code, out, err) = md(&c, &["track", "candidates", "--security-tracker", &url]);
@@ -967,6 +1050,17 @@ fn candidates_from_the_security_tracker() {
         out.contains("--max 1: the other candidates stay candidates"),
         "{out}"
     );
+    // The candidate of a package without a record is reported once, with the reason, and
+    // set aside (a dismissal, not counted in --max).
+    assert!(
+        out.contains("#5 dismissed: package unknownpkg has no record here"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read_to_string(c.dir.join("maintainers/tracks/dismissed/5.toml"))
+            .unwrap()
+            .contains("reason = \"package unknownpkg has no record here\""),
+    );
     assert!(
         !c.dir
             .join(format!("maintainers/tracks/{BUG}.toml"))
@@ -977,15 +1071,16 @@ fn candidates_from_the_security_tracker() {
         &["track", "candidates", "--security-tracker", &url, "--add"],
     );
     assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("#5"), "reported once: {out}");
     let text = track_file(&c, BUG);
     assert!(text.contains("cves = [\"CVE-2026-0001\"]"), "{text}");
     assert!(
         !c.dir.join("maintainers/tracks/5.toml").exists(),
         "no record for unknownpkg"
     );
-    // Tracked now: no longer a candidate.
+    // Tracked or dismissed now: no longer candidates.
     let (_, out, _) = md(&c, &["track", "candidates", "--security-tracker", &url]);
-    assert!(!out.contains("660650"), "{out}");
+    assert_eq!(out, "", "{out}");
 
     r.set(|w| w.security_json = "<html>Service Unavailable</html>".into());
     let before = head(&c.dir);

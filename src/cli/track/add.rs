@@ -1,6 +1,7 @@
-//! `maintdb track add` and `track ignore`: starting a track from the BTS's word on a bug, and
-//! giving up on a suite of it.
+//! `maintdb track add`, `track ignore` and `track dismiss`: starting a track from the BTS's
+//! word on a bug, giving up on a suite of it, and setting a candidate aside for good.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use super::super::write::{Opts, run_op, write_findings};
 use super::{Remote, fail, head};
 use crate::cli::EXIT_DATA;
 use crate::gate::Finding;
-use crate::track::bts::Bts;
+use crate::track::bts::{Bts, BugStatus};
 use crate::track::ops::{self, NewTrack};
 
 #[derive(clap::Args)]
@@ -36,14 +37,37 @@ pub struct IgnoreArgs {
     opts: Opts,
 }
 
-pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+#[derive(clap::Args)]
+pub struct DismissArgs {
+    bug: u64,
+    /// Why it is not tracked; kept in the record for whoever looks again.
+    #[arg(long)]
+    reason: String,
+    /// The bug's source package (default: the BTS's word).
+    #[arg(long)]
+    package: Option<String>,
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+/// What the BTS says of `bugs`, each filed against its source package (a binary package is
+/// mapped by the BTS's `binary_to_source`, and the output says so); `Err(code)` once the
+/// failure is told.
+fn ask_bts(
+    dir: &Path,
+    remote: &Remote,
+    bugs: &[u64],
+    out: &mut dyn Write,
+) -> anyhow::Result<Result<BTreeMap<u64, BugStatus>, i32>> {
     let bts = Bts::new(
-        &head(dir)?.bts_url(&a.remote),
-        Duration::from_secs(a.remote.timeout),
+        &head(dir)?.bts_url(remote),
+        Duration::from_secs(remote.timeout),
     )?;
-    let mut statuses = match bts.get_status(&a.bugs) {
+    let mut statuses = match bts.get_status(bugs) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e).map(Err),
     };
     // A bug filed against a binary package: its source, as the BTS maps it.
     for status in statuses.values_mut() {
@@ -53,7 +77,7 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
         for binary in status.binaries.clone() {
             let sources = match bts.binary_to_source(&binary) {
                 Ok(s) => s,
-                Err(e) => return fail(e),
+                Err(e) => return fail(e).map(Err),
             };
             match sources.first() {
                 Some(source) => {
@@ -70,7 +94,7 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
             }
         }
     }
-    if let Some(unknown) = a.bugs.iter().find(|b| !statuses.contains_key(b)) {
+    if let Some(unknown) = bugs.iter().find(|b| !statuses.contains_key(b)) {
         write_findings(
             &[Finding::new(
                 crate::diag::OpCode::UnknownBug,
@@ -80,8 +104,16 @@ pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> 
             &mut std::io::stderr(),
         )?;
         eprintln!("nothing was committed");
-        return Ok(EXIT_DATA);
+        return Ok(Err(EXIT_DATA));
     }
+    Ok(Ok(statuses))
+}
+
+pub fn add(dir: &Path, a: &AddArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let statuses = match ask_bts(dir, &a.remote, &a.bugs, out)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     run_op(
         dir,
         &a.opts,
@@ -109,4 +141,22 @@ pub fn ignore(dir: &Path, a: &IgnoreArgs, out: &mut dyn Write) -> anyhow::Result
         |s| ops::ignore(s, a.bug, &a.suite, &a.reason),
         out,
     )
+}
+
+pub fn dismiss(dir: &Path, a: &DismissArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let package = match &a.package {
+        Some(p) => p.clone(),
+        None => match ask_bts(dir, &a.remote, &[a.bug], out)? {
+            Ok(s) => NewTrack::from_status(&s[&a.bug], Vec::new()).package,
+            Err(code) => return Ok(code),
+        },
+    };
+    let new = NewTrack {
+        bug: a.bug,
+        package,
+        suites: Vec::new(),
+        cves: Vec::new(),
+        bts: None,
+    };
+    run_op(dir, &a.opts, |s| ops::dismiss(s, &new, &a.reason), out)
 }

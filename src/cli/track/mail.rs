@@ -9,10 +9,11 @@ use crate::cli::write::{Opts, settle, tell};
 use crate::cli::{EXIT_DATA, EXIT_OK};
 use crate::edit::Outcome;
 use crate::edit::push::Pushed;
-use crate::track::mail::clock;
+use crate::record::Intent;
 use crate::track::mail::compose::Composed;
 use crate::track::mail::transport::{Fate, Transport};
-use crate::track::notify::{self, Report, Settings};
+use crate::track::mail::{clock, suites_text};
+use crate::track::notify::{self, Report, Settings, journal};
 use crate::track::records::tracks_at;
 
 #[derive(clap::Args, Clone)]
@@ -105,61 +106,129 @@ fn transport(via: &Via, set: &Settings) -> Transport {
     }
 }
 
-/// Commits the intents, and only once they landed, sends and records.
+/// Sends the mails `plan` chooses, at most once each: under the clone's mail lock, a journal
+/// left by a killed run is recorded first; then the mails are written to the journal, sent, and
+/// their fates recorded in one commit (pushed with `--push`, after catching up with the
+/// server so that what another clone sent counts).
 fn send_planned(
     dir: &Path,
     opts: &Opts,
     set: &Settings,
     via: &Transport,
-    plan: impl Fn(
-        &crate::edit::Session,
-        &mut Vec<Composed>,
-    ) -> Result<crate::edit::Plan, crate::gate::Stop>,
+    nothing: &str,
+    plan: impl Fn(&crate::edit::Session, &mut Vec<Composed>) -> Result<(), crate::gate::Stop>,
     out: &mut dyn Write,
 ) -> anyhow::Result<(i32, Vec<(Composed, Fate)>)> {
+    let run = journal::Run::begin(crate::commit::Writer::open(dir)?.repo())?;
+    if opts.push {
+        crate::edit::push::catch_up(dir)?;
+    }
+    let code = record_left(dir, opts, set, &run, out)?;
+    if code != EXIT_OK {
+        return Ok((code, Vec::new()));
+    }
     let chosen = RefCell::new(Vec::new());
-    let (outcome, pushed) = settle(dir, opts.push, || {
-        Ok(crate::edit::run(dir, opts.as_.as_deref(), |s| {
-            plan(s, &mut chosen.borrow_mut())
-        })?)
+    let base = std::cell::Cell::new(None);
+    let outcome = crate::edit::run(dir, opts.as_.as_deref(), |s| {
+        plan(s, &mut chosen.borrow_mut())?;
+        base.set(s.writer.head());
+        Ok(crate::edit::Plan::Unchanged(nothing.to_owned()))
     })?;
-    let landed =
-        matches!(outcome, Outcome::Committed { .. }) && !matches!(pushed, Pushed::Refused(_));
-    if !landed {
+    let mails = chosen.into_inner();
+    if mails.is_empty() || !matches!(outcome, Outcome::Unchanged(_)) {
         let code = tell(
             outcome,
-            pushed,
+            Pushed::Nothing,
             out,
             |_, _, _| Ok(()),
             |out, why| writeln!(out, "{why}"),
         )?;
         return Ok((code, Vec::new()));
     }
-    let mails = chosen.into_inner();
-    let results: Vec<(Composed, Fate)> = mails
-        .into_iter()
-        .map(|m| {
-            let fate = via.send(&m);
-            (m, fate)
-        })
+    let mut j = journal::Journal {
+        base: base.get().map(|b| b.to_string()).unwrap_or_default(),
+        mails: mails
+            .iter()
+            .map(|m| journal::Entry::new(m.bug, &notify::intent(m, set.now)))
+            .collect(),
+    };
+    run.write(&j)?;
+    let mut results = Vec::new();
+    for (n, m) in mails.into_iter().enumerate() {
+        let fate = via.send(&m);
+        j.mails[n].answered(&fate);
+        run.write(&j)?;
+        results.push((m, fate));
+    }
+    let fates: Vec<(u64, Intent, Fate)> = results
+        .iter()
+        .map(|(m, f)| (m.bug, notify::intent(m, set.now), f.clone()))
         .collect();
-    let code = record(dir, opts, set, &results, out)?;
+    let (code, landed) = record(dir, opts, set, &fates, out)?;
+    if landed {
+        run.clear()?;
+    }
     Ok((code, results))
 }
 
+/// Records the journal a killed run left, if any: what it sent, and what it may have sent (in
+/// doubt); then removes it. Mails a commit after its base already names were recorded before
+/// the kill.
+fn record_left(
+    dir: &Path,
+    opts: &Opts,
+    set: &Settings,
+    run: &journal::Run,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let Some(left) = run.left()? else {
+        return Ok(EXIT_OK);
+    };
+    let w = crate::commit::Writer::open(dir)?;
+    let ids: Vec<&str> = left.mails.iter().map(|e| e.msgid.as_str()).collect();
+    let done = journal::recorded(w.repo(), w.head(), &left.base, &ids)?;
+    let fates: Vec<(u64, Intent, Fate)> = left
+        .mails
+        .iter()
+        .filter(|e| !done.contains(&e.msgid))
+        .map(|e| (e.bug, e.intent(), e.fate()))
+        .collect();
+    if fates.is_empty() {
+        run.clear()?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(
+        out,
+        "recording the mails of an interrupted run first ({}):",
+        crate::words::count(fates.len(), "mail", "mails")
+    )?;
+    let (code, landed) = record(dir, opts, set, &fates, out)?;
+    if !landed {
+        return Ok(code.max(EXIT_DATA));
+    }
+    run.clear()?;
+    Ok(EXIT_OK)
+}
+
+/// Commits the fates; whether the commit landed (and was pushed, with `--push`).
 fn record(
     dir: &Path,
     opts: &Opts,
     set: &Settings,
-    results: &[(Composed, Fate)],
+    fates: &[(u64, Intent, Fate)],
     out: &mut dyn Write,
-) -> anyhow::Result<i32> {
+) -> anyhow::Result<(i32, bool)> {
     let (outcome, pushed) = settle(dir, opts.push, || {
         Ok(crate::edit::run(dir, opts.as_.as_deref(), |s| {
-            notify::record(s, results, set.now)
+            notify::record(s, fates, set.now)
         })?)
     })?;
-    tell(
+    let landed = match &outcome {
+        Outcome::Committed { .. } => !matches!(pushed, Pushed::Refused(_)),
+        Outcome::Unchanged(_) => true,
+        Outcome::Refused(_) => false,
+    };
+    let code = tell(
         outcome,
         pushed,
         out,
@@ -171,7 +240,8 @@ fn record(
             Ok(())
         },
         |_, _| Ok(()),
-    )
+    )?;
+    Ok((code, landed))
 }
 
 fn summary(
@@ -201,7 +271,7 @@ fn summary(
                 out,
                 "in doubt: bug {} {} {} {}: {why}; see maintdb track todo",
                 m.bug,
-                m.suite.as_deref().unwrap_or("-"),
+                m.suites_text(),
                 m.step.name(),
                 m.msgid
             )?;
@@ -219,44 +289,14 @@ pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result
     let set = settings(dir)?;
     let via = transport(&a.via, &set);
     if let Some(bug) = a.resend.or(a.mark_sent) {
-        let resend = a.resend.is_some();
-        let suite = a.suite.clone();
-        let chosen = RefCell::new(None);
-        let outcome = crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
-            *chosen.borrow_mut() = Some(notify::in_doubt(s, &set, bug, suite.as_deref())?);
-            Ok(crate::edit::Plan::Unchanged(String::new()))
-        })?;
-        let Some(mail) = chosen.into_inner() else {
-            return tell(
-                outcome,
-                Pushed::Nothing,
-                out,
-                |_, _, _| Ok(()),
-                |_, _| Ok(()),
-            );
-        };
-        let fate = if resend { via.send(&mail) } else { Fate::Sent };
-        let said = format!(
-            "bug {} {} {} {}",
-            mail.bug,
-            mail.suite.as_deref().unwrap_or("-"),
-            mail.step.name(),
-            mail.msgid
-        );
-        let results = vec![(mail, fate)];
-        record(dir, &a.opts, &set, &results, out)?;
-        if !resend {
-            writeln!(out, "marked as sent, without sending it again: {said}")?;
-            return Ok(EXIT_OK);
-        }
-        return Ok(summary(&results, &Report::default(), out)?);
+        return settle_in_doubt(dir, a, bug, &set, &via, out);
     }
     let report = RefCell::new(Report::default());
     if a.dry_run {
         let mails = RefCell::new(Vec::new());
         crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
-            notify::notify_intents(s, &set, &mut mails.borrow_mut(), &mut report.borrow_mut())
-                .map(|_| crate::edit::Plan::Unchanged(String::new()))
+            notify::notify_intents(s, &set, &mut mails.borrow_mut(), &mut report.borrow_mut())?;
+            Ok(crate::edit::Plan::Unchanged(String::new()))
         })?;
         for m in mails.borrow().iter() {
             writeln!(
@@ -282,12 +322,59 @@ pub fn notify(dir: &Path, a: &NotifyArgs, out: &mut dyn Write) -> anyhow::Result
         &a.opts,
         &set,
         &via,
+        "no mail is due",
         |s, chosen| notify::notify_intents(s, &set, chosen, &mut report.borrow_mut()),
         out,
     )?;
     let report = report.into_inner();
     let summary_code = summary(&results, &report, out)?;
     Ok(code.max(summary_code))
+}
+
+/// `--resend BUG` or `--mark-sent BUG`: settles a mail in doubt, under the mail lock.
+fn settle_in_doubt(
+    dir: &Path,
+    a: &NotifyArgs,
+    bug: u64,
+    set: &Settings,
+    via: &Transport,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let run = journal::Run::begin(crate::commit::Writer::open(dir)?.repo())?;
+    let code = record_left(dir, &a.opts, set, &run, out)?;
+    if code != EXIT_OK {
+        return Ok(code);
+    }
+    let resend = a.resend.is_some();
+    let chosen = RefCell::new(None);
+    let outcome = crate::edit::run(dir, a.opts.as_.as_deref(), |s| {
+        *chosen.borrow_mut() = Some(notify::in_doubt(s, set, bug, a.suite.as_deref())?);
+        Ok(crate::edit::Plan::Unchanged(String::new()))
+    })?;
+    let Some(mail) = chosen.into_inner() else {
+        return tell(
+            outcome,
+            Pushed::Nothing,
+            out,
+            |_, _, _| Ok(()),
+            |_, _| Ok(()),
+        );
+    };
+    let fate = if resend { via.send(&mail) } else { Fate::Sent };
+    let said = format!(
+        "bug {} {} {} {}",
+        mail.bug,
+        mail.suites_text(),
+        mail.step.name(),
+        mail.msgid
+    );
+    let fates = [(mail.bug, notify::intent(&mail, set.now), fate.clone())];
+    record(dir, &a.opts, set, &fates, out)?;
+    if !resend {
+        writeln!(out, "marked as sent, without sending it again: {said}")?;
+        return Ok(EXIT_OK);
+    }
+    Ok(summary(&[(mail, fate)], &Report::default(), out)?)
 }
 
 pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32> {
@@ -302,6 +389,7 @@ pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32
             &a.opts,
             &set,
             &via,
+            "no prod is due",
             |s, chosen| {
                 notify::prod_intent(s, &set, bug, a.suite.as_deref(), &note, a.force, chosen)
             },
@@ -312,6 +400,7 @@ pub fn prod(dir: &Path, a: &ProdArgs, out: &mut dyn Write) -> anyhow::Result<i32
             &a.opts,
             &set,
             &via,
+            "no prod is due",
             |s, chosen| notify::due_prod_intents(s, &set, &note, chosen, &mut report.borrow_mut()),
             out,
         )?,
@@ -336,21 +425,33 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
     let mut doubt = Vec::new();
     let mut waiting = Vec::new();
     let mut unnotified = Vec::new();
+    let mut stalled = Vec::new();
+    // A killed run's journal, not recorded yet: its unanswered mails are in doubt too.
+    let left = journal::peek(w.repo())?
+        .map(|j| j.mails)
+        .unwrap_or_default();
+    let pending = left
+        .iter()
+        .filter(|e| e.fate.is_none())
+        .map(|e| (e.bug, e.intent()));
+    let held = tracks
+        .iter()
+        .flat_map(|(bug, t)| t.outbox.iter().map(|i| (*bug, i.clone())));
+    for (bug, i) in held.chain(pending) {
+        let suite = i
+            .suites
+            .first()
+            .map(|s| format!(" --suite {s}"))
+            .unwrap_or_default();
+        doubt.push(format!(
+            "{bug} {} {} {} since {}: maintdb track notify --resend {bug}{suite}, or --mark-sent {bug}{suite} if it went out",
+            suites_text(&i.suites),
+            i.step,
+            i.msgid,
+            i.since
+        ));
+    }
     for (bug, t) in &tracks {
-        for i in &t.outbox {
-            let suite = i
-                .suite
-                .as_deref()
-                .map(|s| format!(" --suite {s}"))
-                .unwrap_or_default();
-            doubt.push(format!(
-                "{bug} {} {} {} since {}: maintdb track notify --resend {bug}{suite}, or --mark-sent {bug}{suite} if it went out",
-                i.suite.as_deref().unwrap_or("-"),
-                i.step,
-                i.msgid,
-                i.since
-            ));
-        }
         for (suite, p) in t.progress() {
             if p.state() == "requested" && p.notify_msgid.is_none() {
                 let request = p
@@ -362,6 +463,19 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
                     "{bug} {} {suite}: requested{request} but its maintainers were never \
                      notified, so it cannot be prodded: look at the request",
                     t.package.get_ref()
+                ));
+            }
+            if let (Some(since), Some(pu)) = (
+                p.moreinfo_since.as_ref().and_then(clock::seconds),
+                p.pu_bug.as_ref(),
+            ) && matches!(p.state(), "requested" | "notified" | "fixed-unstable")
+            {
+                stalled.push(format!(
+                    "{bug} {} {suite}: request #{} tagged moreinfo for {}: the release team \
+                     waits for the maintainers' answer",
+                    t.package.get_ref(),
+                    pu.get_ref(),
+                    crate::words::count((now - since).max(0) / 86_400, "day", "days"),
                 ));
             }
             if p.state() != "notified" {
@@ -393,13 +507,18 @@ pub fn todo(dir: &Path, a: &TodoArgs, out: &mut dyn Write) -> anyhow::Result<i32
             "`maintdb track prod --due` prods every one of them that is due, throttled"
         )?;
     }
-    if !unnotified.is_empty() {
-        writeln!(out, "requests without a notification:")?;
-        for l in &unnotified {
-            writeln!(out, "  {l}")?;
+    for (title, lines) in [
+        ("requests without a notification:", &unnotified),
+        ("requests waiting for an answer:", &stalled),
+    ] {
+        if !lines.is_empty() {
+            writeln!(out, "{title}")?;
+            for l in lines {
+                writeln!(out, "  {l}")?;
+            }
         }
     }
-    if doubt.is_empty() && waiting.is_empty() && unnotified.is_empty() {
+    if doubt.is_empty() && waiting.is_empty() && unnotified.is_empty() && stalled.is_empty() {
         writeln!(out, "nothing to do")?;
     }
     Ok(EXIT_OK)

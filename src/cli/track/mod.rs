@@ -48,6 +48,8 @@ enum What {
     Sync(sync::SyncArgs),
     /// Mark a suite of a track as not to be fixed.
     Ignore(add::IgnoreArgs),
+    /// Set a candidate aside, with the reason: `track candidates` skips it from then on.
+    Dismiss(add::DismissArgs),
     /// After a point release: mark what shipped, archive finished tracks, bump suites.toml.
     Release(release::ReleaseArgs),
     /// List tracks: `bug package suite state version` lines.
@@ -69,6 +71,7 @@ pub fn run(cli: &Cli, args: &Args, out: &mut dyn Write) -> anyhow::Result<i32> {
         What::Candidates(a) => candidates::candidates(&dir, a, out),
         What::Sync(a) => sync::sync(&dir, a, out),
         What::Ignore(a) => add::ignore(&dir, a, out),
+        What::Dismiss(a) => add::dismiss(&dir, a, out),
         What::Release(a) => release::release(&dir, a, out),
         What::List(a) => list::list(cli, a, out),
         What::Show(a) => list::show(cli, a.bug, out),

@@ -42,10 +42,11 @@ pub fn sync(dir: &Path, a: &SyncArgs, out: &mut dyn Write) -> anyhow::Result<i32
         ),
         timeout: Duration::from_secs(a.remote.timeout),
     };
-    let world = match world::gather(&bugs, &h.suites, &at) {
+    let mut world = match world::gather(&bugs, &h.suites, &at) {
         Ok(w) => w,
         Err(e) => return fail(e),
     };
+    world.now = crate::track::mail::clock::now()?;
     let report = std::cell::RefCell::new(SyncReport::default());
     let code = if a.dry_run {
         dry_run(

@@ -15,7 +15,8 @@ const USER_AGENT: &str = concat!("maintdb/", env!("CARGO_PKG_VERSION"));
 pub struct Composed {
     pub bug: u64,
     pub step: Step,
-    pub suite: Option<String>,
+    /// The suites it is about, in suites.toml's order (none for an unarchive request).
+    pub suites: Vec<String>,
     pub msgid: String,
     pub from: String,
     pub to: String,
@@ -95,6 +96,11 @@ pub fn mailbox_text(name: &str, email: &str) -> String {
 }
 
 impl Composed {
+    /// The suites it is about, `stable+oldstable`, or `-` for none.
+    pub fn suites_text(&self) -> String {
+        super::suites_text(&self.suites)
+    }
+
     fn mailbox(&self, field: &'static str, value: &str) -> Result<Mailbox, ComposeError> {
         value.parse().map_err(|source| ComposeError::Address {
             bug: self.bug,
@@ -144,7 +150,7 @@ mod tests {
         Composed {
             bug: 1,
             step: Step::Notify,
-            suite: Some("stable".into()),
+            suites: vec!["stable".into()],
             msgid: "<maintdb.1.stable.notify@example.org>".into(),
             from: "Tracker <tracker@example.org>".into(),
             to: "1@bugs.debian.org".into(),

@@ -25,6 +25,11 @@ pub struct Vars {
     pub track_url: String,
     pub from_name: String,
     pub note: String,
+    /// Every suite the mail is about, with its codename: `stable (bookworm) and oldstable
+    /// (bullseye)`.
+    pub suites: String,
+    /// One line per suite: where it stands and what is asked for it.
+    pub asks: String,
 }
 
 impl Vars {
@@ -43,6 +48,8 @@ impl Vars {
             "track_url" => self.track_url.clone(),
             "from_name" => self.from_name.clone(),
             "note" => self.note.clone(),
+            "suites" => self.suites.clone(),
+            "asks" => self.asks.clone(),
             _ => return None,
         })
     }
@@ -68,6 +75,8 @@ macro_rules! shipped {
             track_url: &'a str,
             from_name: &'a str,
             note: &'a str,
+            suites: &'a str,
+            asks: &'a str,
         }
 
         impl<'a> From<&'a Vars> for $name<'a> {
@@ -86,6 +95,8 @@ macro_rules! shipped {
                     track_url: &v.track_url,
                     from_name: &v.from_name,
                     note: &v.note,
+                    suites: &v.suites,
+                    asks: &v.asks,
                 }
             }
         }
@@ -113,7 +124,7 @@ pub enum TemplateError {
 }
 
 const KNOWN: &str = "bug, package, subject, suite, codename, fixed, version_hint, request, \
-                     a_request, process_url, track_url, from_name, note";
+                     a_request, process_url, track_url, from_name, note, suites, asks";
 
 /// The file name a step's template has, shipped or in a data repository.
 pub fn file_name(step: Step) -> &'static str {

@@ -50,13 +50,55 @@ fn maintainer_addresses(
     Ok(out)
 }
 
-/// One mail to compose: which step of which track, about which suite.
+/// One mail to compose: which step of which track, about which suites (one mail names every
+/// suite of the bug it concerns).
 pub(super) struct Ask<'a> {
     pub(super) bug: u64,
     pub(super) track: &'a RawTrack,
     pub(super) step: Step,
-    pub(super) suite: Option<&'a Suite>,
+    pub(super) suites: Vec<&'a Suite>,
     pub(super) note: &'a str,
+}
+
+/// `pu` for stable, `opu` for oldstable.
+fn request_kind(x: &Suite) -> &'static str {
+    if x.name == "oldstable" { "opu" } else { "pu" }
+}
+
+/// The stable update suffix the suite's next upload of the package carries.
+fn version_hint(track: &RawTrack, x: &Suite) -> String {
+    let p = track.progress().find(|(n, _)| *n == x.name).map(|(_, p)| p);
+    p.map_or_else(
+        || format!("+deb{}u1", x.major()),
+        |p| p.next_update(x.major()),
+    )
+}
+
+/// One line for one suite: where it stands and what is asked.
+fn ask_line(track: &RawTrack, step: Step, x: &Suite) -> String {
+    let kind = request_kind(x);
+    let head = format!(" - {} ({}):", x.name, x.codename);
+    let hint = version_hint(track, x);
+    let request = crate::words::with_article(kind);
+    if step == Step::Notify {
+        return format!(
+            "{head} a {hint} upload, built in an up-to-date\n   {} chroot, and {request} request with its debdiff",
+            x.codename
+        );
+    }
+    let p = track.progress().find(|(n, _)| *n == x.name).map(|(_, p)| p);
+    let since = p
+        .and_then(|p| p.notified.as_ref())
+        .map(|d| format!("notified on {}", &d.to_string()[..10]))
+        .unwrap_or_else(|| "notified".into());
+    let state = p.map_or("notified", |p| p.state());
+    if state == "notified" {
+        format!(
+            "{head} {since}, no {kind} request yet;\n   a {hint} upload and {request} request are what it needs"
+        )
+    } else {
+        format!("{head} {since}, now {state}")
+    }
 }
 
 /// Composes one mail.
@@ -70,37 +112,38 @@ pub(super) fn compose(
         bug,
         track,
         step,
-        suite,
+        suites,
         note,
     } = ask;
     let package = track.package.get_ref();
     let bts = track.bts.clone().unwrap_or_default();
     let base = set.base_url.trim_end_matches('/');
-    let request = suite
-        .map(|x| if x.name == "oldstable" { "opu" } else { "pu" })
-        .unwrap_or_default();
+    // A site's template of one suite gets the suites joined: `stable and oldstable`.
+    let each = |f: &dyn Fn(&Suite) -> String| {
+        crate::words::and_list(&suites.iter().map(|x| f(x)).collect::<Vec<_>>())
+    };
+    let request = each(&|x| request_kind(x).to_owned());
     let vars = Vars {
         bug,
         package: package.clone(),
         subject: bts.subject.clone(),
-        suite: suite.map(|x| x.name.clone()).unwrap_or_default(),
-        codename: suite.map(|x| x.codename.clone()).unwrap_or_default(),
+        suite: each(&|x| x.name.clone()),
+        codename: each(&|x| x.codename.clone()),
         fixed: bts.fixed_versions.join(", "),
-        version_hint: suite
-            .map(|x| {
-                let p = track.progress().find(|(n, _)| *n == x.name).map(|(_, p)| p);
-                p.map_or_else(
-                    || format!("+deb{}u1", x.major()),
-                    |p| p.next_update(x.major()),
-                )
-            })
-            .unwrap_or_default(),
-        request: request.to_owned(),
-        a_request: crate::words::with_article(request),
+        version_hint: each(&|x| version_hint(track, x)),
+        a_request: crate::words::with_article(&request),
+        request,
         process_url: format!("{base}/process/index.html"),
         track_url: format!("{base}/tracker/{bug}.html"),
         from_name: set.sender_name(),
         note: note.to_owned(),
+        suites: each(&|x| format!("{} ({})", x.name, x.codename)),
+        asks: suites
+            .iter()
+            .map(|x| ask_line(track, step, x))
+            .collect::<Vec<_>>()
+            .join(";\n")
+            + ".",
     };
     let file = format!("templates/mail/{}", template::file_name(step));
     let site = blob_at(s.repo(), s.base.root, &file)?.and_then(|b| String::from_utf8(b).ok());
@@ -113,10 +156,15 @@ pub(super) fn compose(
             )
         },
     )?;
-    let suite_name = suite.map(|x| x.name.as_str());
-    let msgid = step.msgid(bug, suite_name, set.domain(), set.now);
+    let names: Vec<String> = suites.iter().map(|x| x.name.clone()).collect();
+    let msgid = step.msgid(bug, &names, set.domain(), set.now);
     let report = clean_msgid(&bts.msgid);
-    let progress = suite_name.and_then(|n| track.progress().find(|(s, _)| *s == n).map(|(_, p)| p));
+    // The thread a prod answers: the notification of the suites it is about.
+    let notification = track
+        .progress()
+        .filter(|(n, _)| names.iter().any(|x| x == n))
+        .find_map(|(_, p)| p.notify_msgid.as_deref())
+        .and_then(clean_msgid);
     let (to, cc, subject, in_reply_to, references) = match step {
         Step::Unarchive => (
             set.mail.control.clone(),
@@ -126,9 +174,6 @@ pub(super) fn compose(
             Vec::new(),
         ),
         Step::Notify | Step::Prod(_) => {
-            let notification = progress
-                .and_then(|p| p.notify_msgid.as_deref())
-                .and_then(clean_msgid);
             let answers = match step {
                 Step::Prod(_) => notification.clone().or(report.clone()),
                 _ => report.clone(),
@@ -159,7 +204,7 @@ pub(super) fn compose(
     Ok(Composed {
         bug,
         step,
-        suite: suite_name.map(ToOwned::to_owned),
+        suites: names,
         msgid,
         from: set.mail.from.clone(),
         to,

@@ -1,26 +1,28 @@
-//! Mail that goes out at most once. A run (1) records its intent to send each mail in the
-//! track's `outbox` and commits that (pushed with `--push`, so two trackers on two clones
-//! cannot both claim a mail), (2) sends, and (3) records each fate: a sent mail moves the
-//! track on and leaves the outbox; a mail refused for certain leaves the outbox, so the next
-//! run tries again; a mail whose fate is unknown stays, and no run sends it again by itself:
-//! `track todo` lists it for a person to resend or mark as sent.
+//! Mail that goes out at most once, one mail per bug. A run (1) writes the mails it is about
+//! to send in the clone's mail journal (`journal`; the run holds the clone's mail lock), (2)
+//! sends, writing each mail server's answer there, and (3) records every fate in one commit:
+//! a sent mail moves the track on; a mail refused for certain is tried again by the next run;
+//! a mail whose fate is unknown goes to the track's `outbox`, and no run sends it again by
+//! itself: `track todo` lists it for a person to resend or mark as sent. A journal left by a
+//! killed run is recorded the same way before anything else.
 //!
-//! Here, choosing the mails that are due and recording the intent; `letters` composes each
-//! mail for its maintainers; `outcome` records what became of them.
+//! Here, choosing the mails that are due; `letters` composes each mail for its maintainers;
+//! `outcome` records what became of them.
 
 use crate::diag::OpCode;
 use std::collections::BTreeMap;
 
-use crate::edit::{Plan, Session};
+use crate::edit::Session;
 use crate::gate::Stop;
 use crate::record::{Intent, RawMail, RawTrack, SuiteProgress};
 
 use super::mail::clock::{datetime, seconds};
 use super::mail::compose::Composed;
 use super::mail::{Step, throttle};
-use super::records::{active_path, suites_at, to_text, tracks_at};
+use super::records::{suites_at, tracks_at};
 use super::sync::Suite;
 
+pub mod journal;
 mod letters;
 mod outcome;
 
@@ -69,71 +71,29 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-fn intent(c: &Composed, now: i64) -> Intent {
+/// The intent a composed mail is recorded under while it is under way.
+pub fn intent(c: &Composed, now: i64) -> Intent {
     Intent {
         step: c.step.name().to_owned(),
-        suite: c.suite.clone(),
+        suites: c.suites.clone(),
         msgid: c.msgid.clone(),
         since: datetime(now),
     }
 }
 
-fn subject_list(mails: &[Composed]) -> Vec<String> {
-    mails
-        .iter()
-        .map(|m| {
-            let suite = m
-                .suite
-                .as_deref()
-                .map(|s| format!(" {s}"))
-                .unwrap_or_default();
-            format!("{}{suite}: {} {}", m.bug, m.step.name(), m.msgid)
-        })
-        .collect()
-}
-
-fn intent_plan(tracks: &mut BTreeMap<u64, RawTrack>, chosen: &[Composed], now: i64) -> Plan {
-    let mut changes = Vec::new();
-    for (bug, mails) in group(chosen) {
-        let track = tracks.get_mut(&bug).expect("chosen from these tracks");
-        track.outbox.extend(mails.iter().map(|m| intent(m, now)));
-        changes.push(crate::commit::Change {
-            path: active_path(bug),
-            content: Some(to_text(track).into_bytes()),
-        });
-    }
-    let lines = subject_list(chosen);
-    Plan::Edit {
-        changes,
-        message: format!(
-            "track mail: about to send {}\n\n{}\n",
-            crate::words::count(chosen.len(), "mail", "mails"),
-            lines.join("\n")
-        ),
-    }
-}
-
-fn group(mails: &[Composed]) -> BTreeMap<u64, Vec<&Composed>> {
-    let mut out: BTreeMap<u64, Vec<&Composed>> = BTreeMap::new();
-    for m in mails {
-        out.entry(m.bug).or_default().push(m);
-    }
-    out
-}
-
-/// Plans a notify run: the mails due (unarchive requests first where the bug is archived,
-/// else notifications of suites fixed in unstable), as many as the throttle allows, composed
-/// now, so a template that fails stops the run before anything is sent.
+/// Plans a notify run: the mails due (an unarchive request where the bug is archived, else
+/// one notification per bug naming every suite fixed in unstable), as many as the throttle
+/// allows, composed now, so a template that fails stops the run before anything is sent.
 pub fn notify_intents(
     s: &Session,
     set: &Settings,
     chosen: &mut Vec<Composed>,
     report: &mut Report,
-) -> Result<Plan, Stop> {
+) -> Result<(), Stop> {
     chosen.clear();
     *report = Report::default();
     let Planning {
-        mut tracks,
+        tracks,
         suites,
         mut room,
     } = planning(s, set)?;
@@ -141,54 +101,40 @@ pub fn notify_intents(
         report
             .in_doubt
             .extend(t.outbox.iter().map(|i| (*bug, i.clone())));
-        let claimed = |step: &str, suite: Option<&str>| {
-            t.outbox
-                .iter()
-                .any(|i| i.step == step && i.suite.as_deref() == suite)
-        };
         let fixed: Vec<&Suite> = t
             .progress()
             .filter(|(_, p)| p.state() == "fixed-unstable")
+            .filter(|(n, _)| !t.outbox.iter().any(|i| i.step == "notify" && i.about(n)))
             .filter_map(|(n, _)| suites.iter().find(|x| x.name == n))
             .collect();
         if fixed.is_empty() {
             continue;
         }
         let archived = t.bts.as_ref().is_some_and(|b| b.archived);
-        let mut due = Vec::new();
-        if archived {
+        let ask = if archived {
             // A mail to an archived bug is filed as junk: unarchive first, notify later.
-            if t.unarchive_requested.is_none() && !claimed("unarchive", None) {
-                due.push((Step::Unarchive, None));
-            }
-        } else {
-            due.extend(
-                fixed
-                    .into_iter()
-                    .filter(|x| !claimed("notify", Some(&x.name)))
-                    .map(|x| (Step::Notify, Some(x))),
-            );
-        }
-        for (step, suite) in due {
-            if room == 0 {
-                report.deferred += 1;
+            if t.unarchive_requested.is_some() || t.outbox.iter().any(|i| i.step == "unarchive") {
                 continue;
             }
-            room -= 1;
-            let ask = Ask {
-                bug: *bug,
-                track: t,
-                step,
-                suite,
-                note: "",
-            };
-            chosen.push(compose(s, set, ask, &mut report.warnings)?);
+            (Step::Unarchive, Vec::new())
+        } else {
+            (Step::Notify, fixed)
+        };
+        if room == 0 {
+            report.deferred += 1;
+            continue;
         }
+        room -= 1;
+        let ask = Ask {
+            bug: *bug,
+            track: t,
+            step: ask.0,
+            suites: ask.1,
+            note: "",
+        };
+        chosen.push(compose(s, set, ask, &mut report.warnings)?);
     }
-    if chosen.is_empty() {
-        return Ok(Plan::Unchanged("no mail is due".into()));
-    }
-    Ok(intent_plan(&mut tracks, chosen, set.now))
+    Ok(())
 }
 
 /// What every mail plan starts from: the active tracks, the suites, and how many mails the
@@ -223,24 +169,51 @@ pub fn last_mail(p: &SuiteProgress) -> Option<i64> {
         .max()
 }
 
-/// The prods due now, as `track todo` lists them: every suite notified, with no progress
-/// since, whose last mail is `prod_interval_days` old and has no mail in doubt. Sorted by bug.
-pub fn due_prods(tracks: &BTreeMap<u64, RawTrack>, set: &Settings) -> Vec<(u64, String)> {
+/// The prods due now, as `track todo` lists them: per bug, every suite notified, with no
+/// progress since, whose last mail is `prod_interval_days` old and has no mail in doubt.
+/// Sorted by bug; one prod each, naming its suites.
+pub fn due_prods(tracks: &BTreeMap<u64, RawTrack>, set: &Settings) -> Vec<(u64, Vec<String>)> {
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     let mut due = Vec::new();
     for (bug, t) in tracks {
-        for (name, p) in t.progress() {
-            let doubt = t.outbox.iter().any(|i| i.suite.as_deref() == Some(name));
-            if p.state() == "notified"
-                && p.notify_msgid.is_some()
-                && !doubt
-                && set.now - last_mail(p).unwrap_or(0) >= interval
-            {
-                due.push((*bug, name.to_owned()));
-            }
+        let names: Vec<String> = t
+            .progress()
+            .filter(|(name, p)| {
+                p.state() == "notified"
+                    && p.notify_msgid.is_some()
+                    && !t.outbox.iter().any(|i| i.about(name))
+                    && set.now - last_mail(p).unwrap_or(0) >= interval
+            })
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        if !names.is_empty() {
+            due.push((*bug, names));
         }
     }
     due
+}
+
+/// The prod of `bug` about `names`: its step counts the prods the suites already had.
+fn prod_ask<'a>(
+    bug: u64,
+    t: &'a RawTrack,
+    names: &[String],
+    suites: &'a [Suite],
+    note: &'a str,
+) -> Ask<'a> {
+    let sent = t
+        .progress()
+        .filter(|(n, _)| names.iter().any(|x| x == n))
+        .map(|(_, p)| p.prods.len())
+        .max()
+        .unwrap_or(0);
+    Ask {
+        bug,
+        track: t,
+        step: Step::Prod(sent + 1),
+        suites: suites.iter().filter(|x| names.contains(&x.name)).collect(),
+        note,
+    }
 }
 
 /// `track prod --due`: every prod due, as many as the throttle allows now; the rest are
@@ -251,38 +224,26 @@ pub fn due_prod_intents(
     note: &str,
     chosen: &mut Vec<Composed>,
     report: &mut Report,
-) -> Result<Plan, Stop> {
+) -> Result<(), Stop> {
     chosen.clear();
     *report = Report::default();
     let Planning {
-        mut tracks,
+        tracks,
         suites,
         room,
     } = planning(s, set)?;
     let due = due_prods(&tracks, set);
     report.deferred = due.len().saturating_sub(room);
-    for (bug, name) in due.into_iter().take(room) {
-        let t = &tracks[&bug];
-        let Some(p) = t.progress().find(|(n, _)| *n == name).map(|(_, p)| p) else {
-            continue;
-        };
-        let ask = Ask {
-            bug,
-            track: t,
-            step: Step::Prod(p.prods.len() + 1),
-            suite: suites.iter().find(|x| x.name == name),
-            note,
-        };
+    for (bug, names) in due.into_iter().take(room) {
+        let ask = prod_ask(bug, &tracks[&bug], &names, &suites, note);
         chosen.push(compose(s, set, ask, &mut report.warnings)?);
     }
-    if chosen.is_empty() {
-        return Ok(Plan::Unchanged("no prod is due".into()));
-    }
-    Ok(intent_plan(&mut tracks, chosen, set.now))
+    Ok(())
 }
 
-/// Plans a prod: a reminder in the notification's thread, not within `prod_interval_days` of
-/// the last mail unless forced, and within the throttle.
+/// Plans a prod: a reminder in the notification's thread about every suite of the bug still
+/// waiting since its notification (or `suite` alone), not within `prod_interval_days` of the
+/// last mail unless forced, and within the throttle.
 pub fn prod_intent(
     s: &Session,
     set: &Settings,
@@ -291,10 +252,10 @@ pub fn prod_intent(
     note: &str,
     force: bool,
     chosen: &mut Vec<Composed>,
-) -> Result<Plan, Stop> {
+) -> Result<(), Stop> {
     chosen.clear();
     let Planning {
-        mut tracks,
+        tracks,
         suites,
         room,
     } = planning(s, set)?;
@@ -309,7 +270,18 @@ pub fn prod_intent(
         .progress()
         .filter(|(n, p)| p.notify_msgid.is_some() && suite.is_none_or(|x| x == *n))
         .collect();
-    let Some((name, p)) = notified.first().copied() else {
+    // Without --suite, the suites still waiting; a suite named is prodded whatever its state.
+    let waiting: Vec<(&str, &SuiteProgress)> = notified
+        .iter()
+        .copied()
+        .filter(|(_, p)| suite.is_some() || p.state() == "notified")
+        .collect();
+    let prodded = if waiting.is_empty() {
+        &notified
+    } else {
+        &waiting
+    };
+    if prodded.is_empty() {
         return Err(Stop::refused(
             OpCode::NotNotified,
             format!(
@@ -318,15 +290,23 @@ pub fn prod_intent(
             ),
             "a prod follows a notification; run maintdb track notify first",
         ));
-    };
-    if t.outbox.iter().any(|i| i.suite.as_deref() == Some(name)) {
+    }
+    if let Some((name, _)) = prodded
+        .iter()
+        .find(|(n, _)| t.outbox.iter().any(|i| i.about(n)))
+    {
         return Err(Stop::refused(
             OpCode::MailInDoubt,
             format!("a mail of bug {bug} in {name} is in doubt"),
             "settle it first: see maintdb track todo",
         ));
     }
-    let last = last_mail(p).unwrap_or(0);
+    let last = prodded
+        .iter()
+        .filter_map(|(_, p)| last_mail(p))
+        .max()
+        .unwrap_or(0);
+    let name = prodded[0].0;
     let interval = i64::from(set.mail.prod_interval_days) * 86_400;
     if !force && set.now - last < interval {
         return Err(Stop::refused(
@@ -349,16 +329,9 @@ pub fn prod_intent(
             "try again later",
         ));
     }
-    let x = suites.iter().find(|x| x.name == name);
+    let names: Vec<String> = prodded.iter().map(|(n, _)| (*n).to_owned()).collect();
     let mut warnings = Vec::new();
-    let step = Step::Prod(p.prods.len() + 1);
-    let ask = Ask {
-        bug,
-        track: t,
-        step,
-        suite: x,
-        note,
-    };
+    let ask = prod_ask(bug, t, &names, &suites, note);
     chosen.push(compose(s, set, ask, &mut warnings)?);
-    Ok(intent_plan(&mut tracks, chosen, set.now))
+    Ok(())
 }

@@ -5,90 +5,98 @@ use super::letters::{Ask, compose};
 use crate::diag::OpCode;
 use crate::edit::{Plan, Session};
 use crate::gate::Stop;
-use crate::record::RawTrack;
-use crate::track::mail::Step;
+use crate::record::{Intent, RawTrack};
 use crate::track::mail::clock::datetime;
 use crate::track::mail::compose::Composed;
 use crate::track::mail::transport::Fate;
+use crate::track::mail::{Step, suites_text};
 use crate::track::records::{active_path, suites_at, to_text, tracks_at};
 
-/// Records what became of each mail.
-pub fn record(s: &Session, results: &[(Composed, Fate)], now: i64) -> Result<Plan, Stop> {
+/// Records what became of each mail (by its bug and intent): a sent mail moves its track on,
+/// a mail in doubt is kept in the track's outbox for a person to settle, and every mail leaves
+/// the outbox once its fate is known. The commit message names each mail's Message-ID, which
+/// is how a journal left by a killed run knows what was recorded.
+pub fn record(s: &Session, results: &[(u64, Intent, Fate)], now: i64) -> Result<Plan, Stop> {
     let mut tracks = tracks_at(s.repo(), s.base.root)?.active;
-    let mut changes = Vec::new();
     let mut lines = Vec::new();
     let mut touched = std::collections::BTreeSet::new();
-    for (m, fate) in results {
-        let Some(t) = tracks.get_mut(&m.bug) else {
+    for (bug, i, fate) in results {
+        let Some(t) = tracks.get_mut(bug) else {
             continue;
         };
-        let before = t.outbox.len();
-        let suite = m.suite.as_deref().unwrap_or("");
+        let suites = suites_text(&i.suites);
+        let held = t.outbox.iter().any(|o| o.msgid == i.msgid);
         match fate {
             Fate::Unknown(why) => {
                 lines.push(format!(
-                    "{} {suite}: {} in doubt ({why})",
-                    m.bug,
-                    m.step.name()
+                    "{bug} {suites}: {} in doubt {} ({why})",
+                    i.step, i.msgid
                 ));
+                if !held {
+                    t.outbox.push(i.clone());
+                    touched.insert(*bug);
+                }
                 continue;
             }
             Fate::Refused(why) => {
                 lines.push(format!(
-                    "{} {suite}: {} refused ({why}); the next run tries again",
-                    m.bug,
-                    m.step.name()
+                    "{bug} {suites}: {} refused {} ({why}); the next run tries again",
+                    i.step, i.msgid
                 ));
             }
             Fate::Sent => {
-                lines.push(format!(
-                    "{} {suite}: {} sent {}",
-                    m.bug,
-                    m.step.name(),
-                    m.msgid
-                ));
-                mark_sent(t, m, now);
+                lines.push(format!("{bug} {suites}: {} sent {}", i.step, i.msgid));
+                mark_sent(t, i, now);
+                touched.insert(*bug);
             }
         }
-        t.outbox.retain(|i| i.msgid != m.msgid);
-        if t.outbox.len() != before || matches!(fate, Fate::Sent) {
-            touched.insert(m.bug);
+        if held {
+            t.outbox.retain(|o| o.msgid != i.msgid);
+            touched.insert(*bug);
         }
     }
-    for bug in touched {
-        changes.push(crate::commit::Change {
+    let changes: Vec<crate::commit::Change> = touched
+        .into_iter()
+        .map(|bug| crate::commit::Change {
             path: active_path(bug),
             content: Some(to_text(&tracks[&bug]).into_bytes()),
-        });
-    }
+        })
+        .collect();
     if changes.is_empty() {
         return Ok(Plan::Unchanged("nothing to record".into()));
     }
-    let sent = results.iter().filter(|(_, f)| *f == Fate::Sent).count();
+    let count = |f: fn(&Fate) -> bool| results.iter().filter(|(_, _, x)| f(x)).count();
+    let sent = count(|f| *f == Fate::Sent);
+    let doubt = count(|f| matches!(f, Fate::Unknown(_)));
+    let mut head = format!("track mail: {sent} sent");
+    if doubt > 0 {
+        head.push_str(&format!(", {doubt} in doubt"));
+    }
     Ok(Plan::Edit {
         changes,
-        message: format!("track mail: {sent} sent\n\n{}\n", lines.join("\n")),
+        message: format!("{head}\n\n{}\n", lines.join("\n")),
     })
 }
 
 /// What a sent mail changes in its track.
-fn mark_sent(t: &mut RawTrack, m: &Composed, now: i64) {
+fn mark_sent(t: &mut RawTrack, i: &Intent, now: i64) {
     let when = datetime(now);
-    match m.step {
-        Step::Unarchive => t.unarchive_requested = Some(when),
-        Step::Notify | Step::Prod(_) => {
-            let Some(Some(p)) = m.suite.as_deref().and_then(|s| t.progress_mut(s)) else {
-                return;
-            };
-            if m.step == Step::Notify {
-                if p.state() == "fixed-unstable" {
-                    p.set_state("notified");
-                }
-                p.notified = Some(when);
-                p.notify_msgid = Some(m.msgid.clone());
-            } else {
-                p.prods.push(when);
+    if i.step == "unarchive" {
+        t.unarchive_requested = Some(when);
+        return;
+    }
+    for suite in &i.suites {
+        let Some(Some(p)) = t.progress_mut(suite) else {
+            continue;
+        };
+        if i.step == "notify" {
+            if p.state() == "fixed-unstable" {
+                p.set_state("notified");
             }
+            p.notified = Some(when);
+            p.notify_msgid = Some(i.msgid.clone());
+        } else {
+            p.prods.push(when);
         }
     }
 }
@@ -104,7 +112,23 @@ pub fn in_doubt(
     let tracks = tracks_at(s.repo(), s.base.root)?.active;
     let suites = suites_at(s.repo(), s.base.root, &s.base.rules)?;
     let t = tracks.get(&bug);
-    let Some(i) = t.and_then(|t| t.outbox.iter().find(|i| i.suite.as_deref() == suite)) else {
+    // Without a suite: the bug's only mail in doubt (an unarchive request has none).
+    let candidates: Vec<&Intent> = t
+        .map(|t| {
+            t.outbox
+                .iter()
+                .filter(|i| suite.is_none_or(|x| i.about(x)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if candidates.len() > 1 {
+        return Err(Stop::refused(
+            OpCode::NoMailInDoubt,
+            format!("bug {bug} has {} mails in doubt", candidates.len()),
+            "name the suite of the one you mean with --suite",
+        ));
+    }
+    let Some(i) = candidates.first().copied() else {
         return Err(Stop::refused(
             OpCode::NoMailInDoubt,
             format!(
@@ -118,18 +142,20 @@ pub fn in_doubt(
     let step = match i.step.as_str() {
         "unarchive" => Step::Unarchive,
         "prod" => Step::Prod(
-            suite
-                .and_then(|x| t.progress().find(|(n, _)| *n == x))
-                .map_or(1, |(_, p)| p.prods.len() + 1),
+            t.progress()
+                .filter(|(n, _)| i.about(n))
+                .map(|(_, p)| p.prods.len())
+                .max()
+                .unwrap_or(0)
+                + 1,
         ),
         _ => Step::Notify,
     };
-    let x = suite.and_then(|n| suites.iter().find(|x| x.name == n));
     let ask = Ask {
         bug,
         track: t,
         step,
-        suite: x,
+        suites: suites.iter().filter(|x| i.about(&x.name)).collect(),
         note: "",
     };
     let mut c = compose(s, set, ask, &mut Vec::new())?;

@@ -87,6 +87,11 @@ fn remove(db: &mut Db, path: &str) -> bool {
         load::Kind::Track { bug, archive } => db
             .tracks
             .retain(|t| !(t.bug.to_string() == bug && t.archive == archive)),
+        load::Kind::Dismissed { bug } => {
+            if let Ok(bug) = bug.parse() {
+                db.dismissed.remove(&bug);
+            }
+        }
         load::Kind::Unexpected => {}
     }
     true

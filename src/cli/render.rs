@@ -29,7 +29,8 @@ pub struct Args {
 pub struct How {
     /// Use the history cache in the git dir.
     pub cache: bool,
-    /// Hard-link the unchanged pages of the published generation.
+    /// Bring the generation before the published one up to date (or hard-link the unchanged
+    /// pages of the published one into a fresh generation) instead of making every page.
     pub incremental: bool,
 }
 
@@ -70,9 +71,11 @@ pub fn render_rev(
     };
     let site = snapshot.site();
     let label = commit.to_hex_with_len(12).to_string();
-    let generation = publish::publish(out_dir, &label, |dir, previous| {
-        let previous = previous.filter(|_| how.incremental);
-        render::render_site(dir, &site, previous, &progress)
+    let generation = publish::publish(out_dir, &label, how.incremental, |mut target| {
+        if !how.incremental {
+            target.published = None;
+        }
+        render::render_site(target, &site, &progress)
     })
     .map_err(|e: RenderError| anyhow::Error::new(e))?;
     writeln!(

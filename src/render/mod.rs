@@ -93,16 +93,18 @@ pub struct Input<'a> {
     pub stats: std::sync::Arc<stats::Stats>,
 }
 
-/// Writes every path of `site` into `dir`, which must exist and be empty, and the keys of its
-/// pages beside it. With `previous`, a generation published before, the pages of packages,
-/// people, groups and shards whose inputs are unchanged are hard-linked from it instead of
-/// made again: the tree is the same bytes either way.
+/// Writes every path of `site` into the target's generation, and the keys of its pages beside
+/// it: for a page of a package, person, group or shard the hash of its inputs, for every other
+/// page the hash of its bytes. Into a fresh generation, the pages whose inputs are unchanged
+/// since the published one are hard-linked from it. Into an older generation brought up to
+/// date, only the pages whose keys differ from what it holds are written (by rename into
+/// place), and the pages gone are removed. The tree is the same bytes either way.
 pub fn render_site(
-    dir: &Path,
+    target: publish::Target,
     site: &site::Site,
-    previous: Option<&Path>,
     progress: &indicatif::ProgressBar,
 ) -> Result<(), RenderError> {
+    let dir = target.dir;
     let paths = site.paths();
     progress.set_length(paths.len() as u64);
     let parents: std::collections::BTreeSet<&str> = paths
@@ -113,37 +115,115 @@ pub fn render_site(
         let p = dir.join(d);
         std::fs::create_dir_all(&p).map_err(|source| RenderError::Io { path: p, source })?;
     }
-    let kept = previous.and_then(|p| Some((p, keys::read(&keys::path_of(p))?)));
-    let made: Vec<Option<keys::Key>> = paths
+    let holds = target.holds.as_ref();
+    let kept = match holds {
+        Some(_) => None,
+        None => target
+            .published
+            .and_then(|p| Some((p, keys::read(&keys::path_of(p))?))),
+    };
+    let made: Vec<(keys::Key, bool)> = paths
         .par_iter()
-        .map(|rel| -> Result<Option<keys::Key>, RenderError> {
+        .enumerate()
+        .map(|(i, rel)| -> Result<(keys::Key, bool), RenderError> {
             let path = dir.join(rel);
             let named = site.named(rel);
-            let key = named.as_ref().map(site::Named::key);
-            if let (Some(k), Some((old, keys))) = (key, &kept)
-                && keys.get(rel.as_str()) == Some(&k)
-                && std::fs::hard_link(old.join(rel), &path).is_ok()
-            {
-                progress.inc(1);
-                return Ok(key);
+            let input_key = named.as_ref().map(site::Named::key);
+            let held = holds.and_then(|h| h.get(i, rel));
+            if let Some(k) = input_key {
+                if held == Some(k) {
+                    progress.inc(1);
+                    return Ok((k, true));
+                }
+                if let Some((old, keys)) = &kept
+                    && keys.get(i, rel) == Some(k)
+                    && std::fs::hard_link(old.join(rel), &path).is_ok()
+                {
+                    progress.inc(1);
+                    return Ok((k, false));
+                }
             }
             let rendered = match named {
                 Some(n) => n.render(rel)?,
                 None => site.get(rel)?.expect("every listed path renders"),
             };
-            std::fs::write(&path, &rendered.bytes)
-                .map_err(|source| RenderError::Io { path, source })?;
+            let k = input_key.unwrap_or_else(|| keys::key(&rendered.bytes));
+            if held != Some(k) {
+                write_file(&path, &rendered.bytes, holds.is_some())?;
+            }
             progress.inc(1);
-            Ok(key)
+            Ok((k, held.is_some()))
         })
         .collect::<Result<_, _>>()?;
+    // Every page the reused generation held is one of this render's: nothing to remove.
+    let found = made.iter().filter(|(_, held)| *held).count();
+    if let Some(holds) = holds.filter(|h| h.pages().count() != found) {
+        let now: std::collections::HashSet<&str> = paths.iter().map(String::as_str).collect();
+        let gone = holds.pages().filter(|p| !now.contains(p));
+        remove_gone(dir, gone)?;
+    }
+    // Each folder as it is now: a file added to or removed from the tree after this makes it
+    // untrusted.
+    let folders: Vec<(String, keys::Key)> = std::iter::once("")
+        .chain(
+            paths
+                .iter()
+                .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)),
+        )
+        .collect::<std::collections::BTreeSet<&str>>()
+        .into_iter()
+        .map(|f| {
+            let stamp = keys::folder_stamp(&dir.join(f));
+            (keys::folder(f), stamp.unwrap_or_default())
+        })
+        .collect();
     let listed: Vec<(&str, keys::Key)> = paths
         .iter()
-        .zip(made)
-        .filter_map(|(p, k)| Some((p.as_str(), k?)))
+        .map(String::as_str)
+        .zip(made.into_iter().map(|(k, _)| k))
+        .chain(folders.iter().map(|(f, k)| (f.as_str(), *k)))
         .collect();
     let at = keys::path_of(dir);
     keys::write(&at, &listed).map_err(|source| RenderError::Io { path: at, source })?;
     progress.finish_and_clear();
+    Ok(())
+}
+
+/// Writes a page: into a fresh generation directly, into a reused one by rename, so that a
+/// reader holding the old file reads its old bytes whole.
+fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), RenderError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RenderError::Io { path, source }
+    };
+    if !replace {
+        return std::fs::write(path, bytes).map_err(io(path));
+    }
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
+    std::fs::write(&part, bytes).map_err(io(&part))?;
+    std::fs::rename(&part, path).map_err(io(path))
+}
+
+/// Removes the pages of a reused generation that the new one does not have, and the folders
+/// they leave empty.
+fn remove_gone<'a>(dir: &Path, gone: impl Iterator<Item = &'a str>) -> Result<(), RenderError> {
+    let mut folders = std::collections::BTreeSet::new();
+    for rel in gone {
+        let path = dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(RenderError::Io { path, source }),
+        }
+        if let Some((folder, _)) = rel.rsplit_once('/') {
+            folders.insert(folder.to_owned());
+        }
+    }
+    // Deepest first; a folder that still holds pages stays.
+    for folder in folders.iter().rev() {
+        let _ = std::fs::remove_dir(dir.join(folder));
+    }
     Ok(())
 }

@@ -1,9 +1,16 @@
-//! Atomic publishing: each render goes into a new directory beside the published path, which
-//! is a symlink swapped in one `rename`. A reader sees the old tree or the new one, never a
-//! mix; a render that dies leaves the published tree as it was. The last two generations are
-//! kept.
+//! Atomic publishing: each render goes into a generation directory beside the published path,
+//! which is a symlink swapped in one `rename`. A reader sees the old tree or the new one, never
+//! a mix; a render that dies leaves the published tree as it was. The last two generations
+//! are kept, and the older one (which `--out` no longer reaches) is what the next render
+//! brings up to date, writing only what changed, each file by rename into place: a reader who
+//! still holds one of its files open reads the old bytes whole. A generation is reused only
+//! when its keys file is whole and this build wrote it; the keys file is removed before the
+//! first change, so a render killed half-way leaves a tree that is never trusted again (the
+//! next render makes a fresh one and prunes it).
 
 use std::path::{Path, PathBuf};
+
+use super::keys::{self, Keys};
 
 /// Failures while publishing.
 #[derive(Debug, thiserror::Error)]
@@ -30,12 +37,23 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
 /// How many generations stay on disk: the published one and the one before.
 pub const KEEP: usize = 2;
 
-/// Renders with `render` into a fresh generation and publishes it at `out`. `render` is also
-/// given the generation published so far, if any, to take unchanged pages from.
+/// Where one render writes.
+pub struct Target<'a> {
+    /// The generation directory to fill.
+    pub dir: &'a Path,
+    /// The generation published so far, to hard-link unchanged pages from into a fresh one.
+    pub published: Option<&'a Path>,
+    /// When `dir` is an older generation brought up to date: what it holds, path by path.
+    pub holds: Option<Keys>,
+}
+
+/// Renders with `render` and publishes the result at `out`: into the generation before the
+/// published one when `reuse` is set and that one can be trusted, else into a fresh one.
 pub fn publish<E: From<PublishError>>(
     out: &Path,
     label: &str,
-    render: impl FnOnce(&Path, Option<&Path>) -> Result<(), E>,
+    reuse: bool,
+    render: impl FnOnce(Target) -> Result<(), E>,
 ) -> Result<PathBuf, E> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -71,18 +89,70 @@ pub fn publish<E: From<PublishError>>(
         .map_or(0, |d| d.as_nanos());
     let gen_name = format!("{prefix}{stamp:024}-{label}");
     let gen_dir = parent.join(&gen_name);
-    std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
     let previous = std::fs::read_link(out)
         .ok()
         .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| n.starts_with(&prefix));
     let previous_dir = previous.as_ref().map(|n| parent.join(n));
-    render(&gen_dir, previous_dir.as_deref().filter(|d| d.is_dir()))?;
+    let older = if reuse {
+        older_generation(&parent, &prefix, previous.as_deref())?
+    } else {
+        None
+    };
+    let holds = match older {
+        Some((name, holds)) => {
+            // Untrusted from the first change on: the keys go first, then the name.
+            let from = parent.join(&name);
+            let keys = keys::path_of(&from);
+            std::fs::remove_file(&keys).map_err(io(&keys))?;
+            sync_dir(&parent)?;
+            std::fs::rename(&from, &gen_dir).map_err(io(&gen_dir))?;
+            Some(holds)
+        }
+        None => {
+            std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
+            None
+        }
+    };
+    render(Target {
+        dir: &gen_dir,
+        published: previous_dir.as_deref().filter(|d| d.is_dir()),
+        holds,
+    })?;
     let link = parent.join(format!(".{name}.link-{}", std::process::id()));
     std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
     std::fs::rename(&link, out).map_err(io(out))?;
     prune(&parent, &prefix, &[Some(gen_name), previous])?;
     Ok(gen_dir)
+}
+
+/// The newest generation beside the published one whose keys this build can trust, with
+/// them.
+fn older_generation(
+    parent: &Path,
+    prefix: &str,
+    published: Option<&str>,
+) -> Result<Option<(String, Keys)>, PublishError> {
+    let mut names: Vec<String> = std::fs::read_dir(parent)
+        .map_err(io(parent))?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix) && Some(n.as_str()) != published)
+        .collect();
+    names.sort();
+    Ok(names.into_iter().rev().find_map(|n| {
+        let dir = parent.join(&n);
+        let holds = keys::read(&keys::path_of(&dir))?;
+        // A page added or removed since its keys were written: never trusted.
+        keys::folders_hold(&dir, &holds).then_some((n, holds))
+    }))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
 }
 
 /// Removes the links that renders killed before their swap left (this one holds the lock, so

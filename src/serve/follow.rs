@@ -68,8 +68,8 @@ pub(super) fn current(snapshot: &Snapshot, publish: Option<&std::path::Path>) ->
     if let Some(dir) = publish {
         let label = snapshot.commit.to_hex_with_len(12).to_string();
         let hidden = indicatif::ProgressBar::hidden();
-        let published = crate::render::publish::publish(dir, &label, |d, previous| {
-            crate::render::render_site(d, &site, previous, &hidden)
+        let published = crate::render::publish::publish(dir, &label, true, |target| {
+            crate::render::render_site(target, &site, &hidden)
         });
         if let Err(e) = published {
             // Serving goes on; the published tree stays as it was.

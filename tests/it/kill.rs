@@ -354,3 +354,61 @@ fn an_index_lock_taken_after_a_killed_runs_intent_is_removed_and_no_other() {
     assert!(!journal.exists() && !lock.exists());
     check_clean(&c.dir);
 }
+
+#[test]
+fn a_render_that_brings_the_older_generation_up_to_date() {
+    // Two commits far apart: every other render goes back to the first, so that each one
+    // brings the older generation across many changed pages.
+    let s = Server::new("hook");
+    let c = s.clone("alice");
+    let first = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    for (i, pkg) in ["perl-Foo", "zlib", "orphan"].iter().enumerate() {
+        let path = c.dir.join(format!(
+            "maintainers/packages/{}/{pkg}.toml",
+            &pkg[..1].to_lowercase()
+        ));
+        if path.exists() {
+            std::fs::write(&path, "maintainers = [\"carol\"]\n").unwrap();
+            git_ok(&c.dir, &["commit", "-qam", &format!("change {i}")]);
+        }
+    }
+    let second = git_ok(&c.dir, &["rev-parse", "HEAD"]);
+    assert_ne!(first, second);
+    let tmp = tempfile::tempdir().unwrap();
+    let full = |rev: &str, name: &str| {
+        let dir = tmp.path().join(name);
+        let (code, _, err) = run(maintdb(&c.dir)
+            .args(["render", "--full", "--rev", rev.trim(), "--out"])
+            .arg(&dir));
+        assert_eq!(code, 0, "{err}");
+        tree(&dir)
+    };
+    let (one, two) = (full(&first, "one"), full(&second, "two"));
+    assert_ne!(one, two);
+    let site = tmp.path().join("site");
+    let revs = [first.trim().to_owned(), second.trim().to_owned()];
+    kill_runs(
+        TIMES,
+        Duration::from_millis(300),
+        |i| {
+            let mut cmd = maintdb(&c.dir);
+            cmd.args(["render", "--rev", &revs[i as usize % 2], "--out"])
+                .arg(&site);
+            cmd
+        },
+        |i| {
+            // The published tree is one whole render, whichever.
+            if site.exists() {
+                let now = tree(&site);
+                assert!(now == one || now == two, "run {i}: a partial generation");
+            }
+        },
+    );
+    for (rev, want) in [(&revs[0], &one), (&revs[1], &two), (&revs[0], &one)] {
+        let (code, _, err) = run(maintdb(&c.dir)
+            .args(["render", "--rev", rev, "--out"])
+            .arg(&site));
+        assert_eq!(code, 0, "render after kills: {err}");
+        assert_eq!(tree(&site), *want);
+    }
+}

@@ -173,6 +173,7 @@ fn pushes_publish_what_a_full_render_makes(
     prop_assert_eq!(code, 0, "{}{}", o, err);
     let c = s.clone("alice");
     let (mut landed, mut day, mut kept) = (0, 0, 0);
+    let mut previous: Option<std::collections::BTreeMap<String, Vec<u8>>> = None;
     for (args, later) in cmds {
         if landed == pushes {
             break;
@@ -217,7 +218,29 @@ fn pushes_publish_what_a_full_render_makes(
             );
         }
         kept += linked(&site);
+        // The other tree, which the next push brings up to date, is still the whole render of
+        // the commit before.
+        let published = std::fs::canonicalize(&site).expect("a published tree");
+        let older: Vec<std::path::PathBuf> = std::fs::read_dir(out.path())
+            .expect("the output's folder")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && *p != published)
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(".site.gen-"))
+            })
+            .collect();
+        prop_assert!(older.len() <= 1, "{:?}", older);
+        if let (Some(dir), Some(before)) = (older.first(), &previous) {
+            prop_assert!(
+                tree(dir) == *before,
+                "the older tree after push {} is not the render before it",
+                landed
+            );
+        }
         std::fs::remove_dir_all(&full).expect("remove the full render");
+        previous = Some(whole);
     }
     prop_assert_eq!(landed, pushes, "too few commands made a commit");
     Ok(kept)

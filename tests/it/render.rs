@@ -411,6 +411,30 @@ fn published(site: &Path) -> (PathBuf, PathBuf) {
     (generation, keys)
 }
 
+/// The generation beside the published one, which the next render brings up to date.
+fn older(site: &Path) -> PathBuf {
+    let (published, _) = published(site);
+    let parent = published.parent().unwrap().to_owned();
+    let mut gens: Vec<PathBuf> = std::fs::read_dir(&parent)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && *p != published)
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".site.gen-")
+        })
+        .collect();
+    gens.sort();
+    gens.pop().expect("an older generation")
+}
+
+fn inode(p: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap())
+}
+
 #[test]
 fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
     let repo = scripted();
@@ -422,23 +446,25 @@ fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
         assert_eq!(linked(&dir), 0, "--full makes every page");
         tree(&dir)
     };
+    let change = |file: &str, who: &str, hour: u32| {
+        write(repo.path(), file, &format!("maintainers = [\"{who}\"]\n"));
+        commit_at(
+            repo.path(),
+            who,
+            &format!("2026-11-14T{hour:02}:00:00Z"),
+            &format!("{who} takes {file}"),
+        );
+    };
     render(repo.path(), &site, &[]);
     assert_eq!(linked(&site), 0, "nothing to keep the first time");
-    // One package changes: its pages and its maintainers' are made, the rest are kept.
-    write(
-        repo.path(),
-        "packages/z/zlib.toml",
-        "maintainers = [\"dave\"]\n",
-    );
-    commit_at(
-        repo.path(),
-        "dave",
-        "2026-11-14T09:00:00Z",
-        "dave takes zlib",
-    );
+    let (first, _) = published(&site);
+    let untouched = inode(&first.join("packages/perl-Foo.html"));
+    // One package changes: a fresh generation, its pages and its maintainers' made, the rest
+    // hard-linked from the published one.
+    change("packages/z/zlib.toml", "dave", 9);
     render(repo.path(), &site, &[]);
     assert_eq!(tree(&site), full("full1"));
-    let (generation, keys) = published(&site);
+    let (generation, _) = published(&site);
     for made in ["packages/zlib.html", "people/dave.html", "groups/perl.html"] {
         let meta = std::fs::metadata(generation.join(made)).unwrap();
         assert_eq!(
@@ -449,45 +475,61 @@ fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
     }
     let kept = linked(&site);
     assert!(kept > 5, "only {kept} pages kept");
-    assert!(
-        std::fs::metadata(generation.join("packages/perl-Foo.html"))
-            .is_ok_and(|m| { std::os::unix::fs::MetadataExt::nlink(&m) > 1 }),
-        "an untouched package's page is kept"
+    // The next one brings the first generation up to date in place of a fresh one: what
+    // changed since it is written (by rename), the rest stays as it is.
+    let zlib_before = inode(&first.join("packages/zlib.html"));
+    change("packages/u/unloved.toml", "carol", 10);
+    render(repo.path(), &site, &[]);
+    assert_eq!(tree(&site), full("full2"));
+    let (reused, _) = published(&site);
+    assert!(!first.exists(), "renamed: {}", first.display());
+    assert_eq!(inode(&reused.join("packages/perl-Foo.html")), untouched);
+    assert_ne!(
+        inode(&reused.join("packages/zlib.html")),
+        zlib_before,
+        "changed since that generation: written again"
     );
-    // Keys with a flipped byte are not used: every page is made.
-    let mut bytes = std::fs::read(&keys).unwrap();
+    assert!(!reused.join("packages/unloved.html.part").exists());
+    // Keys of the older generation with a flipped byte: not trusted, a fresh generation.
+    let stale = older(&site);
+    let stale_keys = stale.with_file_name(format!(
+        "{}.keys",
+        stale.file_name().unwrap().to_string_lossy()
+    ));
+    let mut bytes = std::fs::read(&stale_keys).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x20;
-    std::fs::write(&keys, &bytes).unwrap();
-    write(
-        repo.path(),
-        "packages/u/unloved.toml",
-        "maintainers = [\"carol\"]\n",
-    );
-    commit_at(
-        repo.path(),
-        "carol",
-        "2026-11-14T10:00:00Z",
-        "carol takes unloved",
-    );
+    std::fs::write(&stale_keys, &bytes).unwrap();
+    let stale_dir = inode(&stale);
+    change("packages/z/zlib.toml", "alice", 11);
     render(repo.path(), &site, &[]);
-    assert_eq!(linked(&site), 0, "damaged keys: nothing kept");
-    assert_eq!(tree(&site), full("full2"));
-    // Cut short: the same.
-    let (generation, keys) = published(&site);
-    let bytes = std::fs::read(&keys).unwrap();
-    std::fs::write(&keys, &bytes[..bytes.len() - 20]).unwrap();
-    commit_at(repo.path(), "erin", "2026-11-14T11:00:00Z", "nothing");
-    render(repo.path(), &site, &[]);
-    assert_eq!(linked(&site), 0, "truncated keys: nothing kept");
-    // A page gone from the generation before is made, not missed.
-    let (generation2, _) = published(&site);
-    assert_ne!(generation, generation2);
-    std::fs::remove_file(generation2.join("packages/perl-Foo.html")).unwrap();
-    commit_at(repo.path(), "erin", "2026-11-14T12:00:00Z", "nothing again");
-    render(repo.path(), &site, &[]);
-    assert!(linked(&site) > 5);
     assert_eq!(tree(&site), full("full3"));
+    assert!(!stale.exists(), "the untrusted generation is pruned");
+    let (fresh, _) = published(&site);
+    assert_ne!(
+        inode(&fresh),
+        stale_dir,
+        "a fresh generation, not the stale one"
+    );
+    // Cut short: the same.
+    let stale = older(&site);
+    let stale_keys = stale.with_file_name(format!(
+        "{}.keys",
+        stale.file_name().unwrap().to_string_lossy()
+    ));
+    let bytes = std::fs::read(&stale_keys).unwrap();
+    std::fs::write(&stale_keys, &bytes[..bytes.len() - 20]).unwrap();
+    let stale_dir = inode(&stale);
+    change("packages/z/zlib.toml", "dave", 12);
+    render(repo.path(), &site, &[]);
+    assert!(!stale.exists(), "truncated keys: never reused");
+    assert_ne!(inode(&published(&site).0), stale_dir);
+    assert_eq!(tree(&site), full("full4"));
+    // A page gone from the older generation is made, not missed.
+    std::fs::remove_file(older(&site).join("packages/perl-Foo.html")).unwrap();
+    change("packages/u/unloved.toml", "alice", 13);
+    render(repo.path(), &site, &[]);
+    assert_eq!(tree(&site), full("full5"));
 }
 
 #[test]
@@ -915,5 +957,51 @@ fn a_site_that_tracks_no_bugs_shows_no_tracker() {
         let html = std::fs::read_to_string(without.join(page)).unwrap();
         assert!(!html.contains("tracker/"), "{page} links the tracker");
         assert!(!html.contains("tracked bug"), "{page} counts tracked bugs");
+    }
+}
+
+#[test]
+fn a_reader_of_the_reused_generation_keeps_reading_its_old_bytes() {
+    use std::io::Read as _;
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(repo.path(), &site, &[]);
+    // A reader resolves the published tree and opens two pages it changes below.
+    let mut open: Vec<(std::fs::File, Vec<u8>)> = ["packages.txt", "packages/zlib.html"]
+        .iter()
+        .map(|p| {
+            let path = std::fs::canonicalize(site.join(p)).unwrap();
+            (
+                std::fs::File::open(&path).unwrap(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    for (who, hour) in [("dave", 9), ("carol", 10)] {
+        write(
+            repo.path(),
+            "packages/z/zlib.toml",
+            &format!("maintainers = [\"{who}\"]\n"),
+        );
+        commit_at(
+            repo.path(),
+            who,
+            &format!("2026-11-14T{hour:02}:00:00Z"),
+            "zlib changes hands",
+        );
+        render(repo.path(), &site, &[]);
+    }
+    // The second render brought the reader's generation up to date: the reader still reads
+    // the bytes it opened, whole, while the published tree has the new ones.
+    assert!(
+        tree(&site)["packages.txt"]
+            .windows(5)
+            .any(|w| w == b"carol")
+    );
+    for (f, bytes) in &mut open {
+        let mut now = Vec::new();
+        f.read_to_end(&mut now).unwrap();
+        assert_eq!(now, *bytes);
     }
 }

@@ -242,6 +242,15 @@ fn files_of_others_policy_and_removal() {
     )
     .commit("carol edits track");
     refused(&s, &c, Some("carol"), &["main"], &["tracker-only"]);
+    // A dismissed candidate is the tracker's too.
+    let c = s.clone("carol");
+    c.write(
+        "tracks/dismissed/2.toml",
+        "package = \"orphan\"\nreason = \"not affected\"\n",
+    )
+    .add_all()
+    .commit("carol dismisses a candidate");
+    refused(&s, &c, Some("carol"), &["main"], &["tracker-only"]);
 }
 
 #[test]

@@ -5,8 +5,9 @@
 #   history  the changelog of a generated 10,000-commit history (`maintdb log`), cold (no
 #            cache) and warm (cache, one more commit), against
 #            `git log --raw --no-renames -- maintainers/packages`
-#   links    `cp -al` of the gen100k output: hard-linking every page of a generation, the
-#            floor of an incremental render that links the unchanged pages
+#   links    `cp -al` of the gen100k output: hard-linking every page of a generation, what
+#            an incremental render cost when it made a fresh generation (it now brings the
+#            generation before last up to date instead, and links only after an upgrade)
 #   incremental  `maintdb render` after a one-package commit into (a clone of) gen100k, with
 #            the generation before published, against `render --full` of the same commit
 # Medians of RUNS runs (default 5). Usage: bench/render.sh   (WORK=dir as for bench/check.sh)
@@ -39,8 +40,8 @@ echo "cp_al_output_ms=$ln_ms links_percent_of_render=$(awk "BEGIN{printf \"%.1f\
 rm -rf "$out"/*
 
 # Incremental: a clone of gen100k publishes at one path; each run commits a change to one
-# package (a new maintainer, alternately) and renders again, taking the other pages from the
-# generation before, then renders the same commit in full elsewhere: the ratio is taken pair
+# package (a new maintainer, alternately) and renders again, bringing the generation before
+# last up to date, then renders the same commit in full elsewhere: the ratio is taken pair
 # by pair. The first render after the clone is a full one and is not counted.
 inc=$work/gen100k-inc
 [ -d "$inc" ] || git clone -q "$work/gen100k" "$inc"

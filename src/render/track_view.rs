@@ -19,8 +19,10 @@ pub struct SuiteRow {
     pub pu_bug: Option<i64>,
     pub released_in: Option<String>,
     pub reason: Option<String>,
-    /// The day the request was first seen tagged `moreinfo`, while it is.
-    pub moreinfo_since: Option<String>,
+    /// Why the suite is stuck, when it is: its request waits at `moreinfo` (since the day a
+    /// sync first saw the tag), or it was requested without its maintainers ever being
+    /// notified (so it cannot be prodded).
+    pub stall: Option<String>,
 }
 
 /// One step of a timeline, ready to show.
@@ -86,9 +88,7 @@ pub fn views(db: &Db, timelines: &BTreeMap<u64, Vec<Change>>) -> Vec<TrackView> 
                             .and_then(|p| p.released_in.as_ref())
                             .map(|r| r.get_ref().clone()),
                         reason: p.and_then(|p| p.reason.clone()),
-                        moreinfo_since: p
-                            .and_then(|p| p.moreinfo_since.as_ref())
-                            .map(|d| d.to_string().chars().take(10).collect()),
+                        stall: p.and_then(stall),
                     }
                 })
                 .collect(),
@@ -111,4 +111,14 @@ pub fn views(db: &Db, timelines: &BTreeMap<u64, Vec<Change>>) -> Vec<TrackView> 
         .collect();
     out.sort_by_key(|t| t.bug);
     out
+}
+
+/// What a suite waits on, in a few words, when it is stuck.
+fn stall(p: &crate::record::SuiteProgress) -> Option<String> {
+    if let Some(d) = &p.moreinfo_since {
+        let day: String = d.to_string().chars().take(10).collect();
+        return Some(format!("moreinfo since {day}"));
+    }
+    (p.state() == "requested" && p.notify_msgid.is_none())
+        .then(|| "maintainers never notified".to_owned())
 }

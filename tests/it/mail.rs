@@ -411,6 +411,19 @@ fn todo_shows_a_request_that_was_never_notified() {
         out.contains("requests without a notification:\n  660650 zlib stable: requested (#1070001) but its maintainers were never notified"),
         "{out}"
     );
+    // The bug's page says so too.
+    let site = tempfile::tempdir().unwrap();
+    let (code, out, err) = md(
+        &c,
+        T0,
+        &["render", "--out", site.path().join("s").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let page = std::fs::read_to_string(site.path().join("s/tracker/660650.html")).unwrap();
+    assert!(
+        page.contains("<span class=\"stalled\">maintainers never notified</span>"),
+        "{page}"
+    );
 }
 
 /// `n` tracks of bugs `first + 1`... (packages pkg1..., alice's), fixed in unstable; a clone

@@ -303,8 +303,21 @@ fn six_weeks_of_tracking() {
             "bug {bug} shipped in 12.9: {t}"
         );
     }
-    // The request at moreinfo was on the morning's list.
+    // The request at moreinfo was on the morning's list, and is on the bug's page.
     assert!(stalled_seen, "todo never showed the stalled request");
+    let site = tempfile::tempdir().unwrap();
+    let out = site.path().join("s");
+    let (code, o, err) = md(
+        &c,
+        &at(41, "10:00:00"),
+        &["render", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{o}{err}");
+    let page = std::fs::read_to_string(out.join(format!("tracker/{STALLED}.html"))).unwrap();
+    assert!(
+        page.contains("<span class=\"stalled\">moreinfo since 2026-11-18</span>"),
+        "{page}"
+    );
     assert_eq!(
         git_ok(&s.bare, &["rev-parse", "main"]),
         git_ok(&c.dir, &["rev-parse", "HEAD"])

@@ -113,8 +113,7 @@ pub fn add(
         if !package_exists(s, &n.package)? {
             if skip_unknown {
                 if !existing.dismissed.contains_key(&n.bug) {
-                    let reason = format!("package {} has no record here", n.package);
-                    changes.push(dismissal(n.bug, &n.package, &reason, &n.cves));
+                    changes.push(dismissal(n.bug, &n.package, &no_record(n), &n.cves));
                     dismissed.push(n.bug);
                 }
                 continue;
@@ -177,12 +176,7 @@ pub fn add(
     let body: Vec<String> = dismissed
         .iter()
         .filter_map(|b| new.iter().find(|n| n.bug == *b))
-        .map(|n| {
-            format!(
-                "#{} dismissed: package {} has no record here",
-                n.bug, n.package
-            )
-        })
+        .map(|n| format!("#{} dismissed: {}", n.bug, no_record(n)))
         .collect();
     let subject = match (added.is_empty(), dismissed.is_empty()) {
         (false, true) => format!("track: add {}", list(&added)),
@@ -190,6 +184,11 @@ pub fn add(
         _ => format!("track: add {}, dismiss {}", list(&added), list(&dismissed)),
     };
     Ok(edit(changes, subject, &body))
+}
+
+/// Why `candidates --add` dismisses a candidate.
+fn no_record(n: &NewTrack) -> String {
+    format!("package {} has no record here", n.package)
 }
 
 fn dismissal(bug: u64, package: &str, reason: &str, cves: &[String]) -> Change {

@@ -1001,6 +1001,30 @@ fn a_dismissed_candidate_is_skipped_until_tracked_by_hand() {
         format!("{out}{err}").contains("a dismissed bug needs a `reason`"),
         "{out}{err}"
     );
+    // Nor one not named after a bug, nor one with a field no dismissal has.
+    std::fs::remove_file(c.dir.join("maintainers/tracks/dismissed/77.toml")).unwrap();
+    for (name, text, code_name) in [
+        (
+            "soon.toml",
+            "package = \"curl\"\nreason = \"x\"\n",
+            "bad-track-name",
+        ),
+        (
+            "78.toml",
+            "package = \"curl\"\nreason = \"x\"\nby = \"me\"\n",
+            "unknown-field",
+        ),
+    ] {
+        let path = c.dir.join("maintainers/tracks/dismissed").join(name);
+        std::fs::write(&path, text).unwrap();
+        let (code, out, err) = md(&c, &["check"]);
+        assert_eq!(code, 1, "{name}: {out}{err}");
+        assert!(
+            format!("{out}{err}").contains(code_name),
+            "{name}: {out}{err}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 }
 
 /// Three minor issues fixed in sid: zlib's (bug 660650), curl's (2000), and one of a package

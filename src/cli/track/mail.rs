@@ -369,7 +369,11 @@ fn settle_in_doubt(
         mail.msgid
     );
     let fates = [(mail.bug, notify::intent(&mail, set.now), fate.clone())];
-    record(dir, &a.opts, set, &fates, out)?;
+    let (code, landed) = record(dir, &a.opts, set, &fates, out)?;
+    if !landed {
+        // Not recorded (refused, or the push was): the mail stays in doubt; say nothing else.
+        return Ok(code.max(EXIT_DATA));
+    }
     if !resend {
         writeln!(out, "marked as sent, without sending it again: {said}")?;
         return Ok(EXIT_OK);

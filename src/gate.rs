@@ -398,10 +398,14 @@ impl<'a> Gate<'a> {
                 if (!added && om.is_none()) || (!removed && nm.is_none()) {
                     return Ok(None);
                 }
-                let groups = om.iter().chain(&nm).flatten().filter_map(|m| match m {
-                    crate::names::Maintainer::Group(g) => Some(g),
-                    crate::names::Maintainer::Person(_) => None,
-                });
+                let groups = om
+                    .iter()
+                    .chain(&nm)
+                    .flat_map(|m| m.iter())
+                    .filter_map(|m| match m {
+                        crate::names::Maintainer::Group(g) => Some(g),
+                        crate::names::Maintainer::Person(_) => None,
+                    });
                 self.read_membership(groups)?;
                 policy::Change::Package {
                     name,

@@ -3,17 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::diag::FileId;
 use crate::names::{GroupName, Login, Maintainer, NameRules, PackageName};
 use crate::record::{BtsInfo, RawConfig, RawPolicy, RawSuites, SuiteProgress};
 
-/// One source package.
+/// One source package. Many packages share one maintainer list (and one blob): the lists are
+/// shared, not copied per package.
 #[derive(Debug, Clone)]
 pub struct Package {
-    pub maintainers: Vec<Maintainer>,
+    pub maintainers: Arc<[Maintainer]>,
     /// Span of each maintainer in the file, parallel to `maintainers`.
-    pub spans: Vec<Range<usize>>,
+    pub spans: Arc<[Range<usize>]>,
     pub file: FileId,
 }
 

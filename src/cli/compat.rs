@@ -93,7 +93,7 @@ fn maintainers_of(
 ) -> anyhow::Result<Option<Vec<crate::names::Maintainer>>> {
     Ok(
         match crate::load::record_at(repo, base.root, &name.record_path(), &base.rules)? {
-            Some(Record::Package(_, p)) => Some(p.maintainers),
+            Some(Record::Package(_, p)) => Some(p.maintainers.to_vec()),
             _ => None,
         },
     )

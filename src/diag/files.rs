@@ -9,9 +9,8 @@ pub struct FileId(pub u32);
 #[derive(Debug, Default)]
 struct File {
     path: String,
-    text: String,
-    /// Byte offsets at which lines start; computed on demand.
-    line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// Shared by every path that holds the same blob.
+    text: std::sync::Arc<str>,
 }
 
 /// Every file a check looked at: its repository-relative path and (when it was text) its content.
@@ -21,14 +20,18 @@ pub struct Files {
 }
 
 impl Files {
-    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<std::sync::Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(File {
             path: path.into(),
             text: text.into(),
-            line_starts: Default::default(),
         });
         id
+    }
+
+    /// Makes room for `n` more files: a check knows how many it will add.
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve(n);
     }
 
     pub fn len(&self) -> usize {
@@ -47,13 +50,12 @@ impl Files {
         &self.files[id.0 as usize].text
     }
 
-    fn line_starts(&self, id: FileId) -> &[usize] {
-        let f = &self.files[id.0 as usize];
-        f.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        })
+    /// Byte offsets at which lines start, computed when a diagnostic is shown: most files
+    /// never have one, and a check holds a hundred thousand of them.
+    fn line_starts(&self, id: FileId) -> Vec<usize> {
+        std::iter::once(0)
+            .chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1))
+            .collect()
     }
 
     /// 1-based line and column (in characters) of a byte offset.

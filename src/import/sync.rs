@@ -89,7 +89,7 @@ pub fn diff<E>(
             });
             continue;
         };
-        if &current.maintainers == wanted {
+        if *current.maintainers == **wanted {
             d.unchanged += 1;
             continue;
         }

@@ -121,8 +121,9 @@ fn problem(code: Code, span: Option<Range<usize>>, message: impl Into<String>) -
 #[derive(Debug)]
 pub struct Loaded {
     pub path: String,
-    /// The file's text (lossy for invalid UTF-8; empty when it was not read).
-    pub text: String,
+    /// The file's text (lossy for invalid UTF-8; empty when it was not read), shared with
+    /// every other path that holds the same blob.
+    pub text: std::sync::Arc<str>,
     pub key: Option<Key>,
     pub record: Option<Record>,
     pub problems: Vec<Problem>,
@@ -147,7 +148,7 @@ pub fn record_at(
 pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Loaded {
     let mut out = Loaded {
         path: path.to_owned(),
-        text: String::new(),
+        text: std::sync::Arc::from(""),
         key: None,
         record: None,
         problems: Vec::new(),
@@ -201,10 +202,10 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
         Content::Skipped => return out,
     };
     out.text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+        Ok(t) => t.into(),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            out.text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            out.text = String::from_utf8_lossy(e.as_bytes()).into();
             out.problems.push(problem(
                 Code::InvalidUtf8,
                 Some(at..at),
@@ -217,41 +218,85 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
     out
 }
 
-/// What [`load`] gives for a package record at `path` whose blob is the same as `twin`'s,
-/// without parsing it again: only the path's own rules are applied. `None` when `twin` cannot
-/// stand in (another kind of record, or content that did not make a record); load it then.
-/// Records repeat: many packages share one maintainer list, so one parse serves them all.
-pub fn load_twin(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Option<Loaded> {
-    let Some(Record::Package(_, pkg)) = &twin.record else {
+/// What a path adds to a package record whose blob another path holds too: the name its path
+/// gives, and the problems of its path and mode. A few dozen bytes, where a [`Loaded`] is a few
+/// hundred: a check keeps one per file until it has them all.
+#[derive(Debug)]
+pub struct TwinPath {
+    name: Option<PackageName>,
+    problems: Vec<Problem>,
+}
+
+/// The per-path part of [`load`] for a package record at `path` whose blob is the same as
+/// `twin`'s: only the path's own rules are applied, the content is not parsed again. `None`
+/// when `twin` cannot stand in (another kind of record, or content that did not make a
+/// record); load it then. Records repeat: many packages share one maintainer list.
+pub fn twin_path(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Option<TwinPath> {
+    let Some(Record::Package(..)) = &twin.record else {
         return None;
     };
     let kind = classify(path);
     if !matches!(kind, Kind::Package { .. }) || !matches!(mode, Mode::File | Mode::Executable) {
         return None;
     }
-    let mut out = Loaded {
-        path: path.to_owned(),
-        text: twin.text.clone(),
-        key: None,
-        record: None,
-        problems: Vec::new(),
-        path_problems: 0,
-    };
+    let mut problems = Vec::new();
     if mode == Mode::Executable {
-        out.problems.push(problem(
+        problems.push(problem(
             Code::ExecutableFile,
             None,
             format!("{path} is executable"),
         ));
     }
-    out.key = key_from_path(path, &kind, rules, &mut out.problems);
-    out.path_problems = out.problems.len();
-    out.problems
-        .extend_from_slice(&twin.problems[twin.path_problems..]);
-    if let Some(Key::Package(p)) = &out.key {
-        out.record = Some(Record::Package(p.clone(), pkg.clone()));
+    let name = match key_from_path(path, &kind, rules, &mut problems) {
+        Some(Key::Package(p)) => Some(p),
+        _ => None,
+    };
+    Some(TwinPath { name, problems })
+}
+
+/// What [`load`] gives for a package record at `path` whose blob is the same as `twin`'s
+/// ([`twin_path`] and [`Loaded::with_twin`] together).
+pub fn load_twin(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Option<Loaded> {
+    twin_path(path, mode, twin, rules).map(|t| twin.with_twin(path.to_owned(), t))
+}
+
+impl Loaded {
+    /// The load of `path`, which holds the same package blob as `self`, from its [`twin_path`].
+    pub fn with_twin(&self, path: String, twin: TwinPath) -> Loaded {
+        let TwinPath { name, mut problems } = twin;
+        let path_problems = problems.len();
+        problems.extend_from_slice(&self.problems[self.path_problems..]);
+        let record = match (&self.record, name) {
+            (Some(Record::Package(_, pkg)), Some(name)) => Some(Record::Package(name, pkg.clone())),
+            _ => None,
+        };
+        Loaded {
+            path,
+            text: std::sync::Arc::clone(&self.text),
+            // The name is in the record; a key is only read when there is none.
+            key: None,
+            record,
+            problems,
+            path_problems,
+        }
     }
-    Some(out)
+
+    /// This load, for its own path, leaving `self` able to stand in for the paths that share
+    /// its blob: a package record (shared, not copied) stays, anything else is taken.
+    pub fn share(&mut self) -> Loaded {
+        let record = match &self.record {
+            Some(Record::Package(name, pkg)) => Some(Record::Package(name.clone(), pkg.clone())),
+            _ => self.record.take(),
+        };
+        Loaded {
+            path: std::mem::take(&mut self.path),
+            text: std::sync::Arc::clone(&self.text),
+            key: self.key.take(),
+            record,
+            problems: self.problems.clone(),
+            path_problems: self.path_problems,
+        }
+    }
 }
 
 fn key_from_path(
@@ -284,8 +329,8 @@ fn key_from_path(
         },
         Kind::Package { shard, name } => match PackageName::parse(name, rules) {
             Ok(p) => {
-                let want = p.record_path();
                 if shard.as_deref() != Some(p.shard().as_str()) {
+                    let want = p.record_path();
                     problems.push(Problem {
                         help: Some(format!("move it to {want}")),
                         ..problem(

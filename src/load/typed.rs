@@ -184,8 +184,8 @@ pub(super) fn package(raw: RawPackage, rules: &NameRules, problems: &mut Vec<Pro
         }
     }
     Package {
-        maintainers,
-        spans,
+        maintainers: maintainers.into(),
+        spans: spans.into(),
         file: crate::diag::FileId(0),
     }
 }

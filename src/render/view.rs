@@ -80,7 +80,7 @@ impl View {
             if pkg.maintainers.is_empty() {
                 unmaintained.push(n.clone());
             }
-            for m in &pkg.maintainers {
+            for m in pkg.maintainers.iter() {
                 match m {
                     Maintainer::Person(l) => {
                         person(&mut people, db, l.as_str()).direct.push(n.clone())

@@ -74,6 +74,9 @@ impl GitSource {
             .map(|e| e.oid.to_owned()))
     }
 
+    /// Every file under `maintainers/`. Git orders a tree's entries as their full paths sort,
+    /// so a depth-first walk in tree order gives them sorted, and the sort in
+    /// [`super::Source::entries`] (kept for trees not made by git) only checks.
     pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {
         let repo = self.thread_local();
         let Some(top) = self.records_tree(&repo)? else {
@@ -82,37 +85,8 @@ impl GitSource {
             });
         };
         let mut out = Vec::new();
-        let mut buf = Vec::new();
-        let mut stack = vec![(top, ROOT.to_owned())];
-        while let Some((id, prefix)) = stack.pop() {
-            let tree =
-                repo.objects
-                    .find_tree(&id, &mut buf)
-                    .map_err(|source| SourceError::Object {
-                        id,
-                        what: "tree",
-                        source,
-                    })?;
-            for e in &tree.entries {
-                let path = format!("{prefix}/{}", e.filename);
-                let oid = e.oid.to_owned();
-                let (mode, location) = match e.mode.kind() {
-                    EntryKind::Tree => {
-                        stack.push((oid, path));
-                        continue;
-                    }
-                    EntryKind::Blob => (Mode::File, Location::Blob(oid)),
-                    EntryKind::BlobExecutable => (Mode::Executable, Location::Blob(oid)),
-                    EntryKind::Link => (Mode::Symlink, Location::None),
-                    EntryKind::Commit => (Mode::Submodule, Location::None),
-                };
-                out.push(Entry {
-                    path,
-                    mode,
-                    location,
-                });
-            }
-        }
+        let mut prefix = ROOT.to_owned();
+        walk(&repo, top, &mut prefix, &mut Vec::new(), &mut out)?;
         Ok(out)
     }
 
@@ -145,6 +119,54 @@ impl GitSource {
             _ => Ok(None),
         }
     }
+}
+
+/// Adds the files of tree `id`, whose path is `prefix`, to `out` in path order. `bufs` holds one
+/// object buffer per level below, reused from tree to tree; the entries are read as they are
+/// decoded, not collected first.
+fn walk(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    prefix: &mut String,
+    bufs: &mut Vec<Vec<u8>>,
+    out: &mut Vec<Entry>,
+) -> Result<(), SourceError> {
+    let object_err = |source| SourceError::Object {
+        id,
+        what: "tree",
+        source,
+    };
+    let mut buf = bufs.pop().unwrap_or_default();
+    let tree = repo
+        .objects
+        .find_tree_iter(&id, &mut buf)
+        .map_err(object_err)?;
+    let len = prefix.len();
+    for e in tree {
+        let e = e.map_err(object_err)?;
+        prefix.truncate(len);
+        prefix.push('/');
+        prefix.push_str(&String::from_utf8_lossy(e.filename));
+        let oid = e.oid.to_owned();
+        let (mode, location) = match e.mode.kind() {
+            EntryKind::Tree => {
+                walk(repo, oid, prefix, bufs, out)?;
+                continue;
+            }
+            EntryKind::Blob => (Mode::File, Location::Blob(oid)),
+            EntryKind::BlobExecutable => (Mode::Executable, Location::Blob(oid)),
+            EntryKind::Link => (Mode::Symlink, Location::None),
+            EntryKind::Commit => (Mode::Submodule, Location::None),
+        };
+        out.push(Entry {
+            path: prefix.clone(),
+            mode,
+            location,
+        });
+    }
+    prefix.truncate(len);
+    bufs.push(buf);
+    Ok(())
 }
 
 pub(super) fn read(

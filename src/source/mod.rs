@@ -113,8 +113,9 @@ impl Source {
     }
 
     /// Reads every entry (in parallel) and maps it with `f`, keeping the order of `entries`.
-    pub fn map_entries<R, F>(&self, entries: &[Entry], f: F) -> Result<Vec<R>, SourceError>
+    pub fn map_entries<E, R, F>(&self, entries: &[E], f: F) -> Result<Vec<R>, SourceError>
     where
+        E: std::borrow::Borrow<Entry> + Sync,
         R: Send,
         F: Fn(&Entry, Content) -> R + Sync,
     {
@@ -125,6 +126,7 @@ impl Source {
                 .map_init(
                     || (w.staged().map(|g| g.repo.to_thread_local()), Vec::new()),
                     |(repo, buf), e| {
+                        let e = e.borrow();
                         let c = match (&e.location, repo) {
                             (Location::Blob(_), Some(repo)) => git::read(repo, buf, e)?,
                             _ => worktree::read(e)?,
@@ -137,7 +139,10 @@ impl Source {
                 .par_iter()
                 .map_init(
                     || (g.thread_local(), Vec::new()),
-                    |(repo, buf), e| Ok(f(e, git::read(repo, buf, e)?)),
+                    |(repo, buf), e| {
+                        let e = e.borrow();
+                        Ok(f(e, git::read(repo, buf, e)?))
+                    },
                 )
                 .collect(),
         }

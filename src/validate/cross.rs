@@ -28,7 +28,7 @@ pub trait Facts {
 }
 
 pub fn package(name: &PackageName, pkg: &Package, facts: &dyn Facts, report: &mut Report) {
-    for (m, span) in pkg.maintainers.iter().zip(&pkg.spans) {
+    for (m, span) in pkg.maintainers.iter().zip(pkg.spans.iter()) {
         match m {
             Maintainer::Person(l) => match facts.person(l) {
                 PersonFact::Present { inactive: true } => report.push(Diagnostic::new(

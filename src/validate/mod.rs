@@ -19,36 +19,44 @@ const CONFIG: &str = "maintainers/config.toml";
 
 /// Loads and validates everything in `source`.
 pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
-    let entries = source.entries()?;
+    let mut entries = source.entries()?;
     let mut report = Report::default();
+    report.files.reserve(entries.len());
     let mut db = Db::default();
 
     // config.toml first: its name rules apply to every other file.
-    let (config_entries, rest): (Vec<_>, Vec<_>) =
-        entries.into_iter().partition(|e| e.path == CONFIG);
-    let configs = source.map_entries(&config_entries, |e, c| {
-        load::load(&e.path, e.mode, c, &NameRules::default())
-    })?;
+    let config = match entries.iter().position(|e| e.path == CONFIG) {
+        Some(i) => {
+            let e = entries.remove(i);
+            source
+                .map_entries(&[e], |e, c| {
+                    load::load(&e.path, e.mode, c, &NameRules::default())
+                })?
+                .pop()
+        }
+        None => None,
+    };
     if let Some(Loaded {
         record: Some(Record::Config(cfg)),
         ..
-    }) = configs.first()
+    }) = &config
     {
         db.config = (**cfg).clone();
     }
     let rule_problem = apply_name_rules(&mut db);
     let rules = db.rules.clone();
-    let rest = load_all(source, &rest, &rules)?;
 
     let mut known = Known::default();
-    for l in configs.into_iter().chain(rest) {
+    let mut take = |l: Loaded| {
         let (file, record, key) = absorb(&mut report, l);
         match (record, key) {
             (Some(r), _) => insert(&mut db, r, file),
             (None, Some(k)) => known.add(k),
             (None, None) => {}
         }
-    }
+    };
+    config.into_iter().for_each(&mut take);
+    load_all(source, entries, &rules, take)?;
     if let Some((span, msg)) = rule_problem {
         let file = file_of(&report, CONFIG).expect("a rule problem comes from config.toml");
         report.push(Diagnostic::new(Code::BadNameRule, file, span, msg));
@@ -58,63 +66,64 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     Ok((db, report))
 }
 
-/// Loads `entries` in parallel, in their order. A blob that several paths hold (many packages
-/// share one maintainer list) is read and parsed once; the other paths only get their own
-/// rules applied ([`load::load_twin`]). The results are made in one vector, in place: on a
-/// large tree each extra copy of it is tens of megabytes of fresh memory.
+/// Loads `entries` and hands each file to `take`, in their order. A blob that several paths
+/// hold (many packages share one maintainer list) is read and parsed once, in parallel with
+/// the other distinct blobs; the other paths only get their own rules applied
+/// ([`load::twin_path`]), which keeps a few dozen bytes per path until every file is loaded.
 fn load_all(
     source: &Source,
-    entries: &[Entry],
+    entries: Vec<Entry>,
     rules: &NameRules,
-) -> Result<Vec<Loaded>, SourceError> {
+    mut take: impl FnMut(Loaded),
+) -> Result<(), SourceError> {
     use rayon::prelude::*;
-    let mut first: HashMap<gix::ObjectId, usize> = HashMap::with_capacity(entries.len() / 4);
-    let mut firsts: Vec<usize> = Vec::new();
+    let mut first: HashMap<gix::ObjectId, u32> = HashMap::with_capacity(entries.len() / 4);
+    let mut firsts: Vec<&Entry> = Vec::new();
     // For each entry: the position in `firsts` of the entry whose blob it shares, if any.
-    let twin_of: Vec<Option<usize>> = entries
+    let twin_of: Vec<Option<u32>> = entries
         .iter()
-        .enumerate()
-        .map(|(i, e)| match &e.location {
+        .map(|e| match &e.location {
             Location::Blob(id) => match first.entry(*id) {
                 std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(firsts.len());
-                    firsts.push(i);
+                    v.insert(firsts.len() as u32);
+                    firsts.push(e);
                     None
                 }
             },
             _ => {
-                firsts.push(i);
+                firsts.push(e);
                 None
             }
         })
         .collect();
-    let load_some = |which: &[usize]| {
-        let some: Vec<Entry> = which.iter().map(|&i| entries[i].clone()).collect();
-        source.map_entries(&some, |e, c| load::load(&e.path, e.mode, c, rules))
-    };
-    let loaded_firsts = load_some(&firsts)?;
-    let mut out: Vec<Option<Loaded>> = twin_of
+    drop(first);
+    let load = |e: &Entry, c| load::load(&e.path, e.mode, c, rules);
+    let mut loaded = source.map_entries(&firsts, load)?;
+    let twins: Vec<Option<load::TwinPath>> = twin_of
         .par_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let e = &entries[i];
-            load::load_twin(&e.path, e.mode, &loaded_firsts[(*t)?], rules)
-        })
+        .zip(&entries)
+        .map(|(t, e)| load::twin_path(&e.path, e.mode, &loaded[(*t)? as usize], rules))
         .collect();
-    let again: Vec<usize> = (0..entries.len())
-        .filter(|&i| out[i].is_none() && twin_of[i].is_some())
+    // Twins of a blob that did not make a package record are loaded in full.
+    let again: Vec<&Entry> = (twin_of.iter().zip(&twins).zip(&entries))
+        .filter(|((t, p), _)| t.is_some() && p.is_none())
+        .map(|(_, e)| e)
         .collect();
-    for (i, l) in firsts.iter().zip(loaded_firsts) {
-        out[*i] = Some(l);
+    let mut again = source.map_entries(&again, load)?.into_iter();
+    let mut next_first = 0;
+    for ((e, t), twin) in entries.into_iter().zip(twin_of).zip(twins) {
+        let l = match (t, twin) {
+            (None, _) => {
+                next_first += 1;
+                loaded[next_first - 1].share()
+            }
+            (Some(t), Some(twin)) => loaded[t as usize].with_twin(e.path, twin),
+            (Some(_), None) => again.next().expect("every twin not shared is loaded again"),
+        };
+        take(l);
     }
-    for (i, l) in again.iter().zip(load_some(&again)?) {
-        out[*i] = Some(l);
-    }
-    Ok(out
-        .into_iter()
-        .map(|l| l.expect("every entry is loaded"))
-        .collect())
+    Ok(())
 }
 
 /// Adds a loaded file and its per-file problems to `report`.
@@ -272,8 +281,20 @@ impl Facts for FullTree<'_> {
 
 fn cross_check(db: &Db, known: &Known, report: &mut Report) {
     let facts = FullTree { db, known };
+    // Packages that share a blob share their maintainer list: a list found clean once is
+    // clean for every package that holds it.
+    let mut clean: std::collections::HashSet<*const crate::names::Maintainer> =
+        std::collections::HashSet::new();
     for (name, pkg) in &db.packages {
+        let list = pkg.maintainers.as_ptr();
+        if clean.contains(&list) {
+            continue;
+        }
+        let before = report.diagnostics.len();
         cross::package(name, pkg, &facts, report);
+        if report.diagnostics.len() == before {
+            clean.insert(list);
+        }
     }
     for (name, group) in &db.groups {
         cross::group(name, group, &facts, report);

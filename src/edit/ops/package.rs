@@ -29,7 +29,7 @@ fn package_at(s: &Session, name: &PackageName) -> Result<Option<(String, Vec<Mai
     };
     Ok(
         match record_at(s.repo(), s.base.root, &path, &s.base.rules)? {
-            Some(Record::Package(_, p)) => Some((text, p.maintainers)),
+            Some(Record::Package(_, p)) => Some((text, p.maintainers.to_vec())),
             _ => None,
         },
     )

@@ -29,7 +29,7 @@ fn maintainer_addresses(
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for m in &pkg.maintainers {
+    for m in pkg.maintainers.iter() {
         let path = match m {
             Maintainer::Person(l) => l.record_path(),
             Maintainer::Group(g) => g.record_path(),

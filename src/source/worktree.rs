@@ -1,6 +1,5 @@
 //! Records from a directory on disk (a clone's working tree).
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -72,22 +71,37 @@ impl WorktreeSource {
     }
 }
 
-/// The index entries of the files directly in the directory `rel` (repository-relative), by
-/// file name: one search of the sorted index per directory instead of one per file.
-/// Conflicted entries are left out (such a file is read from disk).
-fn children<'a>(staged: &'a Staged, rel: &str) -> HashMap<&'a [u8], &'a gix::index::Entry> {
+/// The index entries under the directory `rel` (repository-relative), sorted by path and stage
+/// as the index keeps them: one search of the index per directory.
+fn under<'a>(staged: &'a Staged, rel: &str) -> &'a [gix::index::Entry] {
     let prefix = format!("{rel}/");
-    let index = &staged.index;
-    index
+    staged
+        .index
         .prefixed_entries(prefix.as_str().into())
         .unwrap_or_default()
-        .iter()
-        .filter(|e| e.stage_raw() == 0)
-        .filter_map(|e| {
-            let name: &[u8] = &e.path(index)[prefix.len()..];
-            (!name.contains(&b'/')).then_some((name, e))
-        })
-        .collect()
+}
+
+/// The unconflicted entries among `entries` (from [`under`]) of paths asked for in sorted
+/// order: one pass over the directory's part of the index. A conflicted file has none, and
+/// is read from disk.
+struct Cursor<'a> {
+    staged: &'a Staged,
+    entries: &'a [gix::index::Entry],
+}
+
+impl<'a> Cursor<'a> {
+    fn find(&mut self, path: &str) -> Option<&'a gix::index::Entry> {
+        let path = path.as_bytes();
+        let index = &self.staged.index;
+        while let Some((e, rest)) = self.entries.split_first() {
+            match <[u8]>::cmp(e.path(index), path) {
+                std::cmp::Ordering::Less => self.entries = rest,
+                std::cmp::Ordering::Equal => return (e.stage_raw() == 0).then_some(e),
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
+    }
 }
 
 /// The staged blob of index entry `e` when the file on disk is the one it describes: same
@@ -142,18 +156,29 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
     }
 }
 
-/// Lists the files under `dir`, subdirectories in parallel (their order does not matter:
-/// [`super::Source::entries`] sorts).
+/// Lists the files under `dir` in path order, subdirectories in parallel. The list is sized
+/// from the index: on a large tree, growing it is most of the cost of the walk.
 fn walk(dir: &Path, rel: &str, staged: Option<&Staged>) -> Result<Vec<Entry>, SourceError> {
     use rayon::prelude::*;
-    use std::os::unix::ffi::OsStrExt as _;
-    let mut out = Vec::new();
+    let here = staged.map(|g| under(g, rel)).unwrap_or_default();
+    let mut cursor = staged.map(|staged| Cursor {
+        staged,
+        entries: here,
+    });
+    let mut out = Vec::with_capacity(here.len());
     let mut subdirs = Vec::new();
-    let here = staged.map(|g| children(g, rel)).unwrap_or_default();
-    for item in fs::read_dir(dir).map_err(io(dir))? {
-        let item = item.map_err(io(dir))?;
-        let name = item.file_name();
-        let path = format!("{rel}/{}", name.to_string_lossy());
+    let mut items = fs::read_dir(dir)
+        .map_err(io(dir))?
+        .map(|item| {
+            let item = item.map_err(io(dir))?;
+            Ok((
+                format!("{rel}/{}", item.file_name().to_string_lossy()),
+                item,
+            ))
+        })
+        .collect::<Result<Vec<_>, SourceError>>()?;
+    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (path, item) in items {
         // Relative to the open directory: no path to resolve again.
         let meta = item.metadata().map_err(|source| SourceError::Io {
             path: item.path(),
@@ -184,9 +209,9 @@ fn walk(dir: &Path, rel: &str, staged: Option<&Staged>) -> Result<Vec<Entry>, So
             } else {
                 Mode::File
             };
-            let entry = here.get(name.as_bytes());
-            let location = match staged
-                .zip(entry)
+            let location = match cursor
+                .as_mut()
+                .and_then(|c| Some((c.staged, c.find(&path)?)))
                 .and_then(|(g, e)| unchanged(g, e, &meta, mode))
             {
                 Some(id) => Location::Blob(id),
@@ -199,6 +224,7 @@ fn walk(dir: &Path, rel: &str, staged: Option<&Staged>) -> Result<Vec<Entry>, So
             });
         }
     }
+    // Sorted runs, one per directory: the sort in [`super::Source::entries`] only merges them.
     let below: Vec<Vec<Entry>> = subdirs
         .par_iter()
         .map(|(full, path)| walk(full, path, staged))

@@ -170,6 +170,24 @@ impl PackageName {
             .unwrap_or_default()
     }
 
+    /// Whether `dir` is [`PackageName::shard`], without making the shard.
+    pub fn in_shard(&self, dir: &str) -> bool {
+        let mut first = self
+            .0
+            .chars()
+            .next()
+            .into_iter()
+            .flat_map(char::to_lowercase);
+        let mut dir = dir.chars();
+        loop {
+            match (first.next(), dir.next()) {
+                (None, None) => return true,
+                (a, b) if a != b => return false,
+                _ => {}
+            }
+        }
+    }
+
     /// The record's path relative to the repository root.
     pub fn record_path(&self) -> String {
         format!("maintainers/packages/{}/{}.toml", self.shard(), self.0)
@@ -245,6 +263,18 @@ impl fmt::Display for Maintainer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_shard_is_shard() {
+        let names = ["perl", "Perl", "İnci", "ß", "", "x"];
+        let dirs = ["p", "P", "i̇", "i", "ß", "", "x", "pe"];
+        for n in names {
+            let n = PackageName(n.to_owned());
+            for d in dirs {
+                assert_eq!(n.in_shard(d), n.shard() == d, "{n:?} in {d:?}");
+            }
+        }
+    }
 
     #[test]
     fn default_rules() {

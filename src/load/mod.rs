@@ -235,10 +235,16 @@ pub fn twin_path(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Op
     let Some(Record::Package(..)) = &twin.record else {
         return None;
     };
-    let kind = classify(path);
-    if !matches!(kind, Kind::Package { .. }) || !matches!(mode, Mode::File | Mode::Executable) {
+    if !matches!(mode, Mode::File | Mode::Executable) {
         return None;
     }
+    // What [`classify`] makes of a record one level under `packages/`, without copies;
+    // anything else is loaded in full.
+    let (shard, file) = path
+        .strip_prefix(ROOT)?
+        .strip_prefix("/packages/")?
+        .split_once('/')?;
+    let name = file.strip_suffix(".toml").filter(|_| !file.contains('/'))?;
     let mut problems = Vec::new();
     if mode == Mode::Executable {
         problems.push(problem(
@@ -247,10 +253,7 @@ pub fn twin_path(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Op
             format!("{path} is executable"),
         ));
     }
-    let name = match key_from_path(path, &kind, rules, &mut problems) {
-        Some(Key::Package(p)) => Some(p),
-        _ => None,
-    };
+    let name = package_key(path, Some(shard), name, rules, &mut problems);
     Some(TwinPath { name, problems })
 }
 
@@ -306,16 +309,7 @@ fn key_from_path(
     problems: &mut Vec<Problem>,
 ) -> Option<Key> {
     let mut bad = |code, e: NameError| {
-        let code = if e == NameError::Reserved {
-            Code::ReservedLogin
-        } else {
-            code
-        };
-        problems.push(problem(
-            code,
-            None,
-            format!("the file name of {path} is not a valid name: {e}"),
-        ));
+        problems.push(bad_name(path, code, e));
         None
     };
     match kind {
@@ -327,24 +321,9 @@ fn key_from_path(
             Ok(g) => Some(Key::Group(g)),
             Err(e) => bad(Code::BadGroupName, e),
         },
-        Kind::Package { shard, name } => match PackageName::parse(name, rules) {
-            Ok(p) => {
-                if shard.as_deref() != Some(p.shard().as_str()) {
-                    let want = p.record_path();
-                    problems.push(Problem {
-                        help: Some(format!("move it to {want}")),
-                        ..problem(
-                            Code::PathMismatch,
-                            None,
-                            format!("{path} holds package `{p}`, whose record belongs at {want}"),
-                        )
-                    });
-                    return None;
-                }
-                Some(Key::Package(p))
-            }
-            Err(e) => bad(Code::BadPackageName, e),
-        },
+        Kind::Package { shard, name } => {
+            package_key(path, shard.as_deref(), name, rules, problems).map(Key::Package)
+        }
         Kind::Track { bug, archive } => {
             let archive_ok = archive
                 .as_deref()
@@ -370,6 +349,47 @@ fn key_from_path(
         }
         _ => None,
     }
+}
+
+/// The problem of a file name that is not a valid name.
+fn bad_name(path: &str, code: Code, e: NameError) -> Problem {
+    let code = if e == NameError::Reserved {
+        Code::ReservedLogin
+    } else {
+        code
+    };
+    problem(
+        code,
+        None,
+        format!("the file name of {path} is not a valid name: {e}"),
+    )
+}
+
+/// The package a record at `path` (in the folder `shard` under `packages/`, named
+/// `name.toml`) is for, when the name is valid and the folder is its shard.
+fn package_key(
+    path: &str,
+    shard: Option<&str>,
+    name: &str,
+    rules: &NameRules,
+    problems: &mut Vec<Problem>,
+) -> Option<PackageName> {
+    let p = PackageName::parse(name, rules)
+        .map_err(|e| problems.push(bad_name(path, Code::BadPackageName, e)))
+        .ok()?;
+    if !shard.is_some_and(|s| p.in_shard(s)) {
+        let want = p.record_path();
+        problems.push(Problem {
+            help: Some(format!("move it to {want}")),
+            ..problem(
+                Code::PathMismatch,
+                None,
+                format!("{path} holds package `{p}`, whose record belongs at {want}"),
+            )
+        });
+        return None;
+    }
+    Some(p)
 }
 
 /// Maps a TOML/serde error to the most specific code.

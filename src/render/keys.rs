@@ -118,44 +118,48 @@ pub fn write(path: &Path, keys: &[(&str, Key)]) -> std::io::Result<()> {
 /// lookup is first a look at the same line, and only then a search.
 #[derive(Debug)]
 pub struct Keys {
-    list: Vec<(String, Key)>,
+    /// The file's text: the paths are slices of it, not a string each.
+    text: String,
+    /// Each line's path (a range of `text`) and key.
+    list: Vec<(std::ops::Range<u32>, Key)>,
     /// Positions in `list`, by path: made on the first lookup that misses its line.
     sorted: OnceLock<Vec<u32>>,
 }
 
 impl Keys {
+    fn path(&self, j: usize) -> &str {
+        let r = &self.list[j].0;
+        &self.text[r.start as usize..r.end as usize]
+    }
+
     /// The key of `rel`, which the caller asks for as its `i`-th path.
     pub fn get(&self, i: usize, rel: &str) -> Option<Key> {
-        if let Some((p, k)) = self.list.get(i)
-            && p == rel
-        {
-            return Some(*k);
+        if i < self.list.len() && self.path(i) == rel {
+            return Some(self.list[i].1);
         }
         let sorted = self.sorted.get_or_init(|| {
             let mut s: Vec<u32> = (0..self.list.len() as u32).collect();
-            s.sort_unstable_by(|a, b| self.list[*a as usize].0.cmp(&self.list[*b as usize].0));
+            s.sort_unstable_by(|a, b| self.path(*a as usize).cmp(self.path(*b as usize)));
             s
         });
         sorted
-            .binary_search_by(|j| self.list[*j as usize].0.as_str().cmp(rel))
+            .binary_search_by(|j| self.path(*j as usize).cmp(rel))
             .ok()
             .map(|j| self.list[sorted[j] as usize].1)
     }
 
+    fn all(&self) -> impl Iterator<Item = (&str, Key)> {
+        (0..self.list.len()).map(|j| (self.path(j), self.list[j].1))
+    }
+
     /// The pages listed (not the folders).
     pub fn pages(&self) -> impl Iterator<Item = &str> {
-        self.list
-            .iter()
-            .map(|(p, _)| p.as_str())
-            .filter(|p| !is_folder(p))
+        self.all().map(|(p, _)| p).filter(|p| !is_folder(p))
     }
 
     /// The folders listed, with their stamps.
     pub fn folders(&self) -> impl Iterator<Item = (&str, Key)> {
-        self.list
-            .iter()
-            .filter(|(p, _)| is_folder(p))
-            .map(|(p, k)| (p.as_str(), *k))
+        self.all().filter(|(p, _)| is_folder(p))
     }
 }
 
@@ -183,18 +187,26 @@ fn parse(bytes: &[u8]) -> Option<Keys> {
     if u64::from_str_radix(sum, 16).ok()? != fnv64(body.as_bytes()) {
         return None;
     }
-    let mut lines = body.lines();
-    if lines.next()? != format!("{MAGIC} {}", build()) {
+    let (header, lines) = body.split_once('\n')?;
+    if header != format!("{MAGIC} {}", build()) {
         return None;
     }
+    let base = header.len() + 1;
+    u32::try_from(body.len()).ok()?;
+    let mut at = base;
     let list = lines
+        .split_terminator('\n')
         .map(|l| {
+            let start = at;
+            at += l.len() + 1;
             let (k, p) = l.split_at_checked(32)?;
-            let p = p.strip_prefix(' ')?;
-            Some((p.to_owned(), hex(k.as_bytes())?))
+            p.strip_prefix(' ')?;
+            let from = (start + 33) as u32;
+            Some((from..from + (p.len() - 1) as u32, hex(k.as_bytes())?))
         })
         .collect::<Option<Vec<_>>>()?;
     Some(Keys {
+        text: body.to_owned(),
         list,
         sorted: OnceLock::new(),
     })

@@ -74,9 +74,9 @@ impl GitSource {
             .map(|e| e.oid.to_owned()))
     }
 
-    /// Every file under `maintainers/`. Git orders a tree's entries as their full paths sort,
-    /// so a depth-first walk in tree order gives them sorted, and the sort in
-    /// [`super::Source::entries`] (kept for trees not made by git) only checks.
+    /// Every file under `maintainers/`, one sorted run per tree (git keeps a tree's entries in
+    /// the order their full paths sort): the sort in [`super::Source::entries`] only merges
+    /// the runs.
     pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {
         let repo = self.thread_local();
         let Some(top) = self.records_tree(&repo)? else {
@@ -85,8 +85,13 @@ impl GitSource {
             });
         };
         let mut out = Vec::new();
-        let mut prefix = ROOT.to_owned();
-        walk(&repo, top, &mut prefix, &mut Vec::new(), &mut out)?;
+        let mut buf = Vec::new();
+        // A stack, not recursion: a pushed tree may nest as deep as its author likes.
+        let mut stack = vec![(top, ROOT.to_owned())];
+        while let Some((id, prefix)) = stack.pop() {
+            let below = list(&repo, id, &prefix, &mut buf, &mut out)?;
+            stack.extend(below.into_iter().rev());
+        }
         Ok(out)
     }
 
@@ -121,36 +126,28 @@ impl GitSource {
     }
 }
 
-/// Adds the files of tree `id`, whose path is `prefix`, to `out` in path order. `bufs` holds one
-/// object buffer per level below, reused from tree to tree; the entries are read as they are
-/// decoded, not collected first.
-fn walk(
+/// Adds the files of tree `id`, whose path is `prefix`, to `out` in path order, reading the
+/// entries as they are decoded (no vector of them); returns its subtrees, in order.
+fn list(
     repo: &gix::Repository,
     id: gix::ObjectId,
-    prefix: &mut String,
-    bufs: &mut Vec<Vec<u8>>,
+    prefix: &str,
+    buf: &mut Vec<u8>,
     out: &mut Vec<Entry>,
-) -> Result<(), SourceError> {
+) -> Result<Vec<(gix::ObjectId, String)>, SourceError> {
     let object_err = |source| SourceError::Object {
         id,
         what: "tree",
         source,
     };
-    let mut buf = bufs.pop().unwrap_or_default();
-    let tree = repo
-        .objects
-        .find_tree_iter(&id, &mut buf)
-        .map_err(object_err)?;
-    let len = prefix.len();
-    for e in tree {
+    let mut below = Vec::new();
+    for e in repo.objects.find_tree_iter(&id, buf).map_err(object_err)? {
         let e = e.map_err(object_err)?;
-        prefix.truncate(len);
-        prefix.push('/');
-        prefix.push_str(&String::from_utf8_lossy(e.filename));
+        let path = format!("{prefix}/{}", e.filename);
         let oid = e.oid.to_owned();
         let (mode, location) = match e.mode.kind() {
             EntryKind::Tree => {
-                walk(repo, oid, prefix, bufs, out)?;
+                below.push((oid, path));
                 continue;
             }
             EntryKind::Blob => (Mode::File, Location::Blob(oid)),
@@ -159,14 +156,12 @@ fn walk(
             EntryKind::Commit => (Mode::Submodule, Location::None),
         };
         out.push(Entry {
-            path: prefix.clone(),
+            path,
             mode,
             location,
         });
     }
-    prefix.truncate(len);
-    bufs.push(buf);
-    Ok(())
+    Ok(below)
 }
 
 pub(super) fn read(

@@ -27,6 +27,8 @@ pub trait Facts {
     fn suite_defined(&self, name: &str) -> bool;
 }
 
+/// The rules on a package's maintainers. What they find depends on the list alone (the name
+/// only words the messages): a full check skips lists it has found clean before.
 pub fn package(name: &PackageName, pkg: &Package, facts: &dyn Facts, report: &mut Report) {
     for (m, span) in pkg.maintainers.iter().zip(pkg.spans.iter()) {
         match m {

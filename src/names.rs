@@ -172,20 +172,8 @@ impl PackageName {
 
     /// Whether `dir` is [`PackageName::shard`], without making the shard.
     pub fn in_shard(&self, dir: &str) -> bool {
-        let mut first = self
-            .0
-            .chars()
-            .next()
-            .into_iter()
-            .flat_map(char::to_lowercase);
-        let mut dir = dir.chars();
-        loop {
-            match (first.next(), dir.next()) {
-                (None, None) => return true,
-                (a, b) if a != b => return false,
-                _ => {}
-            }
-        }
+        let first = self.0.chars().next().into_iter();
+        first.flat_map(char::to_lowercase).eq(dir.chars())
     }
 
     /// The record's path relative to the repository root.

@@ -191,18 +191,18 @@ fn parse(bytes: &[u8]) -> Option<Keys> {
     if header != format!("{MAGIC} {}", build()) {
         return None;
     }
-    let base = header.len() + 1;
+    // Offsets into `body` are kept as u32: a larger file is not one this build wrote.
     u32::try_from(body.len()).ok()?;
-    let mut at = base;
+    let mut at = header.len() + 1;
     let list = lines
         .split_terminator('\n')
         .map(|l| {
-            let start = at;
+            let line = at;
             at += l.len() + 1;
             let (k, p) = l.split_at_checked(32)?;
-            p.strip_prefix(' ')?;
-            let from = (start + 33) as u32;
-            Some((from..from + (p.len() - 1) as u32, hex(k.as_bytes())?))
+            let p = p.strip_prefix(' ')?;
+            let from = line + 33;
+            Some((from as u32..(from + p.len()) as u32, hex(k.as_bytes())?))
         })
         .collect::<Option<Vec<_>>>()?;
     Some(Keys {

@@ -298,6 +298,33 @@ fn a_clone_trusts_its_index_only_for_files_unchanged_on_disk() {
     );
 }
 
+#[test]
+fn a_conflicted_file_is_read_from_disk_not_from_a_stage_of_the_index() {
+    let repo = support::repo_from(&support::fixtures().join("valid/base"));
+    let dir = repo.path();
+    let rel = "maintainers/packages/p/perl-Foo.toml";
+    let perl = dir.join(rel);
+    git_ok(dir, &["checkout", "-q", "-b", "other"]);
+    std::fs::write(&perl, "maintainers = [\"%perl\"]\n").unwrap();
+    git_ok(dir, &["commit", "-q", "-a", "-m", "other"]);
+    git_ok(dir, &["checkout", "-q", "main"]);
+    std::fs::write(&perl, "maintainers = [\"alice\"]\n").unwrap();
+    git_ok(dir, &["commit", "-q", "-a", "-m", "main"]);
+    let merge = support::git(dir)
+        .args(["merge", "-q", "other"])
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge conflicts");
+    let stages = git_ok(dir, &["ls-files", "-u", "--", rel]);
+    assert_eq!(stages.lines().count(), 3, "{stages}");
+    // Every other file is still vouched for by the index; this one's stages are not its text.
+    let out = check_worktree(dir);
+    assert!(
+        out.contains("perl-Foo.toml") && out.contains("toml-syntax"),
+        "the conflict markers on disk are what is checked: {out}"
+    );
+}
+
 fn git_head(dir: &Path) -> Source {
     Source::Git(Box::new(
         GitSource::at_rev(open_repo(dir).unwrap(), "HEAD").unwrap(),

@@ -1,5 +1,5 @@
-//! FNV-1a, 64 bits: a fast checksum for the history cache's lines and short ETags. Not for
-//! anything an attacker chooses to collide.
+//! FNV-1a, 64 bits: a fast checksum for short ETags. Not for anything an attacker chooses to
+//! collide.
 
 pub fn fnv64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {

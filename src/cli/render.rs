@@ -53,13 +53,25 @@ pub fn render_rev(
             source,
         })?
         .id;
-    let snapshot = match render::snapshot::Snapshot::read(&repo, commit, how.cache)? {
+    let label = commit.to_hex_with_len(12).to_string();
+    // The generation to reuse is found (and its keys read) while the commit is read; when
+    // the records turn out invalid, the publication is dropped untouched.
+    let (snapshot, publication) = std::thread::scope(|s| {
+        let begun = s.spawn(|| publish::Publication::begin(out_dir, &label, how.incremental));
+        let snapshot = render::snapshot::Snapshot::read(&repo, commit, how.cache);
+        (snapshot, begun.join())
+    });
+    let snapshot = match snapshot? {
         Ok(s) => s,
         Err(report) => {
             write_report(&report, Format::Short, false, &mut std::io::stderr())?;
             eprintln!("the records at {rev} are not valid; nothing was published");
             return Ok(EXIT_DATA);
         }
+    };
+    let publication = match publication {
+        Ok(p) => p?,
+        Err(panic) => std::panic::resume_unwind(panic),
     };
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(0).with_style(
@@ -70,14 +82,18 @@ pub fn render_rev(
         indicatif::ProgressBar::hidden()
     };
     let site = snapshot.site();
-    let label = commit.to_hex_with_len(12).to_string();
-    let generation = publish::publish(out_dir, &label, how.incremental, |mut target| {
-        if !how.incremental {
-            target.published = None;
-        }
-        render::render_site(target, &site, &progress)
-    })
-    .map_err(|e: RenderError| anyhow::Error::new(e))?;
+    let generation = publication
+        .finish(|mut target| {
+            if !how.incremental {
+                target.published = None;
+            }
+            render::render_site(target, &site, &progress)
+        })
+        .map_err(|e: RenderError| anyhow::Error::new(e))?;
+    // The process ends after this: freeing every record and view one by one would only
+    // delay it.
+    std::mem::forget(site);
+    std::mem::forget(snapshot);
     writeln!(
         out,
         "published {} at {} ({})",

@@ -122,10 +122,10 @@ pub fn render_site(
             .published
             .and_then(|p| Some((p, keys::read(&keys::path_of(p))?))),
     };
-    let made: Vec<(keys::Key, bool)> = paths
-        .par_iter()
-        .enumerate()
-        .map(|(i, rel)| -> Result<(keys::Key, bool), RenderError> {
+    let made: Vec<(keys::Key, bool)> = (0..paths.len())
+        .into_par_iter()
+        .map(|i| -> Result<(keys::Key, bool), RenderError> {
+            let rel = paths.get(i);
             let path = dir.join(rel);
             let named = site.named(rel);
             let input_key = named.as_ref().map(site::Named::key);
@@ -158,7 +158,7 @@ pub fn render_site(
     // Every page the reused generation held is one of this render's: nothing to remove.
     let found = made.iter().filter(|(_, held)| *held).count();
     if let Some(holds) = holds.filter(|h| h.pages().count() != found) {
-        let now: std::collections::HashSet<&str> = paths.iter().map(String::as_str).collect();
+        let now: std::collections::HashSet<&str> = paths.iter().collect();
         let gone = holds.pages().filter(|p| !now.contains(p));
         remove_gone(dir, gone)?;
     }
@@ -179,7 +179,6 @@ pub fn render_site(
         .collect();
     let listed: Vec<(&str, keys::Key)> = paths
         .iter()
-        .map(String::as_str)
         .zip(made.into_iter().map(|(k, _)| k))
         .chain(folders.iter().map(|(f, k)| (f.as_str(), *k)))
         .collect();

@@ -55,75 +55,115 @@ pub fn publish<E: From<PublishError>>(
     reuse: bool,
     render: impl FnOnce(Target) -> Result<(), E>,
 ) -> Result<PathBuf, E> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_owned());
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    if let Ok(meta) = std::fs::symlink_metadata(out)
-        && !meta.file_type().is_symlink()
-    {
-        return Err(PublishError::NotALink {
-            path: out.to_owned(),
+    Publication::begin(out, label, reuse)?.finish(render)
+}
+
+/// A publication under way: the published path is locked and the generation to fill is
+/// chosen, but nothing is changed yet. Dropped before [`Publication::finish`], it leaves
+/// everything as it was (a render that finds the records invalid publishes nothing).
+pub struct Publication {
+    out: PathBuf,
+    name: String,
+    parent: PathBuf,
+    prefix: String,
+    gen_name: String,
+    previous: Option<String>,
+    /// The older generation to bring up to date, with what it holds.
+    older: Option<(String, Keys)>,
+    /// Held until the new generation is published and the old ones pruned.
+    _lock: std::fs::File,
+}
+
+impl Publication {
+    /// Locks the published path `out` (one render at a time: post-receive hooks may overlap)
+    /// and, when `reuse` is set, finds and reads the older generation to reuse.
+    pub fn begin(out: &Path, label: &str, reuse: bool) -> Result<Publication, PublishError> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".to_owned());
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        if let Ok(meta) = std::fs::symlink_metadata(out)
+            && !meta.file_type().is_symlink()
+        {
+            return Err(PublishError::NotALink {
+                path: out.to_owned(),
+            });
         }
-        .into());
-    }
-    // One render at a time per published path (post-receive hooks may overlap). An flock
-    // dies with its process, so a killed render never leaves the path locked.
-    let lock_path = parent.join(format!(".{name}.lock"));
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io(&lock_path))?;
-    lock.lock().map_err(io(&lock_path))?;
-    remove_stale_links(&parent, &name)?;
-    let prefix = format!(".{name}.gen-");
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let gen_name = format!("{prefix}{stamp:024}-{label}");
-    let gen_dir = parent.join(&gen_name);
-    let previous = std::fs::read_link(out)
-        .ok()
-        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .filter(|n| n.starts_with(&prefix));
-    let previous_dir = previous.as_ref().map(|n| parent.join(n));
-    let older = if reuse {
-        older_generation(&parent, &prefix, previous.as_deref())?
-    } else {
-        None
-    };
-    let holds = match older {
-        Some((name, holds)) => {
-            // Untrusted from the first change on: the keys go first, then the name.
-            let from = parent.join(&name);
-            let keys = keys::path_of(&from);
-            std::fs::remove_file(&keys).map_err(io(&keys))?;
-            sync_dir(&parent)?;
-            std::fs::rename(&from, &gen_dir).map_err(io(&gen_dir))?;
-            Some(holds)
-        }
-        None => {
-            std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
+        // An flock dies with its process, so a killed render never leaves the path locked.
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
+        remove_stale_links(&parent, &name)?;
+        let prefix = format!(".{name}.gen-");
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let gen_name = format!("{prefix}{stamp:024}-{label}");
+        let previous = std::fs::read_link(out)
+            .ok()
+            .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .filter(|n| n.starts_with(&prefix));
+        let older = if reuse {
+            older_generation(&parent, &prefix, previous.as_deref())?
+        } else {
             None
-        }
-    };
-    render(Target {
-        dir: &gen_dir,
-        published: previous_dir.as_deref().filter(|d| d.is_dir()),
-        holds,
-    })?;
-    let link = parent.join(format!(".{name}.link-{}", std::process::id()));
-    std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
-    std::fs::rename(&link, out).map_err(io(out))?;
-    prune(&parent, &prefix, &[Some(gen_name), previous])?;
-    Ok(gen_dir)
+        };
+        Ok(Publication {
+            out: out.to_owned(),
+            name,
+            parent,
+            prefix,
+            gen_name,
+            previous,
+            older,
+            _lock: lock,
+        })
+    }
+
+    /// Renders with `render` into the chosen generation and publishes it.
+    pub fn finish<E: From<PublishError>>(
+        self,
+        render: impl FnOnce(Target) -> Result<(), E>,
+    ) -> Result<PathBuf, E> {
+        let (parent, gen_name, previous) = (&self.parent, self.gen_name, self.previous);
+        let gen_dir = parent.join(&gen_name);
+        let previous_dir = previous.as_ref().map(|n| parent.join(n));
+        let holds = match self.older {
+            Some((name, holds)) => {
+                // Untrusted from the first change on: the keys go first, then the name.
+                let from = parent.join(&name);
+                let keys = keys::path_of(&from);
+                std::fs::remove_file(&keys).map_err(io(&keys))?;
+                sync_dir(parent)?;
+                std::fs::rename(&from, &gen_dir).map_err(io(&gen_dir))?;
+                Some(holds)
+            }
+            None => {
+                std::fs::create_dir(&gen_dir).map_err(io(&gen_dir))?;
+                None
+            }
+        };
+        render(Target {
+            dir: &gen_dir,
+            published: previous_dir.as_deref().filter(|d| d.is_dir()),
+            holds,
+        })?;
+        let link = parent.join(format!(".{}.link-{}", self.name, std::process::id()));
+        std::os::unix::fs::symlink(&gen_name, &link).map_err(io(&link))?;
+        std::fs::rename(&link, &self.out).map_err(io(&self.out))?;
+        prune(parent, &self.prefix, &[Some(gen_name), previous])?;
+        Ok(gen_dir)
+    }
 }
 
 /// The newest generation beside the published one whose keys this build can trust, with

@@ -1,7 +1,8 @@
 //! The rendered lists as data: who maintains what, directly and through groups, computed once
 //! from the records so that every output format reads the same answers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher as _;
 
 use crate::model::Db;
 use crate::names::{Maintainer, NOBODY};
@@ -53,6 +54,15 @@ pub struct View {
     pub people: BTreeMap<String, PersonView>,
     pub groups: BTreeMap<String, GroupView>,
     pub unmaintained: Vec<String>,
+    /// Each shard's rows (positions in `packages`), by shard: what `packages_<c>.html` lists.
+    #[serde(skip)]
+    pub by_shard: BTreeMap<String, Vec<u32>>,
+    /// Positions in `packages`, by name: a page of a package finds its row without a search
+    /// through a hundred thousand names.
+    #[serde(skip)]
+    index: hashbrown::HashTable<u32>,
+    #[serde(skip)]
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 impl View {
@@ -108,7 +118,20 @@ impl View {
                     .push((g.name.clone(), g.packages.len()));
             }
         }
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let mut index = hashbrown::HashTable::with_capacity(packages.len());
+        let mut by_shard: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (i, r) in packages.iter().enumerate() {
+            let i = i as u32;
+            index.insert_unique(hasher.hash_one(r.name.as_str()), i, |&j| {
+                hasher.hash_one(packages[j as usize].name.as_str())
+            });
+            by_shard.entry(shard(&r.name)).or_default().push(i);
+        }
         View {
+            hasher,
+            index,
+            by_shard,
             distribution: db
                 .config
                 .distribution
@@ -123,8 +146,23 @@ impl View {
     }
 
     /// The first characters packages start with, for `packages_<c>.html`.
-    pub fn shards(&self) -> BTreeSet<String> {
-        self.packages.iter().map(|p| shard(&p.name)).collect()
+    pub fn shards(&self) -> Vec<String> {
+        self.by_shard.keys().cloned().collect()
+    }
+
+    /// The row of package `name`.
+    pub fn package(&self, name: &str) -> Option<&PackageRow> {
+        let i = self.index.find(self.hasher.hash_one(name), |&i| {
+            self.packages[i as usize].name == name
+        })?;
+        Some(&self.packages[*i as usize])
+    }
+
+    /// The rows of shard `s`, in name order.
+    pub fn shard_rows(&self, s: &str) -> Vec<&PackageRow> {
+        self.by_shard.get(s).map_or_else(Vec::new, |rows| {
+            rows.iter().map(|&i| &self.packages[i as usize]).collect()
+        })
     }
 
     /// The `maintdb.txt` login of a package: its first direct maintainer, or `nobody`.

@@ -25,7 +25,7 @@ fn assert_same(advanced: &Snapshot, whole: &Snapshot, step: &str) {
     let (a, w) = (advanced.site(), whole.site());
     let paths = w.paths();
     assert_eq!(a.paths(), paths, "{step}: the paths differ");
-    for p in &paths {
+    for p in paths.iter() {
         assert!(
             a.get(p).unwrap() == w.get(p).unwrap(),
             "{step}: {p} differs"

@@ -401,13 +401,18 @@ fn renders_are_deterministic() {
     }
 }
 
+/// The keys file of a generation.
+fn keys_of(generation: &Path) -> PathBuf {
+    generation.with_file_name(format!(
+        "{}.keys",
+        generation.file_name().unwrap().to_string_lossy()
+    ))
+}
+
 /// The published generation's directory and its keys file.
 fn published(site: &Path) -> (PathBuf, PathBuf) {
     let generation = std::fs::canonicalize(site).unwrap();
-    let keys = generation.with_file_name(format!(
-        "{}.keys",
-        generation.file_name().unwrap().to_string_lossy()
-    ));
+    let keys = keys_of(&generation);
     (generation, keys)
 }
 
@@ -492,10 +497,7 @@ fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
     assert!(!reused.join("packages/unloved.html.part").exists());
     // Keys of the older generation with a flipped byte: not trusted, a fresh generation.
     let stale = older(&site);
-    let stale_keys = stale.with_file_name(format!(
-        "{}.keys",
-        stale.file_name().unwrap().to_string_lossy()
-    ));
+    let stale_keys = keys_of(&stale);
     let mut bytes = std::fs::read(&stale_keys).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x20;
@@ -513,10 +515,7 @@ fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
     );
     // Cut short: the same.
     let stale = older(&site);
-    let stale_keys = stale.with_file_name(format!(
-        "{}.keys",
-        stale.file_name().unwrap().to_string_lossy()
-    ));
+    let stale_keys = keys_of(&stale);
     let bytes = std::fs::read(&stale_keys).unwrap();
     std::fs::write(&stale_keys, &bytes[..bytes.len() - 20]).unwrap();
     let stale_dir = inode(&stale);
@@ -530,6 +529,48 @@ fn a_render_keeps_unchanged_pages_and_never_trusts_damaged_keys() {
     change("packages/u/unloved.toml", "alice", 13);
     render(repo.path(), &site, &[]);
     assert_eq!(tree(&site), full("full5"));
+}
+
+/// The generation to reuse is chosen while the commit is read; a commit whose records are
+/// invalid publishes nothing and leaves that generation, keys and all, for the next render.
+#[test]
+fn an_invalid_commit_leaves_the_generation_before_last_reusable() {
+    let repo = scripted();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    render(repo.path(), &site, &[]);
+    render(repo.path(), &site, &[]);
+    let spare = older(&site);
+    let spare_keys = keys_of(&spare);
+    let keys_before = std::fs::read(&spare_keys).unwrap();
+    let (live, _) = published(&site);
+    write(
+        repo.path(),
+        "packages/z/zlib.toml",
+        "maintainers = [\"no-such-person\"]\n",
+    );
+    commit_at(repo.path(), "alice", "2026-11-14T09:00:00Z", "a typo");
+    let (code, _, err) =
+        run(maintdb(repo.path()).args(["render", "--out", site.to_str().unwrap()]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing was published"), "{err}");
+    assert_eq!(published(&site).0, live, "the published tree stays");
+    assert_eq!(
+        std::fs::read(&spare_keys).unwrap(),
+        keys_before,
+        "its keys stay"
+    );
+    // The fix is rendered into the generation kept aside, not a fresh one.
+    let spare_inode = inode(&spare);
+    write(
+        repo.path(),
+        "packages/z/zlib.toml",
+        "maintainers = [\"dave\"]\n",
+    );
+    commit_at(repo.path(), "alice", "2026-11-14T10:00:00Z", "the fix");
+    render(repo.path(), &site, &[]);
+    assert_eq!(inode(&published(&site).0), spare_inode, "reused");
+    assert!(!spare.exists(), "renamed into the new generation");
 }
 
 #[test]

@@ -120,18 +120,17 @@ fn record(rest: &[u8], at: usize) -> Option<(std::ops::Range<usize>, gix::Object
 pub fn append(path: &Path, commits: &[&CommitEvents]) -> std::io::Result<()> {
     let dir = path.parent().expect("the cache lives in a directory");
     std::fs::create_dir_all(dir)?;
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
-    let mut buf = Vec::new();
-    if file.metadata()?.len() == 0 {
-        buf.extend_from_slice(MAGIC);
+    let fresh = file.metadata()?.len() == 0;
+    let mut out = std::io::BufWriter::new(file);
+    if fresh {
+        out.write_all(MAGIC)?;
     }
-    for c in commits {
-        encode_record(&mut buf, c);
-    }
-    file.write_all(&buf)?;
+    write_records(&mut out, commits)?;
+    out.into_inner().map_err(|e| e.into_error())?;
     let _ = std::fs::remove_file(old_path(path));
     Ok(())
 }
@@ -140,19 +139,31 @@ pub fn append(path: &Path, commits: &[&CommitEvents]) -> std::io::Result<()> {
 pub fn rewrite(path: &Path, commits: &[&CommitEvents]) -> std::io::Result<()> {
     let dir = path.parent().expect("the cache lives in a directory");
     std::fs::create_dir_all(dir)?;
-    let mut buf = MAGIC.to_vec();
-    for c in commits {
-        encode_record(&mut buf, c);
-    }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&buf)?;
+    let mut out = std::io::BufWriter::new(tempfile::NamedTempFile::new_in(dir)?);
+    out.write_all(MAGIC)?;
+    write_records(&mut out, commits)?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
     tmp.persist(path).map_err(|e| e.error)?;
     let _ = std::fs::remove_file(old_path(path));
     Ok(())
 }
 
-fn encode_record(out: &mut Vec<u8>, c: &CommitEvents) {
-    let mut p = Vec::with_capacity(128);
+/// Writes the records of `commits` through a buffer (ten thousand commits' records made in
+/// memory first would be megabytes of fresh pages) and one payload reused for each.
+fn write_records(out: &mut impl Write, commits: &[&CommitEvents]) -> std::io::Result<()> {
+    let mut payload = Vec::with_capacity(256);
+    for c in commits {
+        payload.clear();
+        encode_payload(&mut payload, c);
+        let len = u32::try_from(payload.len()).expect("a commit's record is under 4 GiB");
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(&payload)?;
+        out.write_all(&crc(&payload).to_le_bytes())?;
+    }
+    Ok(())
+}
+
+fn encode_payload(p: &mut Vec<u8>, c: &CommitEvents) {
     let raw = |hex: &str| {
         gix::ObjectId::from_hex(hex.as_bytes())
             .expect("a commit id is hex")
@@ -170,14 +181,14 @@ fn encode_record(out: &mut Vec<u8>, c: &CommitEvents) {
         }
         None => p.push(0),
     }
-    put_str(&mut p, &c.author);
-    put_str(&mut p, &c.email);
+    put_str(p, &c.author);
+    put_str(p, &c.email);
     p.extend_from_slice(&c.time.to_le_bytes());
     p.extend_from_slice(&c.offset.to_le_bytes());
-    put_str(&mut p, &c.subject);
-    put_len(&mut p, c.events.len());
+    put_str(p, &c.subject);
+    put_len(p, c.events.len());
     for e in &c.events {
-        put_str(&mut p, &e.package);
+        put_str(p, &e.package);
         let (tag, lists): (u8, [&[String]; 2]) = match &e.kind {
             Kind::Added { maintainers } => (0, [maintainers, &[]]),
             Kind::Removed => (1, [&[], &[]]),
@@ -187,19 +198,12 @@ fn encode_record(out: &mut Vec<u8>, c: &CommitEvents) {
         };
         p.push(tag);
         for l in lists {
-            put_len(&mut p, l.len());
+            put_len(p, l.len());
             for s in l {
-                put_str(&mut p, s);
+                put_str(p, s);
             }
         }
     }
-    out.extend_from_slice(
-        &u32::try_from(p.len())
-            .expect("a commit's record is under 4 GiB")
-            .to_le_bytes(),
-    );
-    out.extend_from_slice(&p);
-    out.extend_from_slice(&crc(&p).to_le_bytes());
 }
 
 fn put_len(out: &mut Vec<u8>, n: usize) {
@@ -211,7 +215,7 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// Reads a record's payload back; `None` when it is not as [`encode_record`] writes.
+/// Reads a record's payload back; `None` when it is not as [`encode_payload`] writes.
 fn decode(p: &[u8]) -> Option<CommitEvents> {
     let mut r = Reader(p);
     let id = r.id()?;

@@ -32,7 +32,7 @@ pub struct Site {
     memo: std::sync::Mutex<HashMap<String, std::sync::Arc<Shared>>>,
     commit: String,
     link: String,
-    view: View,
+    view: std::sync::Arc<View>,
     /// The page of `nobody` shows the unmaintained packages as a person's.
     nobody: view::PersonView,
     history: std::sync::Arc<Vec<CommitEvents>>,
@@ -103,12 +103,16 @@ const DATA: [&str; 2] = ["maintdb.txt", "unmaintained.txt"];
 
 impl Site {
     pub fn new(input: &Input<'_>) -> Site {
+        Site::with_view(input, std::sync::Arc::new(View::new(input.db)))
+    }
+
+    /// The site of `input` with its records' `view` made already (`View::new(input.db)`).
+    pub fn with_view(input: &Input<'_>, view: std::sync::Arc<View>) -> Site {
         let tracks = tracker::views(input.db, input.timelines);
         let mut tracks_of: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, t) in tracks.iter().enumerate() {
             tracks_of.entry(t.package.clone()).or_default().push(i);
         }
-        let view = View::new(input.db);
         let tracker = !input.db.suites.is_empty() || !tracks.is_empty();
         Site {
             tracker,

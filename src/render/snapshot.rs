@@ -14,6 +14,7 @@ use crate::source::{GitSource, Source, SourceError};
 use super::Input;
 use super::process::Doc;
 use super::site::Site;
+use super::view::View;
 
 /// One commit, read.
 pub struct Snapshot {
@@ -21,6 +22,8 @@ pub struct Snapshot {
     /// Committer time, seconds since the epoch.
     pub time: i64,
     pub db: Db,
+    /// What the pages show of `db`.
+    view: Arc<View>,
     /// The first-parent history, newest first: all of it, or after [`Snapshot::keep_shown`]
     /// the part the site shows.
     pub history: Arc<Vec<CommitEvents>>,
@@ -43,20 +46,24 @@ impl Snapshot {
             repo.clone(),
             &commit.to_string(),
         )?));
-        // The history and its tally do not depend on the records: read them while the check
-        // runs (each leaves a core idle part of the time).
+        // The history and its tally do not depend on the records: they are read while the
+        // records are checked and viewed (each side leaves a core idle part of the time).
         let (checked, read) = rayon::join(
-            || crate::validate::check(&source),
+            || {
+                let (db, report) = crate::validate::check(&source)?;
+                let view = (!report.has_errors()).then(|| Arc::new(View::new(&db)));
+                Ok::<_, SourceError>((db, report, view))
+            },
             || -> Result<_, SourceError> {
                 let history = crate::history::read(repo, commit, use_cache)?;
                 let tally = super::stats::Tally::of(&history);
                 Ok((history, tally))
             },
         );
-        let (db, report) = checked?;
-        if report.has_errors() {
+        let (db, report, view) = checked?;
+        let Some(view) = view else {
             return Ok(Err(report));
-        }
+        };
         let (history, tally) = read?;
         let local = repo.to_thread_local();
         Ok(Ok(Snapshot {
@@ -65,6 +72,7 @@ impl Snapshot {
             process: process_docs(&local, commit)?,
             timelines: timelines(&local, &db, commit)?,
             db,
+            view,
             tally,
             history: Arc::new(history),
             complete: true,
@@ -114,6 +122,7 @@ impl Snapshot {
             // The site would show more than this snapshot kept (commit dates going back).
             return Ok(false);
         }
+        self.view = Arc::new(View::new(&self.db));
         self.tally.fold(&history[..new_commits]);
         self.history = Arc::new(history);
         self.keep_shown();
@@ -127,14 +136,17 @@ impl Snapshot {
     /// The site of this commit.
     pub fn site(&self) -> Site {
         let id = self.commit.to_string();
-        Site::new(&Input {
-            db: &self.db,
-            history: Arc::clone(&self.history),
-            commit: &id,
-            timelines: &self.timelines,
-            process: &self.process,
-            stats: Arc::new(self.tally.stats()),
-        })
+        Site::with_view(
+            &Input {
+                db: &self.db,
+                history: Arc::clone(&self.history),
+                commit: &id,
+                timelines: &self.timelines,
+                process: &self.process,
+                stats: Arc::new(self.tally.stats()),
+            },
+            Arc::clone(&self.view),
+        )
     }
 }
 

@@ -115,26 +115,30 @@ impl Tally {
         let mut changed: Vec<&str> = Vec::new();
         for m in old.iter().flatten().filter(|m| person(m)) {
             if !new.iter().flatten().any(|n| n == m) {
-                *self.counts.entry(m.clone()).or_default() -= 1;
+                *self.counts.entry_ref(m.as_str()).or_default() -= 1;
                 changed.push(m);
             }
         }
         for m in new.iter().flatten().filter(|m| person(m)) {
             if !old.iter().flatten().any(|o| o == m) {
-                *self.counts.entry(m.clone()).or_default() += 1;
+                *self.counts.entry_ref(m.as_str()).or_default() += 1;
                 changed.push(m);
             }
         }
         let people = Arc::make_mut(&mut self.people);
         for m in changed {
             let n = self.counts.get(m).copied().unwrap_or_default();
-            record(people.entry(m.to_owned()).or_default(), day, n);
+            match people.get_mut(m) {
+                Some(series) => record(series, day, n),
+                None => {
+                    let mut series = Series::new();
+                    record(&mut series, day, n);
+                    people.insert(m.to_owned(), series);
+                }
+            }
         }
         let all = Arc::make_mut(&mut self.stints);
-        let stints = match all.get_mut(package) {
-            Some(s) => s,
-            None => all.entry(package.to_owned()).or_default(),
-        };
+        let stints = all.entry_ref(package).or_default();
         if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
             open.to = Some(day.to_owned());
         }

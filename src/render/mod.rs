@@ -107,11 +107,19 @@ pub fn render_site(
     let dir = target.dir;
     let paths = site.paths();
     progress.set_length(paths.len() as u64);
-    let parents: std::collections::BTreeSet<&str> = paths
+    // The paths come folder by folder: a folder is looked up once per run of its pages.
+    let mut folders = std::collections::BTreeSet::from([""]);
+    let mut last = None;
+    for d in paths
         .iter()
         .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
-        .collect();
-    for d in parents {
+    {
+        if last != Some(d) {
+            folders.insert(d);
+            last = Some(d);
+        }
+    }
+    for d in folders.iter().filter(|d| !d.is_empty()) {
         let p = dir.join(d);
         std::fs::create_dir_all(&p).map_err(|source| RenderError::Io { path: p, source })?;
     }
@@ -164,13 +172,7 @@ pub fn render_site(
     }
     // Each folder as it is now: a file added to or removed from the tree after this makes it
     // untrusted.
-    let folders: Vec<(String, keys::Key)> = std::iter::once("")
-        .chain(
-            paths
-                .iter()
-                .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)),
-        )
-        .collect::<std::collections::BTreeSet<&str>>()
+    let folders: Vec<(String, keys::Key)> = folders
         .into_iter()
         .map(|f| {
             let stamp = keys::folder_stamp(&dir.join(f));

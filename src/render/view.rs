@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::hash::BuildHasher as _;
 
+use rayon::prelude::*;
+
 use crate::model::Db;
 use crate::names::{Maintainer, NOBODY};
 
@@ -67,7 +69,16 @@ pub struct View {
 
 impl View {
     pub fn new(db: &Db) -> View {
-        let mut packages = Vec::with_capacity(db.packages.len());
+        // The rows are made in parallel: a hundred thousand of them, each a few strings.
+        let packages: Vec<PackageRow> = db
+            .packages
+            .par_iter()
+            .map(|(name, pkg)| PackageRow {
+                name: name.to_string(),
+                field: Db::maintainer_field(&pkg.maintainers),
+                maintainers: pkg.maintainers.iter().map(ToString::to_string).collect(),
+            })
+            .collect();
         let mut people: BTreeMap<String, PersonView> = BTreeMap::new();
         let mut groups: BTreeMap<String, GroupView> = db
             .groups
@@ -85,8 +96,8 @@ impl View {
             })
             .collect();
         let mut unmaintained = Vec::new();
-        for (name, pkg) in &db.packages {
-            let n = name.to_string();
+        for (pkg, row) in db.packages.values().zip(&packages) {
+            let n = &row.name;
             if pkg.maintainers.is_empty() {
                 unmaintained.push(n.clone());
             }
@@ -102,11 +113,6 @@ impl View {
                     }
                 }
             }
-            packages.push(PackageRow {
-                field: Db::maintainer_field(&pkg.maintainers),
-                maintainers: pkg.maintainers.iter().map(ToString::to_string).collect(),
-                name: n,
-            });
         }
         for g in groups.values() {
             if g.packages.is_empty() {
@@ -121,12 +127,23 @@ impl View {
         let hasher = hashbrown::DefaultHashBuilder::default();
         let mut index = hashbrown::HashTable::with_capacity(packages.len());
         let mut by_shard: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        // The shard of the last name, made again only when the first character changes.
+        let mut last: (Option<char>, String) = (None, String::new());
         for (i, r) in packages.iter().enumerate() {
             let i = i as u32;
             index.insert_unique(hasher.hash_one(r.name.as_str()), i, |&j| {
                 hasher.hash_one(packages[j as usize].name.as_str())
             });
-            by_shard.entry(shard(&r.name)).or_default().push(i);
+            let first = r.name.chars().next();
+            if first != last.0 {
+                last = (first, shard(&r.name));
+            }
+            match by_shard.get_mut(&last.1) {
+                Some(rows) => rows.push(i),
+                None => {
+                    by_shard.insert(last.1.clone(), vec![i]);
+                }
+            }
         }
         View {
             hasher,
@@ -188,17 +205,22 @@ fn person<'a>(
     db: &Db,
     login: &str,
 ) -> &'a mut PersonView {
-    people
-        .entry(login.to_owned())
-        .or_insert_with(|| PersonView {
-            login: login.to_owned(),
-            name: db
-                .people
-                .get(login)
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
-            ..Default::default()
-        })
+    // Looked up before a key is made: most calls find someone met before.
+    if !people.contains_key(login) {
+        people.insert(
+            login.to_owned(),
+            PersonView {
+                login: login.to_owned(),
+                name: db
+                    .people
+                    .get(login)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                ..Default::default()
+            },
+        );
+    }
+    people.get_mut(login).expect("inserted above")
 }
 
 /// The shard of a name: its first character, lowercased.
@@ -212,6 +234,43 @@ pub fn shard(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_gather_their_rows_wherever_they_sort_and_rows_are_found_by_name() {
+        let rules = crate::names::NameRules::default();
+        let mut db = Db::default();
+        // Capitals sort before small letters: shards `b` and `f` each come in two runs.
+        for name in ["Foo", "bar", "foo2", "Bar3", "a"] {
+            let name = crate::names::PackageName::parse(name, &rules).unwrap();
+            db.packages.insert(
+                name,
+                crate::model::Package {
+                    maintainers: Vec::new().into(),
+                    spans: Vec::new().into(),
+                    file: crate::diag::FileId(0),
+                },
+            );
+        }
+        let v = View::new(&db);
+        let names =
+            |s: &str| -> Vec<&str> { v.shard_rows(s).iter().map(|r| r.name.as_str()).collect() };
+        assert_eq!(v.shards(), ["a", "b", "f"]);
+        assert_eq!(names("f"), ["Foo", "foo2"]);
+        assert_eq!(names("a"), ["a"]);
+        assert_eq!(names("b"), ["Bar3", "bar"]);
+        assert!(names("x").is_empty());
+        for r in &v.packages {
+            assert_eq!(v.package(&r.name).map(|p| &p.name), Some(&r.name));
+            assert_eq!(
+                shard(&r.name),
+                v.shards()
+                    .into_iter()
+                    .find(|s| names(s).contains(&r.name.as_str()))
+                    .unwrap()
+            );
+        }
+        assert!(v.package("foo").is_none());
+    }
 
     #[test]
     fn a_bug_link_of_another_scheme_is_left_out() {

@@ -149,8 +149,15 @@ pub(super) fn begin_commit(repo: &gix::Repository) -> Result<(), CommitError> {
         path: p.clone(),
         source: e,
     };
-    std::fs::create_dir_all(p.parent().expect("the journal lives in a directory")).map_err(io)?;
-    std::fs::write(&p, format!("{}\n", std::process::id())).map_err(io)
+    let dir = p.parent().expect("the journal lives in a directory");
+    std::fs::create_dir_all(dir).map_err(io)?;
+    // Whole or not at all: concurrent writers read it while they start, and one that read it
+    // half-written (empty) would take its writer for dead.
+    let mut part = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::io::Write::write_all(&mut part, format!("{}\n", std::process::id()).as_bytes())
+        .map_err(io)?;
+    part.persist(&p).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// The branch moved (or the commit failed): the journal goes.
@@ -165,8 +172,13 @@ pub(super) fn clear_killed_commit(repo: &gix::Repository, repairs: &mut Vec<Stri
     let Ok(text) = std::fs::read_to_string(&p) else {
         return;
     };
-    let pid = text.trim().parse::<u32>().ok();
-    if pid.is_some_and(alive) {
+    let Ok(pid) = text.trim().parse::<u32>() else {
+        // It names no process, so no run is known dead: the locks stay (a journal is written
+        // whole, by rename, so this one was damaged), the journal goes.
+        let _ = std::fs::remove_file(&p);
+        return;
+    };
+    if alive(pid) {
         return;
     }
     if let Some(since) = written(&p) {

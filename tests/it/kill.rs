@@ -216,6 +216,19 @@ fn a_branch_lock_a_killed_server_left_is_removed_and_no_other() {
     let (status, body, _) = admin_call(&s, "first");
     assert_eq!(status, 500, "{body}");
     assert!(lock.exists(), "a running writer's lock stays");
+    // A journal that names no process (as one being written was seen, between its truncation
+    // and its write, while another writer held the branch): nobody is known dead, the lock
+    // stays.
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::write(&journal, "").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&lock, "").unwrap();
+    let (status, body, _) = admin_call(&s, "first");
+    assert_eq!(status, 500, "{body}");
+    assert!(
+        lock.exists(),
+        "a lock is not removed on a journal that names no one"
+    );
     // The same lock after the journal of a server killed while committing: removed.
     lock_after(dead_pid());
     let (status, body, _) = admin_call(&s, "second");

@@ -7,16 +7,30 @@ use std::ops::Range;
 pub struct FileId(pub u32);
 
 #[derive(Debug, Default)]
-struct File {
+pub struct File {
     path: String,
     /// Shared by every path that holds the same blob.
     text: std::sync::Arc<str>,
+}
+
+impl File {
+    pub fn new(path: String, text: std::sync::Arc<str>) -> File {
+        File { path, text }
+    }
 }
 
 /// Every file a check looked at: its repository-relative path and (when it was text) its content.
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<File>,
+}
+
+/// Files added in order from many threads (a check's hundred thousand): the first gets the
+/// next id.
+impl rayon::iter::ParallelExtend<File> for Files {
+    fn par_extend<I: rayon::iter::IntoParallelIterator<Item = File>>(&mut self, files: I) {
+        self.files.par_extend(files);
+    }
 }
 
 impl Files {

@@ -9,7 +9,7 @@ mod user;
 use std::ops::Range;
 
 pub use code::{Code, Severity};
-pub use files::{FileId, Files};
+pub use files::{File, FileId, Files};
 pub use render::{Format, write_report};
 pub use user::{ApiCode, OpCode, Rule, UserCode};
 

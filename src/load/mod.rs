@@ -266,39 +266,39 @@ pub fn load_twin(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Op
 impl Loaded {
     /// The load of `path`, which holds the same package blob as `self`, from its [`twin_path`].
     pub fn with_twin(&self, path: String, twin: TwinPath) -> Loaded {
-        let TwinPath { name, mut problems } = twin;
-        let path_problems = problems.len();
-        problems.extend_from_slice(&self.problems[self.path_problems..]);
-        let record = match (&self.record, name) {
-            (Some(Record::Package(_, pkg)), Some(name)) => Some(Record::Package(name, pkg.clone())),
-            _ => None,
-        };
+        let path_problems = twin.problems.len();
+        let (package, problems) = self.twin_record(twin);
         Loaded {
             path,
             text: std::sync::Arc::clone(&self.text),
             // The name is in the record; a key is only read when there is none.
             key: None,
-            record,
+            record: package.map(|(name, pkg)| Record::Package(name, pkg)),
             problems,
             path_problems,
         }
     }
 
-    /// This load, for its own path, leaving `self` able to stand in for the paths that share
-    /// its blob: a package record (shared, not copied) stays, anything else is taken.
-    pub fn share(&mut self) -> Loaded {
-        let record = match &self.record {
-            Some(Record::Package(name, pkg)) => Some(Record::Package(name.clone(), pkg.clone())),
-            _ => self.record.take(),
+    /// What [`Loaded::with_twin`] gives a path besides its text: its package record (none
+    /// when its name is bad) and its problems, those of its path first.
+    pub fn twin_record(&self, twin: TwinPath) -> (Option<(PackageName, Package)>, Vec<Problem>) {
+        let TwinPath { name, mut problems } = twin;
+        problems.extend_from_slice(&self.problems[self.path_problems..]);
+        let package = match (&self.record, name) {
+            (Some(Record::Package(_, pkg)), Some(name)) => Some((name, pkg.clone())),
+            _ => None,
         };
-        Loaded {
-            path: std::mem::take(&mut self.path),
-            text: std::sync::Arc::clone(&self.text),
-            key: self.key.take(),
-            record,
-            problems: self.problems.clone(),
-            path_problems: self.path_problems,
-        }
+        (package, problems)
+    }
+
+    /// What is left of this load once its path and text are in a report: its problems, its
+    /// record and its key, taken out.
+    pub fn take_rest(&mut self) -> (Vec<Problem>, Option<Record>, Option<Key>) {
+        (
+            std::mem::take(&mut self.problems),
+            self.record.take(),
+            self.key.take(),
+        )
     }
 }
 

@@ -84,14 +84,35 @@ impl GitSource {
                 where_: self.describe(),
             });
         };
-        let mut out = Vec::new();
-        let mut buf = Vec::new();
-        // A stack, not recursion: a pushed tree may nest as deep as its author likes.
-        let mut stack = vec![(top, ROOT.to_owned())];
-        while let Some((id, prefix)) = stack.pop() {
-            let below = list(&repo, id, &prefix, &mut buf, &mut out)?;
-            stack.extend(below.into_iter().rev());
+        self.walk_spread(&repo, top, ROOT, 0, &mut Vec::new())
+    }
+
+    /// The files under tree `id`, whose path is `prefix`, `depth` levels below `maintainers/`:
+    /// the subtrees of the first levels (the shards of `packages/`) are walked on threads of
+    /// their own, the rest one tree after the other.
+    fn walk_spread(
+        &self,
+        repo: &gix::Repository,
+        id: gix::ObjectId,
+        prefix: &str,
+        depth: usize,
+        buf: &mut Vec<u8>,
+    ) -> Result<Vec<Entry>, SourceError> {
+        use rayon::prelude::*;
+        if depth == SPREAD_DEPTH {
+            return walk(repo, id, prefix, buf);
         }
+        let mut out = Vec::new();
+        let below = list(repo, id, prefix, buf, &mut out)?;
+        let below: Vec<Vec<Entry>> = below
+            .par_iter()
+            .map_init(
+                || (self.thread_local(), Vec::new()),
+                |(repo, buf), (id, prefix)| self.walk_spread(repo, *id, prefix, depth + 1, buf),
+            )
+            .collect::<Result<_, _>>()?;
+        out.reserve(below.iter().map(Vec::len).sum());
+        below.into_iter().for_each(|b| out.extend(b));
         Ok(out)
     }
 
@@ -126,6 +147,26 @@ impl GitSource {
     }
 }
 
+/// How many levels of subtrees are walked on threads of their own.
+const SPREAD_DEPTH: usize = 3;
+
+/// Every file under tree `id`, whose path is `prefix`.
+fn walk(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    prefix: &str,
+    buf: &mut Vec<u8>,
+) -> Result<Vec<Entry>, SourceError> {
+    let mut out = Vec::new();
+    // A stack, not recursion: a pushed tree may nest as deep as its author likes.
+    let mut stack = vec![(id, prefix.to_owned())];
+    while let Some((id, prefix)) = stack.pop() {
+        let below = list(repo, id, &prefix, buf, &mut out)?;
+        stack.extend(below.into_iter().rev());
+    }
+    Ok(out)
+}
+
 /// Adds the files of tree `id`, whose path is `prefix`, to `out` in path order, reading the
 /// entries as they are decoded (no vector of them); returns its subtrees, in order.
 fn list(
@@ -143,7 +184,13 @@ fn list(
     let mut below = Vec::new();
     for e in repo.objects.find_tree_iter(&id, buf).map_err(object_err)? {
         let e = e.map_err(object_err)?;
-        let path = format!("{prefix}/{}", e.filename);
+        let mut path = String::with_capacity(prefix.len() + 1 + e.filename.len());
+        path.push_str(prefix);
+        path.push('/');
+        match std::str::from_utf8(e.filename) {
+            Ok(name) => path.push_str(name),
+            Err(_) => path.push_str(&String::from_utf8_lossy(e.filename)),
+        }
         let oid = e.oid.to_owned();
         let (mode, location) = match e.mode.kind() {
             EntryKind::Tree => {

@@ -8,7 +8,7 @@ pub use cross::{Facts, PersonFact};
 
 use std::collections::HashMap;
 
-use crate::diag::{Code, Diagnostic, FileId, Report};
+use crate::diag::{Code, Diagnostic, File, FileId, Report};
 use crate::load::{self, Key, Loaded, Record};
 use crate::model::Db;
 use crate::names::{GroupName, Login, NameRules, PackageName};
@@ -47,61 +47,92 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     let rules = db.rules.clone();
 
     let mut known = Known::default();
-    // Packages come in path order, nearly sorted by name: the map is built from them in one
-    // go, in full nodes, rather than by a hundred thousand inserts.
-    let mut packages = Vec::with_capacity(entries.len());
-    let mut take = |l: Loaded| {
-        let (file, record, key) = absorb(&mut report, l);
-        match (record, key) {
-            (Some(Record::Package(n, mut p)), _) => {
-                p.file = file;
-                packages.push((n, p));
-            }
-            (Some(r), _) => insert(&mut db, r, file),
-            (None, Some(k)) => known.add(k),
-            (None, None) => {}
-        }
+    let mut take = |file, record, key| match (record, key) {
+        (Some(r), _) => insert(&mut db, r, file),
+        (None, Some(k)) => known.add(k),
+        (None, None) => {}
     };
-    config.into_iter().for_each(&mut take);
-    load_all(source, entries, &rules, take)?;
-    db.packages = packages.into_iter().collect();
+    if let Some(l) = config {
+        let (file, record, key) = absorb(&mut report, l);
+        take(file, record, key);
+    }
+    let packages = load_all(source, entries, &rules, &mut report, take)?;
+    // Packages come in path order, nearly sorted by name: the map is built from them in one
+    // go, in full nodes, rather than by a hundred thousand inserts; the rules that need no
+    // package run meanwhile. Packages loaded again on their own are in the map already.
+    let mut loaded_again = std::mem::take(&mut db.packages);
+    let (packages, found) = rayon::join(
+        || packages.into_iter().flatten().collect(),
+        || {
+            let mut found = Report::default();
+            cross_people(&db, &known, &mut found);
+            found.diagnostics
+        },
+    );
+    db.packages = packages;
+    db.packages.append(&mut loaded_again);
+    report.diagnostics.extend(found);
     if let Some((span, msg)) = rule_problem {
         let file = file_of(&report, CONFIG).expect("a rule problem comes from config.toml");
         report.push(Diagnostic::new(Code::BadNameRule, file, span, msg));
     }
-    cross_check(&db, &known, &mut report);
+    cross_packages(&db, &known, &mut report);
     report.sort();
     Ok((db, report))
 }
 
-/// Loads `entries` and hands each file to `take`, in their order. A blob that several paths
-/// hold (many packages share one maintainer list) is read and parsed once, in parallel with
-/// the other distinct blobs; the other paths only get their own rules applied
-/// ([`load::twin_path`]), which keeps a few dozen bytes per path until every file is loaded.
+/// How a file is loaded by [`load_all`].
+#[derive(Clone, Copy)]
+enum How {
+    /// The first path of its blob: the `n`th load.
+    First(u32),
+    /// A package record whose blob the `n`th load holds too: its path's own rules only.
+    Twin(u32),
+    /// Its blob's first path made no package record: loaded in full again, the `n`th time.
+    Again(u32),
+}
+
+/// What [`load_all`] keeps of one file besides its path, text and package record.
+enum Rest {
+    None,
+    Problems(Vec<crate::load::Problem>),
+    /// Taken whole from the `n`th load, or from the `n`th load again.
+    First(u32),
+    Again(u32),
+}
+
+/// Loads `entries` into `report`, each file in order with its problems, and returns the
+/// package record of each; every other record, and the key of a file that made none, goes to
+/// `take`. A blob that several paths hold (many packages share one maintainer list) is read
+/// and parsed once, in parallel with the other distinct blobs; the other paths only get their
+/// own rules applied ([`load::twin_path`]) and share its record. What is kept per path is
+/// made in parallel too, straight into the vectors it ends in.
 fn load_all(
     source: &Source,
     entries: Vec<Entry>,
     rules: &NameRules,
-    mut take: impl FnMut(Loaded),
-) -> Result<(), SourceError> {
+    report: &mut Report,
+    mut take: impl FnMut(FileId, Option<Record>, Option<Key>),
+) -> Result<Vec<Option<(PackageName, crate::model::Package)>>, SourceError> {
     use rayon::prelude::*;
-    let mut first: HashMap<gix::ObjectId, u32> = HashMap::with_capacity(entries.len() / 4);
+    // Object ids are hashes already: the table uses their first bytes as they are.
+    let mut first: gix::hashtable::HashMap<gix::ObjectId, u32> =
+        gix::hashtable::HashMap::with_capacity_and_hasher(entries.len() / 4, Default::default());
     let mut firsts: Vec<&Entry> = Vec::new();
-    // For each entry: the position in `firsts` of the entry whose blob it shares, if any.
-    let twin_of: Vec<Option<u32>> = entries
+    let mut how: Vec<How> = entries
         .iter()
         .map(|e| match &e.location {
             Location::Blob(id) => match first.entry(*id) {
-                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
-                std::collections::hash_map::Entry::Vacant(v) => {
+                gix::hashtable::hash_map::Entry::Occupied(o) => How::Twin(*o.get()),
+                gix::hashtable::hash_map::Entry::Vacant(v) => {
                     v.insert(firsts.len() as u32);
                     firsts.push(e);
-                    None
+                    How::First(firsts.len() as u32 - 1)
                 }
             },
             _ => {
                 firsts.push(e);
-                None
+                How::First(firsts.len() as u32 - 1)
             }
         })
         .collect();
@@ -110,39 +141,99 @@ fn load_all(
     let mut loaded = source.map_entries(&firsts, load)?;
     // Each thread matches names with its own copy of the rules: a regex shared between
     // threads hands its scratch space from one to the other under a lock.
-    let twins: Vec<Option<load::TwinPath>> = twin_of
+    let twins: Vec<Option<load::TwinPath>> = how
         .par_iter()
         .zip(&entries)
         .map_init(
             || rules.clone(),
-            |rules, (t, e)| load::twin_path(&e.path, e.mode, &loaded[(*t)? as usize], rules),
+            |rules, (h, e)| match h {
+                How::Twin(t) => load::twin_path(&e.path, e.mode, &loaded[*t as usize], rules),
+                _ => None,
+            },
         )
         .collect();
     // Twins of a blob that did not make a package record are loaded in full.
-    let again: Vec<&Entry> = (twin_of.iter().zip(&twins).zip(&entries))
-        .filter(|((t, p), _)| t.is_some() && p.is_none())
-        .map(|(_, e)| e)
-        .collect();
-    let mut again = source.map_entries(&again, load)?.into_iter();
-    let mut next_first = 0;
-    for ((e, t), twin) in entries.into_iter().zip(twin_of).zip(twins) {
-        let l = match (t, twin) {
-            (None, _) => {
-                next_first += 1;
-                loaded[next_first - 1].share()
-            }
-            (Some(t), Some(twin)) => loaded[t as usize].with_twin(e.path, twin),
-            (Some(_), None) => again.next().expect("every twin not shared is loaded again"),
-        };
-        take(l);
+    let mut again = Vec::new();
+    for ((h, twin), e) in how.iter_mut().zip(&twins).zip(&entries) {
+        if matches!(h, How::Twin(_)) && twin.is_none() {
+            *h = How::Again(again.len() as u32);
+            again.push(e);
+        }
     }
-    Ok(())
+    let mut again = source.map_entries(&again, load)?;
+
+    let base = report.files.len() as u32;
+    let mut out = (std::mem::take(&mut report.files), (Vec::new(), Vec::new()));
+    out.par_extend(entries.into_par_iter().zip(how).zip(twins).enumerate().map(
+        |(i, ((e, h), twin))| {
+            let file = FileId(base + i as u32);
+            let (text, package, rest) = match h {
+                How::First(n) => {
+                    let l = &loaded[n as usize];
+                    match &l.record {
+                        Some(Record::Package(name, pkg)) => (
+                            &l.text,
+                            Some((name.clone(), pkg.clone())),
+                            Rest::problems(l.problems.clone()),
+                        ),
+                        _ => (&l.text, None, Rest::First(n)),
+                    }
+                }
+                How::Twin(n) => {
+                    let l = &loaded[n as usize];
+                    let twin = twin.expect("a twin that stands in has its path's part");
+                    let (package, problems) = l.twin_record(twin);
+                    (&l.text, package, Rest::problems(problems))
+                }
+                How::Again(n) => (&again[n as usize].text, None, Rest::Again(n)),
+            };
+            let package = package.map(|(name, pkg)| (name, crate::model::Package { file, ..pkg }));
+            (
+                File::new(e.path, std::sync::Arc::clone(text)),
+                (package, rest),
+            )
+        },
+    ));
+    let (files, (packages, rests)) = out;
+    report.files = files;
+    for (i, rest) in rests.into_iter().enumerate() {
+        let file = FileId(base + i as u32);
+        let l = match rest {
+            Rest::None => continue,
+            Rest::Problems(problems) => {
+                push_problems(report, file, problems);
+                continue;
+            }
+            Rest::First(n) => &mut loaded[n as usize],
+            Rest::Again(n) => &mut again[n as usize],
+        };
+        let (problems, record, key) = l.take_rest();
+        push_problems(report, file, problems);
+        take(file, record, key);
+    }
+    Ok(packages)
+}
+
+impl Rest {
+    fn problems(problems: Vec<crate::load::Problem>) -> Rest {
+        if problems.is_empty() {
+            Rest::None
+        } else {
+            Rest::Problems(problems)
+        }
+    }
 }
 
 /// Adds a loaded file and its per-file problems to `report`.
 pub fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option<Key>) {
     let file = report.files.add(l.path, l.text);
-    for p in l.problems {
+    push_problems(report, file, l.problems);
+    (file, l.record, l.key)
+}
+
+/// Adds the per-file problems of `file` to `report`.
+fn push_problems(report: &mut Report, file: FileId, problems: Vec<crate::load::Problem>) {
+    for p in problems {
         let mut d = Diagnostic::new(p.code, file, p.span, p.message);
         if let Some(h) = p.help {
             d = d.help(h);
@@ -152,7 +243,6 @@ pub fn absorb(report: &mut Report, l: Loaded) -> (FileId, Option<Record>, Option
         }
         report.push(d);
     }
-    (file, l.record, l.key)
 }
 
 /// The name rules of `source`'s config.toml alone (the defaults when it is missing or broken),
@@ -292,27 +382,18 @@ impl Facts for FullTree<'_> {
     }
 }
 
+/// Every cross-file rule over a loaded tree.
 fn cross_check(db: &Db, known: &Known, report: &mut Report) {
+    cross_people(db, known, report);
+    cross_packages(db, known, report);
+}
+
+/// The cross-file rules on groups and people, which need no package.
+fn cross_people(db: &Db, known: &Known, report: &mut Report) {
     let facts = FullTree { db, known };
-    // Packages that share a blob share their maintainer list: a list found clean once is
-    // clean for every package that holds it.
-    let mut clean: std::collections::HashSet<*const crate::names::Maintainer> =
-        std::collections::HashSet::new();
-    for (name, pkg) in &db.packages {
-        let list = pkg.maintainers.as_ptr();
-        if clean.contains(&list) {
-            continue;
-        }
-        let before = report.diagnostics.len();
-        cross::package(name, pkg, &facts, report);
-        if report.diagnostics.len() == before {
-            clean.insert(list);
-        }
-    }
     for (name, group) in &db.groups {
         cross::group(name, group, &facts, report);
     }
-    case_collisions(db, report);
     let people = db
         .people
         .iter()
@@ -322,6 +403,35 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
         .iter()
         .flat_map(|(g, x)| cross::group_claims(g, x));
     cross::addresses(people.chain(groups), report);
+}
+
+/// The cross-file rules on packages and tracks. Packages are checked on every thread:
+/// packages that share a blob share their maintainer list, and a list a thread has found
+/// clean once is clean for every package that holds it.
+fn cross_packages(db: &Db, known: &Known, report: &mut Report) {
+    use rayon::prelude::*;
+    let facts = FullTree { db, known };
+    let found: Vec<Vec<Diagnostic>> = db
+        .packages
+        .par_iter()
+        .fold(
+            || (hashbrown::HashSet::new(), Report::default()),
+            |(mut clean, mut found), (name, pkg)| {
+                let list = pkg.maintainers.as_ptr() as usize;
+                if !clean.contains(&list) {
+                    let before = found.diagnostics.len();
+                    cross::package(name, pkg, &facts, &mut found);
+                    if found.diagnostics.len() == before {
+                        clean.insert(list);
+                    }
+                }
+                (clean, found)
+            },
+        )
+        .map(|(_, found)| found.diagnostics)
+        .collect();
+    found.into_iter().for_each(|d| report.diagnostics.extend(d));
+    case_collisions(db, report);
     for t in &db.tracks {
         cross::track(t, &facts, report);
     }

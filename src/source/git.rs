@@ -74,9 +74,8 @@ impl GitSource {
             .map(|e| e.oid.to_owned()))
     }
 
-    /// Every file under `maintainers/`, one sorted run per tree (git keeps a tree's entries in
-    /// the order their full paths sort): the sort in [`super::Source::entries`] only merges
-    /// the runs.
+    /// Every file under `maintainers/`, in path order: git keeps a tree's entries in the
+    /// order their full paths sort, and each subtree is listed where it stands.
     pub(super) fn entries(&self) -> Result<Vec<Entry>, SourceError> {
         let repo = self.thread_local();
         let Some(top) = self.records_tree(&repo)? else {
@@ -84,12 +83,13 @@ impl GitSource {
                 where_: self.describe(),
             });
         };
-        self.walk_spread(&repo, top, ROOT, 0, &mut Vec::new())
+        let pieces = self.walk_spread(&repo, top, ROOT, 0, &mut Vec::new())?;
+        Ok(super::concat(pieces))
     }
 
-    /// The files under tree `id`, whose path is `prefix`, `depth` levels below `maintainers/`:
-    /// the subtrees of the first levels (the shards of `packages/`) are walked on threads of
-    /// their own, the rest one tree after the other.
+    /// The files under tree `id`, whose path is `prefix`, `depth` levels below `maintainers/`,
+    /// as pieces in order: the subtrees of the first levels (the shards of `packages/`) are
+    /// walked on threads of their own, the rest one tree after the other.
     fn walk_spread(
         &self,
         repo: &gix::Repository,
@@ -97,23 +97,28 @@ impl GitSource {
         prefix: &str,
         depth: usize,
         buf: &mut Vec<u8>,
-    ) -> Result<Vec<Entry>, SourceError> {
+    ) -> Result<Vec<Vec<Entry>>, SourceError> {
         use rayon::prelude::*;
         if depth == SPREAD_DEPTH {
-            return walk(repo, id, prefix, buf);
+            let mut out = Vec::new();
+            walk(repo, id, prefix, buf, &mut out)?;
+            return Ok(vec![out]);
         }
-        let mut out = Vec::new();
-        let below = list(repo, id, prefix, buf, &mut out)?;
-        let below: Vec<Vec<Entry>> = below
-            .par_iter()
+        let (mut first, mut parts) = (Vec::new(), Vec::new());
+        list(repo, id, prefix, buf, &mut first, &mut parts)?;
+        let below: Vec<Vec<Vec<Entry>>> = parts
+            .into_par_iter()
             .map_init(
                 || (self.thread_local(), Vec::new()),
-                |(repo, buf), (id, prefix)| self.walk_spread(repo, *id, prefix, depth + 1, buf),
+                |(repo, buf), part| match part {
+                    Item::File(e) => Ok(vec![vec![e]]),
+                    Item::Tree(id, prefix) => self.walk_spread(repo, id, &prefix, depth + 1, buf),
+                },
             )
             .collect::<Result<_, _>>()?;
-        out.reserve(below.iter().map(Vec::len).sum());
-        below.into_iter().for_each(|b| out.extend(b));
-        Ok(out)
+        let mut pieces = vec![first];
+        pieces.extend(below.into_iter().flatten());
+        Ok(pieces)
     }
 
     pub(super) fn read_path(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
@@ -150,39 +155,55 @@ impl GitSource {
 /// How many levels of subtrees are walked on threads of their own.
 const SPREAD_DEPTH: usize = 3;
 
-/// Every file under tree `id`, whose path is `prefix`.
+/// A tree's entry, in the order of the tree.
+enum Item {
+    File(Entry),
+    Tree(gix::ObjectId, String),
+}
+
+/// Adds every file under tree `id`, whose path is `prefix`, to `out` in path order.
 fn walk(
     repo: &gix::Repository,
     id: gix::ObjectId,
     prefix: &str,
     buf: &mut Vec<u8>,
-) -> Result<Vec<Entry>, SourceError> {
-    let mut out = Vec::new();
-    // A stack, not recursion: a pushed tree may nest as deep as its author likes.
-    let mut stack = vec![(id, prefix.to_owned())];
-    while let Some((id, prefix)) = stack.pop() {
-        let below = list(repo, id, &prefix, buf, &mut out)?;
-        stack.extend(below.into_iter().rev());
+    out: &mut Vec<Entry>,
+) -> Result<(), SourceError> {
+    // A stack, not recursion: a pushed tree may nest as deep as its author likes. What is on
+    // it comes after the tree being listed.
+    let mut stack = vec![Item::Tree(id, prefix.to_owned())];
+    while let Some(item) = stack.pop() {
+        match item {
+            Item::File(e) => out.push(e),
+            Item::Tree(id, prefix) => {
+                let start = stack.len();
+                list(repo, id, &prefix, buf, out, &mut stack)?;
+                stack[start..].reverse();
+            }
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Adds the files of tree `id`, whose path is `prefix`, to `out` in path order, reading the
-/// entries as they are decoded (no vector of them); returns its subtrees, in order.
+/// Lists tree `id`, whose path is `prefix`, in order: the files before its first subtree go
+/// straight to `out`, the rest to `rest` (decoded as they are read, no vector of entries).
 fn list(
     repo: &gix::Repository,
     id: gix::ObjectId,
     prefix: &str,
     buf: &mut Vec<u8>,
     out: &mut Vec<Entry>,
-) -> Result<Vec<(gix::ObjectId, String)>, SourceError> {
+    rest: &mut Vec<Item>,
+) -> Result<(), SourceError> {
     let object_err = |source| SourceError::Object {
         id,
         what: "tree",
         source,
     };
-    let mut below = Vec::new();
-    for e in repo.objects.find_tree_iter(&id, buf).map_err(object_err)? {
+    let tree = repo.objects.find_tree_iter(&id, buf).map_err(object_err)?;
+    out.reserve(tree.count());
+    let mut subtree = false;
+    for e in tree {
         let e = e.map_err(object_err)?;
         let mut path = String::with_capacity(prefix.len() + 1 + e.filename.len());
         path.push_str(prefix);
@@ -194,7 +215,8 @@ fn list(
         let oid = e.oid.to_owned();
         let (mode, location) = match e.mode.kind() {
             EntryKind::Tree => {
-                below.push((oid, path));
+                subtree = true;
+                rest.push(Item::Tree(oid, path));
                 continue;
             }
             EntryKind::Blob => (Mode::File, Location::Blob(oid)),
@@ -202,13 +224,18 @@ fn list(
             EntryKind::Link => (Mode::Symlink, Location::None),
             EntryKind::Commit => (Mode::Submodule, Location::None),
         };
-        out.push(Entry {
+        let entry = Entry {
             path,
             mode,
             location,
-        });
+        };
+        if subtree {
+            rest.push(Item::File(entry));
+        } else {
+            out.push(entry);
+        }
     }
-    Ok(below)
+    Ok(())
 }
 
 pub(super) fn read(

@@ -6,7 +6,7 @@ mod git;
 pub mod objects;
 mod worktree;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -31,7 +31,11 @@ pub enum Mode {
 /// Where an entry's bytes are.
 #[derive(Debug, Clone)]
 pub enum Location {
-    Fs(PathBuf),
+    /// The file on disk, at the entry's path under the working tree.
+    Fs,
+    /// The file on disk at this path: a name on the way is not UTF-8, and the entry's path
+    /// shows it with replacement characters.
+    FsAt(Box<Path>),
     Blob(gix::ObjectId),
     /// Symlinks and submodules: never read.
     None,
@@ -87,6 +91,17 @@ pub enum SourceError {
     NoRecords { where_: String },
 }
 
+/// The pieces of a listing, in order, in one vector.
+fn concat(mut pieces: Vec<Vec<Entry>>) -> Vec<Entry> {
+    pieces.retain(|p| !p.is_empty());
+    if pieces.len() == 1 {
+        return pieces.pop().unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    pieces.into_iter().for_each(|p| out.extend(p));
+    out
+}
+
 /// A source of record files.
 pub enum Source {
     Worktree(WorktreeSource),
@@ -100,7 +115,10 @@ impl Source {
             Source::Worktree(w) => w.entries()?,
             Source::Git(g) => g.entries()?,
         };
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        // Both list paths in order, unless a name is not UTF-8 or a pushed tree is out of order.
+        if !entries.is_sorted_by(|a, b| a.path <= b.path) {
+            entries.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         Ok(entries)
     }
 
@@ -132,7 +150,7 @@ impl Source {
                         let e = e.borrow();
                         let c = match (&e.location, repo) {
                             (Location::Blob(_), Some(repo)) => git::read(repo, buf, e)?,
-                            _ => worktree::read(e)?,
+                            _ => worktree::read(w.root(), e)?,
                         };
                         Ok(f(e, c))
                     },

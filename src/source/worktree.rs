@@ -58,7 +58,7 @@ impl WorktreeSource {
                 where_: self.root.display().to_string(),
             });
         }
-        walk(&top, ROOT, self.staged())
+        Ok(super::concat(walk(&top, ROOT, true, self.staged())?))
     }
 
     pub(super) fn read_path(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
@@ -81,27 +81,20 @@ fn under<'a>(staged: &'a Staged, rel: &str) -> &'a [gix::index::Entry] {
         .unwrap_or_default()
 }
 
-/// The unconflicted entries among `entries` (from [`under`]) of paths asked for in sorted
-/// order: one pass over the directory's part of the index. A conflicted file has none, and
-/// is read from disk.
-struct Cursor<'a> {
+/// The unconflicted index entry of `path` among `entries` (from [`under`]), if there is one. A
+/// conflicted file has none, and is read from disk.
+fn find<'a>(
     staged: &'a Staged,
     entries: &'a [gix::index::Entry],
-}
-
-impl<'a> Cursor<'a> {
-    fn find(&mut self, path: &str) -> Option<&'a gix::index::Entry> {
-        let path = path.as_bytes();
-        let index = &self.staged.index;
-        while let Some((e, rest)) = self.entries.split_first() {
-            match <[u8]>::cmp(e.path(index), path) {
-                std::cmp::Ordering::Less => self.entries = rest,
-                std::cmp::Ordering::Equal => return (e.stage_raw() == 0).then_some(e),
-                std::cmp::Ordering::Greater => return None,
-            }
-        }
-        None
-    }
+    path: &str,
+) -> Option<&'a gix::index::Entry> {
+    let path = path.as_bytes();
+    let index = &staged.index;
+    // Sorted by path, then stage: the first entry of the path tells whether it is unmerged.
+    let at = entries.partition_point(|e| e.path(index) < path);
+    entries
+        .get(at)
+        .filter(|e| e.path(index) == path && e.stage_raw() == 0)
 }
 
 /// The staged blob of index entry `e` when the file on disk is the one it describes: same
@@ -156,86 +149,120 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
     }
 }
 
-/// Lists the files under `dir` in path order, subdirectories in parallel. The list is sized
-/// from the index: on a large tree, growing it is most of the cost of the walk.
-fn walk(dir: &Path, rel: &str, staged: Option<&Staged>) -> Result<Vec<Entry>, SourceError> {
+/// What a directory holds, in path order.
+enum Part {
+    /// Files (or symlinks, or submodules) next to each other.
+    Files(Vec<Item>),
+    /// A subdirectory, its path relative to the repository, and whether that path is exact.
+    Dir(PathBuf, String, bool),
+}
+
+/// A directory's entry: its path relative to the repository, and whether that is exact (not
+/// when a name on the way is not UTF-8, and is shown with replacement characters).
+type Item = (String, fs::DirEntry, bool);
+
+/// Lists the files under `dir` (at `rel`, exact or not) in path order, as pieces:
+/// subdirectories are walked, and the files of a directory looked at, in parallel.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    exact: bool,
+    staged: Option<&Staged>,
+) -> Result<Vec<Vec<Entry>>, SourceError> {
     use rayon::prelude::*;
-    let here = staged.map(|g| under(g, rel)).unwrap_or_default();
-    let mut cursor = staged.map(|staged| Cursor {
-        staged,
-        entries: here,
-    });
-    let mut out = Vec::with_capacity(here.len());
-    let mut subdirs = Vec::new();
     let mut items = fs::read_dir(dir)
         .map_err(io(dir))?
         .map(|item| {
             let item = item.map_err(io(dir))?;
-            Ok((
-                format!("{rel}/{}", item.file_name().to_string_lossy()),
-                item,
-            ))
+            let name = item.file_name();
+            let path = format!("{rel}/{}", name.to_string_lossy());
+            Ok((path, item, exact && name.to_str().is_some()))
         })
-        .collect::<Result<Vec<_>, SourceError>>()?;
+        .collect::<Result<Vec<Item>, SourceError>>()?;
     items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (path, item) in items {
-        // Relative to the open directory: no path to resolve again.
-        let meta = item.metadata().map_err(|source| SourceError::Io {
+    let mut parts: Vec<Part> = Vec::new();
+    for (path, item, exact) in items {
+        // The kind the directory listing gives: no `lstat` for it, unless the file system
+        // does not say.
+        let ft = item.file_type().map_err(|source| SourceError::Io {
             path: item.path(),
             source,
         })?;
-        let ft = meta.file_type();
-        if ft.is_dir() {
-            let full = item.path();
-            // A checked-out submodule is a directory with its own `.git`.
-            if full.join(".git").exists() {
-                out.push(Entry {
-                    path,
-                    mode: Mode::Submodule,
-                    location: Location::None,
-                });
-            } else {
-                subdirs.push((full, path));
-            }
-        } else if ft.is_symlink() {
-            out.push(Entry {
-                path,
-                mode: Mode::Symlink,
-                location: Location::None,
-            });
+        // A checked-out submodule is a directory with its own `.git`.
+        if ft.is_dir() && !item.path().join(".git").exists() {
+            parts.push(Part::Dir(item.path(), path, exact));
+        } else if let Some(Part::Files(files)) = parts.last_mut() {
+            files.push((path, item, exact));
         } else {
-            let mode = if meta.permissions().mode() & 0o111 != 0 {
-                Mode::Executable
-            } else {
-                Mode::File
-            };
-            let location = match cursor
-                .as_mut()
-                .and_then(|c| Some((c.staged, c.find(&path)?)))
-                .and_then(|(g, e)| unchanged(g, e, &meta, mode))
-            {
-                Some(id) => Location::Blob(id),
-                None => Location::Fs(item.path()),
-            };
-            out.push(Entry {
-                path,
-                mode,
-                location,
-            });
+            parts.push(Part::Files(vec![(path, item, exact)]));
         }
     }
-    // Sorted runs, one per directory: the sort in [`super::Source::entries`] only merges them.
-    let below: Vec<Vec<Entry>> = subdirs
-        .par_iter()
-        .map(|(full, path)| walk(full, path, staged))
-        .collect::<Result<_, _>>()?;
-    out.extend(below.into_iter().flatten());
-    Ok(out)
+    let here = staged.map(|g| under(g, rel)).unwrap_or_default();
+    let pieces = parts
+        .into_par_iter()
+        .map(|part| match part {
+            Part::Dir(full, path, exact) => walk(&full, &path, exact, staged),
+            Part::Files(files) => {
+                let mut out = Vec::with_capacity(files.len());
+                files
+                    .into_par_iter()
+                    .map(|item| entry(item, staged, here))
+                    .collect_into_vec(&mut out);
+                Ok(vec![out.into_iter().collect::<Result<_, _>>()?])
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(pieces.into_iter().flatten().collect())
 }
 
-pub(super) fn read(entry: &Entry) -> Result<Content, SourceError> {
-    let Location::Fs(path) = &entry.location else {
-        return Ok(Content::Skipped);
+/// The entry of the file (or symlink, or submodule) `item` at `path`: one `lstat`, and the
+/// staged blob instead of the file when the index vouches for it.
+fn entry(
+    (path, item, exact): Item,
+    staged: Option<&Staged>,
+    here: &[gix::index::Entry],
+) -> Result<Entry, SourceError> {
+    // Relative to the open directory: no path to resolve again.
+    let meta = item.metadata().map_err(|source| SourceError::Io {
+        path: item.path(),
+        source,
+    })?;
+    let ft = meta.file_type();
+    let (mode, location) = if ft.is_dir() {
+        (Mode::Submodule, Location::None)
+    } else if ft.is_symlink() {
+        (Mode::Symlink, Location::None)
+    } else {
+        let mode = if meta.permissions().mode() & 0o111 != 0 {
+            Mode::Executable
+        } else {
+            Mode::File
+        };
+        let location = staged
+            .and_then(|g| Some((g, find(g, here, &path)?)))
+            .and_then(|(g, e)| unchanged(g, e, &meta, mode))
+            .map_or_else(
+                || match exact {
+                    true => Location::Fs,
+                    false => Location::FsAt(item.path().into_boxed_path()),
+                },
+                Location::Blob,
+            );
+        (mode, location)
+    };
+    Ok(Entry {
+        path,
+        mode,
+        location,
+    })
+}
+
+/// The bytes of a file of the working tree at `root`.
+pub(super) fn read(root: &Path, entry: &Entry) -> Result<Content, SourceError> {
+    let path = &match &entry.location {
+        Location::Fs => root.join(&entry.path),
+        Location::FsAt(path) => path.to_path_buf(),
+        _ => return Ok(Content::Skipped),
     };
     let file = fs::File::open(path).map_err(io(path))?;
     let len = file.metadata().map_err(io(path))?.len();

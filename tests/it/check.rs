@@ -126,16 +126,16 @@ fn one_broken_file_does_not_hide_others() {
 
 /// Writes `data` as a blob into `repo` and returns its id.
 fn hash_object(repo: &Path, data: &[u8]) -> String {
-    use std::io::Write;
-    let mut child = support::git(repo)
-        .args(["hash-object", "-w", "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    hash_raw(repo, "blob", data)
+}
+
+/// Writes `data` as an object of `kind` into `repo`, unchecked, and returns its id.
+fn hash_raw(repo: &Path, kind: &str, data: &[u8]) -> String {
+    support::git_input(
+        repo,
+        &["hash-object", "-w", "--literally", "-t", kind, "--stdin"],
+        data,
+    )
 }
 
 #[test]
@@ -256,6 +256,112 @@ fn one_blob_at_many_paths_reports_each_path() {
         );
     }
     assert!(!text.contains("twin-a.toml"), "{text}");
+}
+
+/// The paths `source` lists.
+fn listed(source: &Source) -> Vec<String> {
+    source
+        .entries()
+        .expect("the source can be read")
+        .into_iter()
+        .map(|e| e.path)
+        .collect()
+}
+
+#[test]
+fn both_sources_list_paths_in_order_whatever_the_layout() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("maintainers");
+    support::copy_tree(&support::fixtures().join("valid/base/maintainers"), &m);
+    // Files beside directories of nearly the same name, before and after them, at the levels
+    // walked in parallel and deeper; and two names whose order changes when the one that is
+    // not UTF-8 is shown with a replacement character (0xf5 sorts after 0xf0; U+FFFD before).
+    let text = "maintainers = [\"alice\"]\n";
+    for rel in [
+        "zz.toml",
+        "packages/b.toml",
+        "packages/b-c/x.toml",
+        "packages/b/q/a.toml",
+        "packages/b/q/r.toml",
+        "packages/b/q/r/s/t.toml",
+        "packages/b/q/r-s.toml",
+        "packages/b/q/z.toml",
+        "packages/c/caf\u{10000}.toml",
+    ] {
+        let p = m.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xf5.toml");
+    std::fs::write(m.join("packages/c").join(odd), text).unwrap();
+
+    let wt = listed(&Source::Worktree(WorktreeSource::new(tmp.path())));
+    assert!(wt.is_sorted(), "{wt:#?}");
+    assert!(wt.contains(&"maintainers/packages/c/caf\u{fffd}.toml".to_owned()));
+    let repo = support::repo_from(tmp.path());
+    let git = listed(&git_head(repo.path()));
+    assert_eq!(wt, git);
+    // The clone's working tree, its index vouching for every file, lists the same.
+    assert_eq!(
+        listed(&Source::Worktree(WorktreeSource::new(repo.path()))),
+        git
+    );
+    check_both(tmp.path());
+}
+
+#[test]
+fn a_tree_out_of_order_is_listed_in_order() {
+    // Git's porcelain never writes one, but a tree is only bytes: its entries reversed.
+    let repo = support::repo_from(&support::fixtures().join("valid/base"));
+    let dir = repo.path();
+    let raw = |tree: &str| {
+        let mut entries: Vec<Vec<u8>> = git_ok(dir, &["ls-tree", tree])
+            .lines()
+            .map(|l| {
+                let (meta, name) = l.split_once('\t').unwrap();
+                let mut m = meta.split(' ');
+                let (mode, _, id) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+                let mut e = format!("{} {name}\0", mode.trim_start_matches('0')).into_bytes();
+                e.extend(
+                    (0..id.len())
+                        .step_by(2)
+                        .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap()),
+                );
+                e
+            })
+            .collect();
+        entries.reverse();
+        hash_raw(dir, "tree", &entries.concat())
+    };
+    let packages = raw("HEAD:maintainers/packages");
+    let top = git_ok(dir, &["ls-tree", "HEAD:maintainers"]).replace(
+        git_ok(dir, &["rev-parse", "HEAD:maintainers/packages"]).trim(),
+        &packages,
+    );
+    let top = mktree(dir, &top);
+    let root = mktree(dir, &format!("040000 tree {top}\tmaintainers\n"));
+    let id = gix::ObjectId::from_hex(root.as_bytes()).unwrap();
+    let odd = Source::Git(Box::new(GitSource::at_tree(
+        open_repo(dir).unwrap(),
+        id,
+        "reversed".into(),
+    )));
+    let head = git_head(dir);
+    assert!(
+        git_ok(dir, &["ls-tree", "HEAD:maintainers/packages"])
+            .lines()
+            .count()
+            > 1,
+        "a tree with more than one entry"
+    );
+    assert_eq!(listed(&odd), listed(&head));
+    assert_eq!(short(&check(&odd)), short(&check(&head)));
+}
+
+/// `git mktree` of `listing` (as `git ls-tree` prints it); the new tree's id.
+fn mktree(dir: &Path, listing: &str) -> String {
+    support::git_input(dir, &["mktree", "--missing"], listing.as_bytes())
 }
 
 /// `maintdb check` in a clone: its output on the working tree.

@@ -39,6 +39,23 @@ pub fn succeed(cmd: &mut Command) -> String {
 }
 
 /// Runs git and panics with its stderr on failure.
+/// Runs git in `dir` with `input` on its standard input; asserts it succeeds and returns its
+/// output, trimmed.
+pub fn git_input(dir: &Path, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = git(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("git runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     let out = git(dir).args(args).output().expect("git runs");
     assert!(

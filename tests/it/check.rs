@@ -316,20 +316,9 @@ fn a_tree_out_of_order_is_listed_in_order() {
     let repo = support::repo_from(&support::fixtures().join("valid/base"));
     let dir = repo.path();
     let raw = |tree: &str| {
-        let mut entries: Vec<Vec<u8>> = git_ok(dir, &["ls-tree", tree])
-            .lines()
-            .map(|l| {
-                let (meta, name) = l.split_once('\t').unwrap();
-                let mut m = meta.split(' ');
-                let (mode, _, id) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
-                let mut e = format!("{} {name}\0", mode.trim_start_matches('0')).into_bytes();
-                e.extend(
-                    (0..id.len())
-                        .step_by(2)
-                        .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap()),
-                );
-                e
-            })
+        let mut entries: Vec<Vec<u8>> = support::tree_entries(dir, tree)
+            .iter()
+            .map(|(mode, name, id)| support::tree_entry(mode, name, id))
             .collect();
         entries.reverse();
         hash_raw(dir, "tree", &entries.concat())

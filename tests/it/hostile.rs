@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::support::{Clone, Server, git, git_ok};
+use crate::support::{Clone, Server, git, git_input, git_ok, tree_entries, tree_entry};
 
 /// Pushes `args` as `pusher`; success, and git's stderr.
 fn push(c: &Clone, pusher: &str, args: &[&str]) -> (bool, String) {
@@ -28,27 +28,11 @@ fn refused(s: &Server, c: &Clone, pusher: &str, args: &[&str], needle: &str) {
 
 /// Writes an object of `kind` from raw bytes, as git's porcelain never would.
 fn raw_object(c: &Clone, kind: &str, bytes: &[u8]) -> String {
-    let mut child = git(&c.dir)
-        .args(["hash-object", "-w", "--literally", "-t", kind, "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// A tree entry, as raw bytes.
-fn entry(mode: &str, name: &[u8], id: &str) -> Vec<u8> {
-    let mut e = format!("{mode} ").into_bytes();
-    e.extend_from_slice(name);
-    e.push(0);
-    for i in (0..id.len()).step_by(2) {
-        e.push(u8::from_str_radix(&id[i..i + 2], 16).unwrap());
-    }
-    e
+    git_input(
+        &c.dir,
+        &["hash-object", "-w", "--literally", "-t", kind, "--stdin"],
+        bytes,
+    )
 }
 
 /// Replaces the entry `name` of HEAD's root tree (or adds it), commits, and moves `main`.
@@ -66,19 +50,7 @@ fn commit_root_with(c: &Clone, name: &str, mode: &str, id: &str, msg: &str) {
 
 /// The raw entries of a tree of HEAD, with modes as trees store them (`40000`, not `040000`).
 fn entries_of(c: &Clone, tree: &str) -> Vec<(String, Vec<u8>, String)> {
-    git_ok(&c.dir, &["ls-tree", tree])
-        .lines()
-        .map(|l| {
-            let (meta, n) = l.split_once('\t').unwrap();
-            let mut m = meta.split(' ');
-            let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
-            (
-                md.trim_start_matches('0').to_owned(),
-                n.as_bytes().to_vec(),
-                oid.to_owned(),
-            )
-        })
-        .collect()
+    tree_entries(&c.dir, tree)
 }
 
 /// Writes a tree of `entries`, sorted as git sorts them (a directory as if it ended in `/`).
@@ -93,7 +65,7 @@ fn write_tree(c: &Clone, mut entries: Vec<(String, Vec<u8>, String)>) -> String 
     entries.sort_by_key(key);
     let mut bytes = Vec::new();
     for (m, n, oid) in &entries {
-        bytes.extend(entry(m, n, oid));
+        bytes.extend(tree_entry(m, n, oid));
     }
     raw_object(c, "tree", &bytes)
 }

@@ -38,7 +38,6 @@ pub fn succeed(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs git and panics with its stderr on failure.
 /// Runs git in `dir` with `input` on its standard input; asserts it succeeds and returns its
 /// output, trimmed.
 pub fn git_input(dir: &Path, args: &[&str], input: &[u8]) -> String {
@@ -56,6 +55,36 @@ pub fn git_input(dir: &Path, args: &[&str], input: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// The raw entries of `tree` in `dir`, as (mode, name, id), modes as trees store them (`40000`,
+/// not `040000`).
+pub fn tree_entries(dir: &Path, tree: &str) -> Vec<(String, Vec<u8>, String)> {
+    git_ok(dir, &["ls-tree", tree])
+        .lines()
+        .map(|l| {
+            let (meta, n) = l.split_once('\t').unwrap();
+            let mut m = meta.split(' ');
+            let (md, _, oid) = (m.next().unwrap(), m.next().unwrap(), m.next().unwrap());
+            (
+                md.trim_start_matches('0').to_owned(),
+                n.as_bytes().to_vec(),
+                oid.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A tree entry, as the raw bytes a tree object holds.
+pub fn tree_entry(mode: &str, name: &[u8], id: &str) -> Vec<u8> {
+    let mut e = format!("{mode} ").into_bytes();
+    e.extend_from_slice(name);
+    e.push(0);
+    for i in (0..id.len()).step_by(2) {
+        e.push(u8::from_str_radix(&id[i..i + 2], 16).unwrap());
+    }
+    e
+}
+
+/// Runs git and panics with its stderr on failure.
 pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     let out = git(dir).args(args).output().expect("git runs");
     assert!(

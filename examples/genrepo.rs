@@ -81,20 +81,24 @@ fn main() -> io::Result<()> {
             ),
         )?;
     }
+    // A package is touched again PACKAGES commits later (7919 is prime); `lap` counts those
+    // returns so that each one changes the file even when every index below wraps around
+    // with the same period (100 packages and 100 people).
     let maint = |i: u64, round: u64| -> String {
-        match (i + round) % 10 {
+        let lap = round / packages;
+        match (i + round + lap) % 10 {
             0 => String::new(),
             1 | 2 => format!(
                 "\"%team{}\", \"u{}\"",
                 (i + round) % groups,
-                (i * 31 + round) % people
+                (i * 31 + round + lap) % people
             ),
             3 => format!(
                 "\"u{}\", \"u{}\"",
-                (i + round) % people,
+                (i + round + lap) % people,
                 (i * 17 + 1 + round) % people
             ),
-            _ => format!("\"u{}\"", (i * 7 + round) % people),
+            _ => format!("\"u{}\"", (i * 7 + round + lap) % people),
         }
     };
     let path = |name: &str| format!("maintainers/packages/{}/{name}.toml", &name[..1]);

@@ -6,10 +6,13 @@ use gix::diff::tree::recorder::Change;
 use serde::{Deserialize, Serialize};
 
 use super::CommitEvents;
+use gix::objs::FindExt;
+
+use super::packs::Packs;
 use crate::load::{self, Record};
 use crate::names::NameRules;
 use crate::source::objects::{git, git_at};
-use crate::source::{Content, Mode, SourceError};
+use crate::source::{Content, Mode, ROOT, SourceError};
 use crate::validate::delta;
 use crate::words::and_list;
 
@@ -104,15 +107,18 @@ pub fn classify(package: &str, old: Option<&[String]>, new: Option<&[String]>) -
 /// whatever was committed; names are read with the default rules. A blob that cannot be read
 /// is an error.
 fn maintainers(
-    repo: &gix::Repository,
+    objects: &Packs,
     id: gix::ObjectId,
     path: &str,
 ) -> Result<Option<Vec<String>>, SourceError> {
     static RULES: std::sync::OnceLock<NameRules> = std::sync::OnceLock::new();
-    let blob = repo.find_blob(id).map_err(git_at(id, "reading a blob"))?;
+    let mut buf = Vec::new();
+    let blob = objects
+        .find_blob(&id, &mut buf)
+        .map_err(git_at(id, "reading a blob"))?;
     let rules = RULES.get_or_init(NameRules::default);
     Ok(
-        match load::load(path, Mode::File, Content::Bytes(blob.data.clone()), rules).record {
+        match load::load(path, Mode::File, Content::Bytes(blob.data.to_vec()), rules).record {
             Some(Record::Package(_, p)) => {
                 Some(p.maintainers.iter().map(ToString::to_string).collect())
             }
@@ -133,7 +139,7 @@ impl Blobs {
 
     fn maintainers(
         &mut self,
-        repo: &gix::Repository,
+        objects: &Packs,
         id: gix::ObjectId,
         path: &str,
     ) -> Result<Option<Vec<String>>, SourceError> {
@@ -143,7 +149,7 @@ impl Blobs {
         if self.0.len() == Self::MAX {
             self.0.clear();
         }
-        let got = maintainers(repo, id, path)?;
+        let got = maintainers(objects, id, path)?;
         self.0.insert((id, path.to_owned()), got.clone());
         Ok(got)
     }
@@ -196,20 +202,40 @@ impl Meta {
     }
 }
 
+/// The id of `maintainers/` in a root tree, as [`delta::records_tree`] finds it (the last
+/// entry of that name, when a hostile tree has two) without building a map of the entries.
+fn records_tree(
+    objects: &Packs,
+    root: gix::ObjectId,
+) -> Result<Option<gix::ObjectId>, SourceError> {
+    let mut buf = Vec::new();
+    let tree = objects
+        .find_tree_iter(&root, &mut buf)
+        .map_err(git_at(root, "reading a root tree"))?;
+    let mut found = None;
+    for e in tree {
+        let e = e.map_err(|e| git_at(root, "reading a root tree")(gix::Error::from_error(e)))?;
+        if e.filename == ROOT {
+            found = e.mode.is_tree().then(|| e.oid.to_owned());
+        }
+    }
+    Ok(found)
+}
+
 /// A commit's events against its first parent's tree.
 pub fn of_commit(
-    repo: &gix::Repository,
+    objects: &Packs,
     blobs: &mut Blobs,
     meta: Meta,
     parent_tree: Option<gix::ObjectId>,
 ) -> Result<CommitEvents, SourceError> {
     let old = match parent_tree {
-        Some(t) => delta::records_tree(repo, t)?,
+        Some(t) => records_tree(objects, t)?,
         None => None,
     };
-    let new = delta::records_tree(repo, meta.tree)?;
+    let new = records_tree(objects, meta.tree)?;
     let mut events = Vec::new();
-    for c in delta::diff(repo, old, new)? {
+    for c in delta::diff_in(objects, objects.repo().object_hash(), old, new)? {
         let (path, before, after) = match &c {
             Change::Addition {
                 path,
@@ -238,11 +264,11 @@ pub fn of_commit(
         };
         let full = format!("maintainers/{path}");
         let o = match before {
-            Some(b) => blobs.maintainers(repo, b, &full)?,
+            Some(b) => blobs.maintainers(objects, b, &full)?,
             None => None,
         };
         let n = match after {
-            Some(a) => blobs.maintainers(repo, a, &full)?,
+            Some(a) => blobs.maintainers(objects, a, &full)?,
             None => None,
         };
         events.extend(classify(name, o.as_deref(), n.as_deref()));

@@ -6,6 +6,7 @@
 
 pub mod cache;
 mod events;
+mod packs;
 pub mod tracks;
 
 use rayon::prelude::*;
@@ -172,21 +173,23 @@ fn compute(
             (None, _) => None,
         });
     }
+    let bundles = packs::Bundles::open(&local);
     todo.into_par_iter()
         .zip(parent_trees)
         .map_init(
+            // Neighbouring commits share most trees and blobs: each worker keeps what it read.
             || {
-                // Neighbouring commits share most trees and blobs: cache them per worker.
-                let mut r = repo.to_thread_local();
-                r.object_cache_size_if_unset(16 * 1024 * 1024);
-                (r, events::Blobs::default())
+                (
+                    packs::Packs::new(&bundles, repo.to_thread_local()),
+                    events::Blobs::default(),
+                )
             },
-            |(r, blobs), (t, parent_tree)| {
+            |(objects, blobs), (t, parent_tree)| {
                 let meta = match t.meta {
                     Some(m) => m,
-                    None => events::Meta::read(r, t.id)?,
+                    None => events::Meta::read(objects.repo(), t.id)?,
                 };
-                events::of_commit(r, blobs, meta, parent_tree)
+                events::of_commit(objects, blobs, meta, parent_tree)
             },
         )
         .collect()

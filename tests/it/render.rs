@@ -324,6 +324,146 @@ fn history_read_through_the_commit_graph_is_the_same() {
     );
 }
 
+/// The deepest delta chain of the repository's packs, from `git verify-pack -v`.
+fn deepest_delta(repo: &Path) -> usize {
+    let mut deepest = 0;
+    for idx in std::fs::read_dir(repo.join(".git/objects/pack")).unwrap() {
+        let idx = idx.unwrap().path();
+        if idx.extension().is_some_and(|x| x == "idx") {
+            let listing = git_ok(repo, &["verify-pack", "-v", idx.to_str().unwrap()]);
+            for line in listing.lines() {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if f.len() == 7 {
+                    deepest = deepest.max(f[5].parse().unwrap_or(0));
+                }
+            }
+        }
+    }
+    deepest
+}
+
+#[test]
+fn history_read_from_deep_delta_chains_is_the_same() {
+    // Sixty versions of the same trees and blobs, large enough for git to store them as
+    // deltas of each other: the history keeps each base it resolves and decodes the next
+    // version from it, and must read exactly what gix reads one object at a time.
+    let repo = scripted();
+    let d = repo.path();
+    let people = ["alice", "bob", "carol", "dave"];
+    let padding = "# kept the same in every version, so that git stores deltas\n".repeat(4);
+    for i in 0..60 {
+        // Every round changes one of twelve files and perl-Foo: sixty distinct trees.
+        let who = people[i % 4];
+        write(
+            d,
+            &format!("packages/p/perl-Mod{}.toml", i % 12),
+            &format!(
+                "{padding}maintainers = [\"{}\"]\n# round {i}\n",
+                people[(i / 12) % 4]
+            ),
+        );
+        write(
+            d,
+            "packages/p/perl-Foo.toml",
+            &format!("{padding}maintainers = [\"{who}\", \"%perl\"]\n# round {i}\n"),
+        );
+        commit_at(
+            d,
+            who,
+            &format!("2026-11-20T{:02}:{:02}:00Z", i / 60, i % 60),
+            "round",
+        );
+    }
+    let cache = d.join(".git/maintdb/history.bin");
+    let loose = log_json(d);
+    assert!(loose.len() > 60, "{} events", loose.len());
+
+    git_ok(
+        d,
+        &[
+            "repack",
+            "-q",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=250",
+        ],
+    );
+    assert!(
+        deepest_delta(d) >= 20,
+        "the repack made chains {}",
+        deepest_delta(d)
+    );
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(log_json(d), loose, "read from one pack of deep chains");
+
+    // Commits made since: loose objects beside the pack, then a second pack.
+    write(d, "packages/p/perl-Mod3.toml", "maintainers = [\"dave\"]\n");
+    commit_at(d, "dave", "2026-11-21T00:00:00Z", "dave takes perl-Mod3");
+    std::fs::remove_file(&cache).unwrap();
+    let newer = log_json(d);
+    assert_eq!(newer.len(), loose.len() + 1, "one more event");
+    assert_eq!(&newer[1..], &loose[..]);
+    git_ok(d, &["repack", "-q", "-d"]);
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(log_json(d), newer, "two packs");
+}
+
+#[test]
+fn a_damaged_pack_is_named_and_nothing_is_cached() {
+    let repo = scripted();
+    let d = repo.path();
+    for i in 0..20 {
+        let who = ["alice", "bob"][i % 2];
+        let pad = "# the same in every version\n".repeat(8);
+        write(
+            d,
+            "packages/p/perl-Foo.toml",
+            &format!("{pad}maintainers = [\"{who}\"]\n"),
+        );
+        commit_at(d, who, &format!("2026-11-20T00:{i:02}:00Z"), "round");
+    }
+    git_ok(d, &["repack", "-q", "-a", "-d", "-f", "--depth=50"]);
+    // One byte in the middle of a tree the history must read, inside its compressed data.
+    let tree = git_ok(d, &["rev-parse", "HEAD~5:maintainers/packages/p"]);
+    let pack_dir = d.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = git_ok(d, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let (size, offset) = listing
+        .lines()
+        .find(|l| l.starts_with(tree.trim()))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[3].parse::<u64>().unwrap(), f[4].parse::<u64>().unwrap())
+        })
+        .unwrap();
+    let pack = idx.with_extension("pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let at = (offset + size / 2 + 1) as usize;
+    bytes[at] ^= 0x5a;
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, &bytes).unwrap();
+
+    let cache = d.join(".git/maintdb/history.bin");
+    let _ = std::fs::remove_file(&cache);
+    let (code, out, err) = run(maintdb(d).args(["log"]));
+    assert_ne!(code, 0, "a damaged object is an error: {out}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("cannot read object"),
+        "names the object: {err}"
+    );
+    assert!(!cache.exists(), "no history is cached from a damaged pack");
+}
+
 #[test]
 fn rss_is_valid() {
     use quick_xml::events::Event;

@@ -107,6 +107,17 @@ pub fn diff(
     old: Option<gix::ObjectId>,
     new: Option<gix::ObjectId>,
 ) -> Result<Vec<Change>, SourceError> {
+    diff_in(&repo.objects, repo.object_hash(), old, new)
+}
+
+/// [`diff`], reading the trees from `objects`.
+pub fn diff_in(
+    objects: &impl gix::objs::Find,
+    hash: gix::hash::Kind,
+    old: Option<gix::ObjectId>,
+    new: Option<gix::ObjectId>,
+) -> Result<Vec<Change>, SourceError> {
+    use gix::objs::FindExt;
     if old == new {
         return Ok(Vec::new());
     }
@@ -114,26 +125,24 @@ pub fn diff(
     let mut buf1 = Vec::new();
     let mut buf2 = Vec::new();
     let lhs = match old {
-        Some(id) => repo
-            .objects
+        Some(id) => objects
             .find_tree_iter(&id, &mut buf1)
             .map_err(object_err(id, "tree"))?,
-        None => gix::objs::TreeRefIter::from_bytes(&[], repo.object_hash()),
+        None => gix::objs::TreeRefIter::from_bytes(&[], hash),
     };
     let rhs = match new {
-        Some(id) => repo
-            .objects
+        Some(id) => objects
             .find_tree_iter(&id, &mut buf2)
             .map_err(object_err(id, "tree"))?,
-        None => gix::objs::TreeRefIter::from_bytes(&[], repo.object_hash()),
+        None => gix::objs::TreeRefIter::from_bytes(&[], hash),
     };
-    let new = new.unwrap_or_else(|| gix::ObjectId::empty_tree(repo.object_hash()));
+    let new = new.unwrap_or_else(|| gix::ObjectId::empty_tree(hash));
     let mut recorder = gix::diff::tree::Recorder::default();
     gix::diff::tree(
         lhs,
         rhs,
         gix::diff::tree::State::default(),
-        &repo.objects,
+        objects,
         &mut recorder,
     )
     .map_err(|e| SourceError::Object {

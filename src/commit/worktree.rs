@@ -49,6 +49,115 @@ impl Writer {
         Ok(())
     }
 
+    /// Moves `HEAD` to `target` as `git reset --keep` does, but with each changed file
+    /// written atomically under the journal that lets a killed run be finished: a run killed
+    /// at any point leaves every record whole (git writes a file in place, so a kill can
+    /// leave half of one). A file it would change that has uncommitted edits is refused.
+    /// `Ok(false)`, with nothing done, when the trees differ in more than regular files (an
+    /// executable, a symlink, a file that becomes a directory): that is left to git.
+    pub fn move_to(&self, target: gix::ObjectId) -> Result<bool, CommitError> {
+        use gix::diff::tree::recorder::Change as Diff;
+        let (Some(workdir), Some(head)) = (&self.workdir, self.head) else {
+            return Ok(false);
+        };
+        let tree = self
+            .repo
+            .find_commit(target)
+            .and_then(|c| c.tree_id())
+            .map_err(git("reading the commit to move to"))?
+            .detach();
+        let old = self
+            .repo
+            .find_tree(self.base_tree)
+            .map_err(git("reading HEAD's tree"))?;
+        let new = self
+            .repo
+            .find_tree(tree)
+            .map_err(git("reading the tree to move to"))?;
+        let mut recorder = gix::diff::tree::Recorder::default();
+        gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(&old.data, self.repo.object_hash()),
+            gix::objs::TreeRefIter::from_bytes(&new.data, self.repo.object_hash()),
+            gix::diff::tree::State::default(),
+            &self.repo.objects,
+            &mut recorder,
+        )
+        .map_err(|e| git("comparing the trees")(gix::Error::from_error(e)))?;
+        let plain = |m: gix::objs::tree::EntryMode| m.kind() == gix::objs::tree::EntryKind::Blob;
+        let mut changes = Vec::new();
+        for c in &recorder.records {
+            let (path, content) = match c {
+                Diff::Addition { entry_mode, .. } | Diff::Deletion { entry_mode, .. }
+                    if entry_mode.is_tree() =>
+                {
+                    continue;
+                }
+                Diff::Modification {
+                    previous_entry_mode,
+                    entry_mode,
+                    ..
+                } if previous_entry_mode.is_tree() && entry_mode.is_tree() => continue,
+                Diff::Addition {
+                    path,
+                    entry_mode,
+                    oid,
+                    ..
+                } if plain(*entry_mode) => (path, Some(*oid)),
+                Diff::Deletion {
+                    path, entry_mode, ..
+                } if plain(*entry_mode) => (path, None),
+                Diff::Modification {
+                    path,
+                    previous_entry_mode,
+                    entry_mode,
+                    oid,
+                    ..
+                } if plain(*previous_entry_mode) && plain(*entry_mode) => (path, Some(*oid)),
+                _ => return Ok(false),
+            };
+            let content = match content {
+                Some(id) => Some(
+                    self.repo
+                        .find_object(id)
+                        .map_err(git("reading a blob"))?
+                        .detach()
+                        .data,
+                ),
+                None => None,
+            };
+            changes.push(Change {
+                path: path.to_str_lossy().into_owned(),
+                content,
+            });
+        }
+        for c in &changes {
+            self.ensure_clean(&c.path)?;
+        }
+        let index = self.read_index()?;
+        let lock = self.lock_index(&changes)?;
+        use gix::refs::transaction::{Change as Edit, LogChange, PreviousValue, RefEdit, RefLog};
+        let moved = self.repo.edit_reference(RefEdit {
+            change: Edit::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: format!("maintdb: moving to {target}").into(),
+                },
+                expected: PreviousValue::MustExistAndMatch(gix::refs::Target::Object(head)),
+                new: gix::refs::Target::Object(target),
+            },
+            name: "HEAD".try_into().expect("a valid name"),
+            deref: true,
+        });
+        if let Err(e) = moved {
+            journal::done(&self.repo);
+            return Err(git("moving HEAD")(e));
+        }
+        self.update_worktree(workdir, &changes, index, lock)?;
+        journal::done(&self.repo);
+        Ok(true)
+    }
+
     /// The bytes at `path` in `HEAD`, if any.
     pub(super) fn head_content(&self, path: &str) -> Result<Option<Vec<u8>>, CommitError> {
         match self.head_blob(path)? {

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::{EditError, Outcome};
+use crate::commit::Writer;
 
 /// How many times a moving branch is retried before giving up.
 pub const MAX_ATTEMPTS: u32 = 25;
@@ -149,7 +150,7 @@ impl Journal {
         let parent = git(dir, &["rev-parse", "-q", "--verify", "HEAD^"])?;
         let one_on_start = String::from_utf8_lossy(&parent.stdout).trim() == start;
         if !on_server.status.success() && one_on_start {
-            git_ok(dir, &["reset", "-q", "--keep", start])?;
+            reset_keep(dir, start)?;
             repairs.push(format!(
                 "dropped {}, the unpushed commit of a maintdb run killed before its push (it \
                  stays in the reflog)",
@@ -179,6 +180,24 @@ fn local_git_dir(dir: &Path, remote: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.join("HEAD").is_file() && p.join("refs").is_dir())
 }
 
+/// `git reset --keep` to `rev`, with each record written whole (see
+/// [`Writer::move_to`]), so that a run killed meanwhile leaves no half-written file; git
+/// itself when the change is more than regular files.
+fn reset_keep(dir: &Path, rev: &str) -> Result<(), EditError> {
+    let id = git_ok(
+        dir,
+        &["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")],
+    )?;
+    let id = gix::ObjectId::from_hex(id.as_bytes()).map_err(|e| EditError::GitCommand {
+        what: "reset".into(),
+        message: format!("git named {rev} {id:?}: {e}"),
+    })?;
+    if !Writer::open(dir)?.move_to(id)? {
+        git_ok(dir, &["reset", "-q", "--keep", rev])?;
+    }
+    Ok(())
+}
+
 /// Attempts in a row that find the server's branch locked before a push gives up: another
 /// push holds the lock for milliseconds, so by then (about a second) it is one left behind.
 const LOCKED_ATTEMPTS: u32 = 5;
@@ -202,7 +221,7 @@ pub fn catch_up(dir: &Path) -> Result<(), EditError> {
     git_ok(dir, &["fetch", "-q", &remote, &rref])?;
     let behind = git(dir, &["merge-base", "--is-ancestor", "HEAD", "FETCH_HEAD"])?;
     if behind.status.success() {
-        git_ok(dir, &["reset", "-q", "--keep", "FETCH_HEAD"])?;
+        reset_keep(dir, "FETCH_HEAD")?;
     }
     Ok(())
 }
@@ -245,7 +264,7 @@ pub fn with_push<E: From<EditError>>(
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         let all = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
         // Leave no stray commit behind, whatever happens next.
-        git_ok(dir, &["reset", "-q", "--keep", &start])?;
+        reset_keep(dir, &start)?;
         if all.contains("maintdb: push refused") {
             let remote_lines = err
                 .lines()
@@ -278,7 +297,7 @@ pub fn with_push<E: From<EditError>>(
             break;
         }
         git_ok(dir, &["fetch", "-q", &remote, &rref])?;
-        git_ok(dir, &["reset", "-q", "--keep", "FETCH_HEAD"])?;
+        reset_keep(dir, "FETCH_HEAD")?;
         std::thread::sleep(backoff(n));
     }
     let message = if locked == LOCKED_ATTEMPTS {

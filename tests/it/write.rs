@@ -358,6 +358,10 @@ fn push_and_a_refused_push() {
     );
     assert_eq!(git_ok(&c.dir, &["rev-parse", "HEAD"]), head);
     assert_eq!(git_ok(&c.dir, &["status", "--porcelain"]), "");
+    // Undone with each record written whole through a rename (a kill cannot leave half a
+    // file), not by git's checkout, which writes files in place.
+    let undo = git_ok(&c.dir, &["reflog", "-1", "--format=%gs"]);
+    assert!(undo.starts_with("maintdb: moving to"), "{undo}");
     // A lock file a killed push left on the server: said as such, soon, not as a moving
     // branch after every attempt; nothing stays committed locally.
     let lock = s.bare.join("refs/heads/main.lock");
@@ -373,6 +377,41 @@ fn push_and_a_refused_push() {
     std::fs::remove_file(&lock).unwrap();
     let (code, out, err) = md(&c, "carol", &["take", "orphan2", "--as", "carol", "--push"]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn catching_up_with_an_executable_is_left_to_git() {
+    // Another clone pushes a script beside the records. A clone that has not seen it
+    // commits, finds the branch moved, and moves to the server's: that change is more than
+    // records (an executable), which only git checks out as it should be.
+    let s = Server::new("hook");
+    let other = s.clone("y");
+    let c = s.clone("x");
+    let script = other.dir.join("tools/refresh.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, "#!/bin/sh\necho refreshed\n").unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    other.add_all().commit("a refresh script");
+    let (ok, err) = other.push("alice");
+    assert!(ok, "{err}");
+    let (code, out, err) = md(&c, "carol", &["take", "orphan", "--as", "carol", "--push"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mode = std::fs::metadata(c.dir.join("tools/refresh.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "checked out executable");
+    assert_eq!(git_ok(&c.dir, &["status", "--porcelain"]), "");
+    let moves = git_ok(&c.dir, &["reflog", "--format=%gs"]);
+    assert!(
+        moves.lines().any(|l| l.starts_with("reset: moving to")),
+        "git moved to the server's branch: {moves}"
+    );
+    assert!(
+        moves.lines().any(|l| l.starts_with("maintdb: moving to")),
+        "maintdb undid its own commit: {moves}"
+    );
 }
 
 /// Runs `maintdb` processes at once, one per clone, and waits for all.

@@ -159,7 +159,7 @@ impl Base {
     ) -> Result<Option<crate::model::Person>, SourceError> {
         Ok(
             match record_at(repo, self.root, &login.record_path(), &self.rules)? {
-                Some(Record::Person(_, p)) => Some(p),
+                Some(Record::Person(_, p)) => Some(*p),
                 _ => None,
             },
         )

@@ -79,12 +79,12 @@ pub enum Record {
     Config(Box<RawConfig>),
     Policy(Box<RawPolicy>),
     Suites(Box<RawSuites>),
-    Person(Login, Person),
-    Group(GroupName, Group),
+    Person(Login, Box<Person>),
+    Group(GroupName, Box<Group>),
     Package(PackageName, Package),
     Track(Box<Track>),
     /// A bug not to be offered as a candidate again.
-    Dismissed(u64, crate::record::RawDismissed),
+    Dismissed(u64, Box<crate::record::RawDismissed>),
 }
 
 /// A validated name taken from the path, known even when the content is broken, so that a
@@ -219,8 +219,8 @@ pub fn load(path: &str, mode: Mode, content: Content, rules: &NameRules) -> Load
 }
 
 /// What a path adds to a package record whose blob another path holds too: the name its path
-/// gives, and the problems of its path and mode. A few dozen bytes, where a [`Loaded`] is a few
-/// hundred: a check keeps one per file until it has them all.
+/// gives, and the problems of its path and mode. A check makes it as it keeps the path, and
+/// only decides beforehand, with [`stands_in`], which paths need a full load instead.
 #[derive(Debug)]
 pub struct TwinPath {
     name: Option<PackageName>,
@@ -232,6 +232,27 @@ pub struct TwinPath {
 /// when `twin` cannot stand in (another kind of record, or content that did not make a
 /// record); load it then. Records repeat: many packages share one maintainer list.
 pub fn twin_path(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Option<TwinPath> {
+    let (shard, name) = twin_parts(path, mode, twin)?;
+    let mut problems = Vec::new();
+    if mode == Mode::Executable {
+        problems.push(problem(
+            Code::ExecutableFile,
+            None,
+            format!("{path} is executable"),
+        ));
+    }
+    let name = package_key(path, Some(shard), name, rules, &mut problems);
+    Some(TwinPath { name, problems })
+}
+
+/// Whether `twin` can stand in for the load of `path` ([`twin_path`] is `Some`), judged
+/// without matching the name: nothing is made.
+pub fn stands_in(path: &str, mode: Mode, twin: &Loaded) -> bool {
+    twin_parts(path, mode, twin).is_some()
+}
+
+/// The shard folder and package name of `path` when `twin` can stand in for its load.
+fn twin_parts<'p>(path: &'p str, mode: Mode, twin: &Loaded) -> Option<(&'p str, &'p str)> {
     let Some(Record::Package(..)) = &twin.record else {
         return None;
     };
@@ -245,16 +266,7 @@ pub fn twin_path(path: &str, mode: Mode, twin: &Loaded, rules: &NameRules) -> Op
         .strip_prefix("/packages/")?
         .split_once('/')?;
     let name = file.strip_suffix(".toml").filter(|_| !file.contains('/'))?;
-    let mut problems = Vec::new();
-    if mode == Mode::Executable {
-        problems.push(problem(
-            Code::ExecutableFile,
-            None,
-            format!("{path} is executable"),
-        ));
-    }
-    let name = package_key(path, Some(shard), name, rules, &mut problems);
-    Some(TwinPath { name, problems })
+    Some((shard, name))
 }
 
 /// What [`load`] gives for a package record at `path` whose blob is the same as `twin`'s
@@ -476,7 +488,7 @@ fn parse_record(
             let raw: RawPerson = parse(text, problems)?;
             let person = person(raw, problems);
             match key {
-                Some(Key::Person(l)) => Some(Record::Person(l.clone(), person)),
+                Some(Key::Person(l)) => Some(Record::Person(l.clone(), Box::new(person))),
                 _ => None,
             }
         }
@@ -484,7 +496,7 @@ fn parse_record(
             let raw: RawGroup = parse(text, problems)?;
             let group = group(raw, rules, problems);
             match key {
-                Some(Key::Group(g)) => Some(Record::Group(g.clone(), group)),
+                Some(Key::Group(g)) => Some(Record::Group(g.clone(), Box::new(group))),
                 _ => None,
             }
         }
@@ -517,7 +529,7 @@ fn parse_record(
                 ));
             }
             typed::check_text(reason, Some(raw.reason.span()), "reason", false, problems);
-            Some(Record::Dismissed(bug.parse().ok()?, raw))
+            Some(Record::Dismissed(bug.parse().ok()?, Box::new(raw)))
         }
         Kind::Unexpected => None,
     }

@@ -62,7 +62,7 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     // package run meanwhile. Packages loaded again on their own are in the map already.
     let mut loaded_again = std::mem::take(&mut db.packages);
     let (packages, found) = rayon::join(
-        || packages.into_iter().flatten().collect(),
+        || sorted_map(packages),
         || {
             let mut found = Report::default();
             cross_people(&db, &known, &mut found);
@@ -81,6 +81,22 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     Ok((db, report))
 }
 
+/// The map of `packages`, made without a copy: a map is made from a sorted vector, and
+/// `BTreeMap::from_iter` would collect the packages into a new one (growing it from nothing,
+/// on fresh pages the kernel must zero) and sort that with a scratch vector of the same size.
+/// The vector is sorted in place here, and the map then finds it sorted and only walks it.
+fn sorted_map<K: Ord, V>(packages: Vec<Option<(K, V)>>) -> std::collections::BTreeMap<K, V> {
+    let mut packages = packages;
+    packages.retain(Option::is_some);
+    // An option of a pair the size of the pair: the vector is reused as it is.
+    let mut packages: Vec<(K, V)> = packages
+        .into_iter()
+        .map(|p| p.expect("kept only the packages"))
+        .collect();
+    packages.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    packages.into_iter().collect()
+}
+
 /// How a file is loaded by [`load_all`].
 #[derive(Clone, Copy)]
 enum How {
@@ -92,21 +108,14 @@ enum How {
     Again(u32),
 }
 
-/// What [`load_all`] keeps of one file besides its path, text and package record.
-enum Rest {
-    None,
-    Problems(Vec<crate::load::Problem>),
-    /// Taken whole from the `n`th load, or from the `n`th load again.
-    First(u32),
-    Again(u32),
-}
-
 /// Loads `entries` into `report`, each file in order with its problems, and returns the
 /// package record of each; every other record, and the key of a file that made none, goes to
 /// `take`. A blob that several paths hold (many packages share one maintainer list) is read
 /// and parsed once, in parallel with the other distinct blobs; the other paths only get their
 /// own rules applied ([`load::twin_path`]) and share its record. What is kept per path is
-/// made in parallel too, straight into the vectors it ends in.
+/// made in parallel too, straight into the vectors it ends in; besides them a path costs a
+/// [`How`] and, when it has problems, a pointer to them. Every vector here is memory the
+/// kernel zeroes on first touch, which is most of what a check of a big tree costs.
 fn load_all(
     source: &Source,
     entries: Vec<Entry>,
@@ -139,23 +148,12 @@ fn load_all(
     drop(first);
     let load = |e: &Entry, c| load::load(&e.path, e.mode, c, rules);
     let mut loaded = source.map_entries(&firsts, load)?;
-    // Each thread matches names with its own copy of the rules: a regex shared between
-    // threads hands its scratch space from one to the other under a lock.
-    let twins: Vec<Option<load::TwinPath>> = how
-        .par_iter()
-        .zip(&entries)
-        .map_init(
-            || rules.clone(),
-            |rules, (h, e)| match h {
-                How::Twin(t) => load::twin_path(&e.path, e.mode, &loaded[*t as usize], rules),
-                _ => None,
-            },
-        )
-        .collect();
     // Twins of a blob that did not make a package record are loaded in full.
     let mut again = Vec::new();
-    for ((h, twin), e) in how.iter_mut().zip(&twins).zip(&entries) {
-        if matches!(h, How::Twin(_)) && twin.is_none() {
+    for (h, e) in how.iter_mut().zip(&entries) {
+        if let How::Twin(t) = *h
+            && !load::stands_in(&e.path, e.mode, &loaded[t as usize])
+        {
             *h = How::Again(again.len() as u32);
             again.push(e);
         }
@@ -164,64 +162,61 @@ fn load_all(
 
     let base = report.files.len() as u32;
     let mut out = (std::mem::take(&mut report.files), (Vec::new(), Vec::new()));
-    out.par_extend(entries.into_par_iter().zip(how).zip(twins).enumerate().map(
-        |(i, ((e, h), twin))| {
+    // Each thread matches names with its own copy of the rules: a regex shared between
+    // threads hands its scratch space from one to the other under a lock.
+    out.par_extend(entries.into_par_iter().zip(&how).enumerate().map_init(
+        || rules.clone(),
+        |rules, (i, (e, h))| {
             let file = FileId(base + i as u32);
-            let (text, package, rest) = match h {
+            let (text, package, problems) = match *h {
                 How::First(n) => {
                     let l = &loaded[n as usize];
                     match &l.record {
                         Some(Record::Package(name, pkg)) => (
                             &l.text,
                             Some((name.clone(), pkg.clone())),
-                            Rest::problems(l.problems.clone()),
+                            l.problems.clone(),
                         ),
-                        _ => (&l.text, None, Rest::First(n)),
+                        _ => (&l.text, None, Vec::new()),
                     }
                 }
                 How::Twin(n) => {
                     let l = &loaded[n as usize];
-                    let twin = twin.expect("a twin that stands in has its path's part");
+                    let twin = load::twin_path(&e.path, e.mode, l, rules)
+                        .expect("a twin that stands in has its path's part");
                     let (package, problems) = l.twin_record(twin);
-                    (&l.text, package, Rest::problems(problems))
+                    (&l.text, package, problems)
                 }
-                How::Again(n) => (&again[n as usize].text, None, Rest::Again(n)),
+                How::Again(n) => (&again[n as usize].text, None, Vec::new()),
             };
             let package = package.map(|(name, pkg)| (name, crate::model::Package { file, ..pkg }));
+            let problems = (!problems.is_empty()).then(|| Box::new(problems));
             (
                 File::new(e.path, std::sync::Arc::clone(text)),
-                (package, rest),
+                (package, problems),
             )
         },
     ));
-    let (files, (packages, rests)) = out;
+    let (files, (packages, problems)) = out;
     report.files = files;
-    for (i, rest) in rests.into_iter().enumerate() {
+    for (i, (h, problems)) in how.into_iter().zip(problems).enumerate() {
         let file = FileId(base + i as u32);
-        let l = match rest {
-            Rest::None => continue,
-            Rest::Problems(problems) => {
-                push_problems(report, file, problems);
-                continue;
+        if let Some(problems) = problems {
+            push_problems(report, file, *problems);
+        }
+        // What the parallel pass left: the whole load of a file that made no package record.
+        let l = match h {
+            How::First(n) if !matches!(loaded[n as usize].record, Some(Record::Package(..))) => {
+                &mut loaded[n as usize]
             }
-            Rest::First(n) => &mut loaded[n as usize],
-            Rest::Again(n) => &mut again[n as usize],
+            How::Again(n) => &mut again[n as usize],
+            _ => continue,
         };
         let (problems, record, key) = l.take_rest();
         push_problems(report, file, problems);
         take(file, record, key);
     }
     Ok(packages)
-}
-
-impl Rest {
-    fn problems(problems: Vec<crate::load::Problem>) -> Rest {
-        if problems.is_empty() {
-            Rest::None
-        } else {
-            Rest::Problems(problems)
-        }
-    }
 }
 
 /// Adds a loaded file and its per-file problems to `report`.
@@ -313,11 +308,11 @@ fn insert(db: &mut Db, r: Record, file: FileId) {
         Record::Suites(s) => db.suites = *s,
         Record::Person(l, mut p) => {
             p.file = file;
-            db.people.insert(l, p);
+            db.people.insert(l, *p);
         }
         Record::Group(g, mut x) => {
             x.file = file;
-            db.groups.insert(g, x);
+            db.groups.insert(g, *x);
         }
         Record::Package(n, mut p) => {
             p.file = file;
@@ -328,7 +323,7 @@ fn insert(db: &mut Db, r: Record, file: FileId) {
             db.tracks.push(*t);
         }
         Record::Dismissed(bug, d) => {
-            db.dismissed.insert(bug, d);
+            db.dismissed.insert(bug, *d);
         }
     }
 }

@@ -81,7 +81,7 @@ pub fn diff<E>(
     d.changes = plan.new_records();
     for (name, wanted) in &plan.packages {
         let path = name.record_path();
-        let Some(current) = db.packages.get(name) else {
+        let Some(current) = db.packages.get(name.as_str()) else {
             d.added.push(name.clone());
             d.changes.push(Change {
                 path,

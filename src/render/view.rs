@@ -72,6 +72,7 @@ impl View {
         // The rows are made in parallel: a hundred thousand of them, each a few strings.
         let packages: Vec<PackageRow> = db
             .packages
+            .as_slice()
             .par_iter()
             .map(|(name, pkg)| PackageRow {
                 name: name.to_string(),

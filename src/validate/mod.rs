@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::diag::{Code, Diagnostic, File, FileId, Report};
 use crate::load::{self, Key, Loaded, Record};
-use crate::model::Db;
+use crate::model::{Db, Packages};
 use crate::names::{GroupName, Login, NameRules, PackageName};
 use crate::record::RawConfig;
 use crate::source::{Content, Entry, Location, Source, SourceError};
@@ -60,9 +60,9 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     // Packages come in path order, nearly sorted by name: the map is built from them in one
     // go, in full nodes, rather than by a hundred thousand inserts; the rules that need no
     // package run meanwhile. Packages loaded again on their own are in the map already.
-    let mut loaded_again = std::mem::take(&mut db.packages);
+    let loaded_again = std::mem::take(&mut db.packages);
     let (packages, found) = rayon::join(
-        || sorted_map(packages),
+        || sorted(packages),
         || {
             let mut found = Report::default();
             cross_people(&db, &known, &mut found);
@@ -70,7 +70,8 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
         },
     );
     db.packages = packages;
-    db.packages.append(&mut loaded_again);
+    db.packages
+        .update(&Default::default(), loaded_again.into_vec());
     report.diagnostics.extend(found);
     if let Some((span, msg)) = rule_problem {
         let file = file_of(&report, CONFIG).expect("a rule problem comes from config.toml");
@@ -81,20 +82,16 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
     Ok((db, report))
 }
 
-/// The map of `packages`, made without a copy: a map is made from a sorted vector, and
-/// `BTreeMap::from_iter` would collect the packages into a new one (growing it from nothing,
-/// on fresh pages the kernel must zero) and sort that with a scratch vector of the same size.
-/// The vector is sorted in place here, and the map then finds it sorted and only walks it.
-fn sorted_map<K: Ord, V>(packages: Vec<Option<(K, V)>>) -> std::collections::BTreeMap<K, V> {
-    let mut packages = packages;
-    packages.retain(Option::is_some);
-    // An option of a pair the size of the pair: the vector is reused as it is.
-    let mut packages: Vec<(K, V)> = packages
+/// The packages of `loaded`, in the vector they were loaded into: a path that made no
+/// package record leaves a hole, and an option of a pair is the size of the pair.
+fn sorted(loaded: Vec<Option<(PackageName, crate::model::Package)>>) -> Packages {
+    let mut loaded = loaded;
+    loaded.retain(Option::is_some);
+    let packages = loaded
         .into_iter()
         .map(|p| p.expect("kept only the packages"))
         .collect();
-    packages.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    packages.into_iter().collect()
+    Packages::new(packages)
 }
 
 /// How a file is loaded by [`load_all`].
@@ -351,17 +348,34 @@ impl Known {
 struct FullTree<'a> {
     db: &'a Db,
     known: &'a Known,
+    /// What is known of each login, by its hash: every maintainer of every package is looked
+    /// up, and a search of the sorted people compares a dozen names.
+    people: hashbrown::HashMap<&'a str, PersonFact>,
+}
+
+impl<'a> FullTree<'a> {
+    fn new(db: &'a Db, known: &'a Known) -> FullTree<'a> {
+        let mut people = hashbrown::HashMap::with_capacity(db.people.len() + known.people.len());
+        people.extend(
+            known
+                .people
+                .iter()
+                .map(|l| (l.as_str(), PersonFact::Broken)),
+        );
+        people.extend(db.people.iter().map(|(l, p)| {
+            let fact = PersonFact::Present {
+                inactive: p.inactive,
+            };
+            (l.as_str(), fact)
+        }));
+        FullTree { db, known, people }
+    }
 }
 
 impl Facts for FullTree<'_> {
     fn person(&self, login: &Login) -> PersonFact {
-        match self.db.people.get(login) {
-            Some(p) => PersonFact::Present {
-                inactive: p.inactive,
-            },
-            None if self.known.people.contains(login.as_str()) => PersonFact::Broken,
-            None => PersonFact::Missing,
-        }
+        let fact = self.people.get(login.as_str()).copied();
+        fact.unwrap_or(PersonFact::Missing)
     }
 
     fn group_exists(&self, name: &GroupName) -> bool {
@@ -385,7 +399,7 @@ fn cross_check(db: &Db, known: &Known, report: &mut Report) {
 
 /// The cross-file rules on groups and people, which need no package.
 fn cross_people(db: &Db, known: &Known, report: &mut Report) {
-    let facts = FullTree { db, known };
+    let facts = FullTree::new(db, known);
     for (name, group) in &db.groups {
         cross::group(name, group, &facts, report);
     }
@@ -405,9 +419,10 @@ fn cross_people(db: &Db, known: &Known, report: &mut Report) {
 /// clean once is clean for every package that holds it.
 fn cross_packages(db: &Db, known: &Known, report: &mut Report) {
     use rayon::prelude::*;
-    let facts = FullTree { db, known };
+    let facts = FullTree::new(db, known);
     let found: Vec<Vec<Diagnostic>> = db
         .packages
+        .as_slice()
         .par_iter()
         .fold(
             || (hashbrown::HashSet::new(), Report::default()),
@@ -454,11 +469,9 @@ fn case_collisions(db: &Db, report: &mut Report) {
                 } else {
                     (name, first)
                 };
-                cross::case_collision(
-                    (a.as_str(), Some(db.packages[a].file)),
-                    (b.as_str(), db.packages[b].file),
-                    report,
-                );
+                let file = |n: &PackageName| db.packages.get(n.as_str()).map(|p| p.file);
+                let later = file(b).expect("a name the packages list");
+                cross::case_collision((a.as_str(), file(a)), (b.as_str(), later), report);
             }
             None => {
                 folded.insert(lower, name);

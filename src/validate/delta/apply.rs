@@ -18,6 +18,9 @@ use crate::source::{ROOT, SourceError};
 /// and must be dropped.
 pub fn apply(repo: &gix::Repository, db: &mut Db, changes: &[Change]) -> Result<bool, SourceError> {
     let mut report = Report::default();
+    // The packages change together at the end: one by one, each would move those after it.
+    let mut gone = std::collections::HashSet::new();
+    let mut new = Vec::new();
     for c in changes {
         let (path, mode, id) = match c {
             Change::Deletion {
@@ -26,7 +29,7 @@ pub fn apply(repo: &gix::Repository, db: &mut Db, changes: &[Change]) -> Result<
                 if entry_mode.is_tree() {
                     return Ok(false);
                 }
-                if !remove(db, &format!("{ROOT}/{}", path.to_str_lossy())) {
+                if !remove(db, &format!("{ROOT}/{}", path.to_str_lossy()), &mut gone) {
                     return Ok(false);
                 }
                 continue;
@@ -51,7 +54,7 @@ pub fn apply(repo: &gix::Repository, db: &mut Db, changes: &[Change]) -> Result<
             }
         };
         let path = format!("{ROOT}/{}", path.to_str_lossy());
-        if mode.is_tree() || !remove(db, &path) {
+        if mode.is_tree() || !remove(db, &path, &mut gone) {
             return Ok(false);
         }
         let (mode, content) = read(repo, mode.kind(), *id)?;
@@ -60,17 +63,22 @@ pub fn apply(repo: &gix::Repository, db: &mut Db, changes: &[Change]) -> Result<
         if report.has_errors() {
             return Ok(false);
         }
-        if let Some(r) = record {
-            crate::validate::insert(db, r, file);
+        match record {
+            Some(load::Record::Package(name, package)) => {
+                new.push((name, crate::model::Package { file, ..package }));
+            }
+            Some(r) => crate::validate::insert(db, r, file),
+            None => {}
         }
     }
+    db.packages.update(&gone, new);
     crate::validate::cross_check(db, &crate::validate::Known::default(), &mut report);
     Ok(!report.has_errors())
 }
 
-/// Takes the record at `path` out of `db`; `false` for config.toml, whose name rules apply to
-/// every record.
-fn remove(db: &mut Db, path: &str) -> bool {
+/// Takes the record at `path` out of `db`, or for a package adds its name to `gone`; `false`
+/// for config.toml, whose name rules apply to every record.
+fn remove(db: &mut Db, path: &str, gone: &mut std::collections::HashSet<String>) -> bool {
     match load::classify(path) {
         load::Kind::Config => return false,
         load::Kind::Policy => db.policy = Default::default(),
@@ -82,7 +90,7 @@ fn remove(db: &mut Db, path: &str) -> bool {
             db.groups.remove(g.as_str());
         }
         load::Kind::Package { name, .. } => {
-            db.packages.remove(name.as_str());
+            gone.insert(name);
         }
         load::Kind::Track { bug, archive } => db
             .tracks

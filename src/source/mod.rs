@@ -140,10 +140,14 @@ impl Source {
         F: Fn(&Entry, Content) -> R + Sync,
     {
         let mut out: Vec<Result<R, SourceError>> = Vec::with_capacity(entries.len());
+        // Each piece a thread takes opens the repository again (its caches and buffers start
+        // empty): a few pieces per thread share the work out well enough.
+        let piece = entries.len() / (4 * rayon::current_num_threads()).max(1);
         match self {
             // Files the index vouches for are read from the object database.
             Source::Worktree(w) => entries
                 .par_iter()
+                .with_min_len(piece.max(1))
                 .map_init(
                     || (w.staged().map(|g| g.repo.to_thread_local()), Vec::new()),
                     |(repo, buf), e| {
@@ -158,6 +162,7 @@ impl Source {
                 .collect_into_vec(&mut out),
             Source::Git(g) => entries
                 .par_iter()
+                .with_min_len(piece.max(1))
                 .map_init(
                     || (g.thread_local(), Vec::new()),
                     |(repo, buf), e| {

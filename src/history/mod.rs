@@ -174,12 +174,11 @@ fn compute(
         });
     }
     let bundles = packs::Bundles::open(&local);
-    // A worker's caches last one piece of the commits: a few long pieces per thread, not the
-    // many short ones rayon would split the work into.
-    let piece = todo.len() / (4 * rayon::current_num_threads()).max(1);
+    // A worker's caches last one piece of the commits.
+    let piece = crate::source::few_pieces(todo.len());
     todo.into_par_iter()
         .zip(parent_trees)
-        .with_min_len(piece.max(1))
+        .with_min_len(piece)
         .map_init(
             // Neighbouring commits share most trees and blobs: each worker keeps what it read.
             || {

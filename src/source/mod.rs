@@ -91,6 +91,13 @@ pub enum SourceError {
     NoRecords { where_: String },
 }
 
+/// The shortest piece of `len` items a thread takes: a few long pieces per thread, not the
+/// dozens rayon would split the work into, for work whose every piece starts with empty
+/// caches (a repository opened again, a pack's delta bases).
+pub fn few_pieces(len: usize) -> usize {
+    (len / (4 * rayon::current_num_threads())).max(1)
+}
+
 /// The pieces of a listing, in order, in one vector.
 fn concat(mut pieces: Vec<Vec<Entry>>) -> Vec<Entry> {
     pieces.retain(|p| !p.is_empty());
@@ -141,13 +148,13 @@ impl Source {
     {
         let mut out: Vec<Result<R, SourceError>> = Vec::with_capacity(entries.len());
         // Each piece a thread takes opens the repository again (its caches and buffers start
-        // empty): a few pieces per thread share the work out well enough.
-        let piece = entries.len() / (4 * rayon::current_num_threads()).max(1);
+        // empty).
+        let piece = few_pieces(entries.len());
         match self {
             // Files the index vouches for are read from the object database.
             Source::Worktree(w) => entries
                 .par_iter()
-                .with_min_len(piece.max(1))
+                .with_min_len(piece)
                 .map_init(
                     || (w.staged().map(|g| g.repo.to_thread_local()), Vec::new()),
                     |(repo, buf), e| {
@@ -162,7 +169,7 @@ impl Source {
                 .collect_into_vec(&mut out),
             Source::Git(g) => entries
                 .par_iter()
-                .with_min_len(piece.max(1))
+                .with_min_len(piece)
                 .map_init(
                     || (g.thread_local(), Vec::new()),
                     |(repo, buf), e| {

@@ -57,9 +57,9 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
         take(file, record, key);
     }
     let packages = load_all(source, entries, &rules, &mut report, take)?;
-    // Packages come in path order, nearly sorted by name: the map is built from them in one
-    // go, in full nodes, rather than by a hundred thousand inserts; the rules that need no
-    // package run meanwhile. Packages loaded again on their own are in the map already.
+    // Packages come in path order, nearly sorted by name: they are sorted in the vector they
+    // were loaded into, while the rules that need no package run. Packages loaded again on
+    // their own are in `db` already, and are merged in after.
     let loaded_again = std::mem::take(&mut db.packages);
     let (packages, found) = rayon::join(
         || sorted(packages),
@@ -84,8 +84,7 @@ pub fn check(source: &Source) -> Result<(Db, Report), SourceError> {
 
 /// The packages of `loaded`, in the vector they were loaded into: a path that made no
 /// package record leaves a hole, and an option of a pair is the size of the pair.
-fn sorted(loaded: Vec<Option<(PackageName, crate::model::Package)>>) -> Packages {
-    let mut loaded = loaded;
+fn sorted(mut loaded: Vec<Option<(PackageName, crate::model::Package)>>) -> Packages {
     loaded.retain(Option::is_some);
     let packages = loaded
         .into_iter()

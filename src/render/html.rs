@@ -8,7 +8,8 @@ use super::view::{GroupView, PackageRow, PersonView};
 /// What every page's layout shows.
 #[derive(Hash)]
 pub struct Page<'a> {
-    pub title: String,
+    /// Borrowed where it is a name the view holds (one package's page of 100,000).
+    pub title: std::borrow::Cow<'a, str>,
     pub distribution: &'a str,
     /// `""` for pages at the top, `"../"` for pages one directory down.
     pub root: &'static str,

@@ -92,7 +92,10 @@ fn sum(body: &[u8]) -> u32 {
 
 /// Writes the keys of a generation: a header naming the build, a line per page, and a last
 /// line with the checksum of all before it.
-pub fn write(path: &Path, keys: &[(&str, Key)]) -> std::io::Result<()> {
+pub fn write<'a>(
+    path: &Path,
+    keys: impl IntoIterator<Item = (&'a str, Key)>,
+) -> std::io::Result<()> {
     // Named after the generation, so that the next render prunes it if this one is killed.
     let mut part = path.as_os_str().to_owned();
     part.push(".part");

@@ -130,39 +130,45 @@ pub fn render_site(
             .published
             .and_then(|p| Some((p, keys::read(&keys::path_of(p))?))),
     };
-    let made: Vec<(keys::Key, bool)> = (0..paths.len())
-        .into_par_iter()
-        .map(|i| -> Result<(keys::Key, bool), RenderError> {
-            let rel = paths.get(i);
-            let path = dir.join(rel);
-            let named = site.named(rel);
-            let input_key = named.as_ref().map(site::Named::key);
-            let held = holds.and_then(|h| h.get(i, rel));
-            if let Some(k) = input_key {
-                if held == Some(k) {
-                    progress.inc(1);
-                    return Ok((k, true));
-                }
-                if let Some((old, keys)) = &kept
-                    && keys.get(i, rel) == Some(k)
-                    && std::fs::hard_link(old.join(rel), &path).is_ok()
-                {
-                    progress.inc(1);
-                    return Ok((k, false));
-                }
+    let page = |i: usize| -> Result<(keys::Key, bool), RenderError> {
+        let rel = paths.get(i);
+        let named = site.named(rel);
+        let input_key = named.as_ref().map(site::Named::key);
+        let held = holds.and_then(|h| h.get(i, rel));
+        if let Some(k) = input_key {
+            if held == Some(k) {
+                return Ok((k, true));
             }
-            let rendered = match named {
-                Some(n) => n.render(rel)?,
-                None => site.get(rel)?.expect("every listed path renders"),
-            };
-            let k = input_key.unwrap_or_else(|| keys::key(&rendered.bytes));
-            if held != Some(k) {
-                write_file(&path, &rendered.bytes, holds.is_some())?;
+            if let Some((old, keys)) = &kept
+                && keys.get(i, rel) == Some(k)
+                && std::fs::hard_link(old.join(rel), dir.join(rel)).is_ok()
+            {
+                return Ok((k, false));
             }
-            progress.inc(1);
-            Ok((k, held.is_some()))
-        })
-        .collect::<Result<_, _>>()?;
+        }
+        let rendered = match named {
+            Some(n) => n.render(rel)?,
+            None => site.get(rel)?.expect("every listed path renders"),
+        };
+        let k = input_key.unwrap_or_else(|| keys::key(&rendered.bytes));
+        if held != Some(k) {
+            write_file(&dir.join(rel), &rendered.bytes, holds.is_some())?;
+        }
+        Ok((k, held.is_some()))
+    };
+    // Each page's key, and whether the reused generation held the page, in the order of
+    // `paths`: written in place, a run of pages at a time (the progress bar moves by runs).
+    const RUN: usize = 512;
+    let mut made: Vec<(keys::Key, bool)> = vec![(keys::Key::default(), false); paths.len()];
+    made.par_chunks_mut(RUN).enumerate().try_for_each(
+        |(run, slots)| -> Result<(), RenderError> {
+            for (j, slot) in slots.iter_mut().enumerate() {
+                *slot = page(run * RUN + j)?;
+            }
+            progress.inc(slots.len() as u64);
+            Ok(())
+        },
+    )?;
     // Every page the reused generation held is one of this render's: nothing to remove.
     let found = made.iter().filter(|(_, held)| *held).count();
     if let Some(holds) = holds.filter(|h| h.pages().count() != found) {
@@ -179,13 +185,12 @@ pub fn render_site(
             (keys::folder(f), stamp.unwrap_or_default())
         })
         .collect();
-    let listed: Vec<(&str, keys::Key)> = paths
+    let listed = paths
         .iter()
         .zip(made.into_iter().map(|(k, _)| k))
-        .chain(folders.iter().map(|(f, k)| (f.as_str(), *k)))
-        .collect();
+        .chain(folders.iter().map(|(f, k)| (f.as_str(), *k)));
     let at = keys::path_of(dir);
-    keys::write(&at, &listed).map_err(|source| RenderError::Io { path: at, source })?;
+    keys::write(&at, listed).map_err(|source| RenderError::Io { path: at, source })?;
     progress.finish_and_clear();
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! answers one path at a time from the same code, so a page served and a page rendered are
 //! the same bytes. Building a `Site` computes the views once; each page is made on demand.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -51,7 +52,16 @@ pub struct Site {
 /// [`keys::key`] is the same exactly when the page's bytes are.
 #[derive(Hash)]
 pub enum Named<'a> {
-    Text(String),
+    /// What `maintainer/.unknown` holds: nothing.
+    Empty,
+    /// `maintainer/<package>`: the package's first login.
+    Login(&'a str),
+    /// `packages/<name>.txt`: the package's line of packages.txt.
+    Line(&'a view::PackageRow),
+    /// `people/<login>.txt`: the person's packages.
+    PersonText(&'a str, &'a [String]),
+    /// `groups/<group>.txt`: the group's packages.
+    GroupText(&'a str, &'a [String]),
     Package(html::PackagePage<'a>),
     Person(html::PersonPage<'a>),
     Group(html::GroupPage<'a>),
@@ -64,8 +74,13 @@ impl Named<'_> {
     }
 
     pub fn render(self, path: &str) -> Result<Rendered, RenderError> {
+        let text = |s: String| Ok(Rendered::new(Kind::Text, s.into_bytes()));
         let page = match self {
-            Named::Text(s) => return Ok(Rendered::new(Kind::Text, s.into_bytes())),
+            Named::Empty => return text(String::new()),
+            Named::Login(login) => return text(format!("{login}\n")),
+            Named::Line(row) => return text(format!("{}\n", text::package_line(row))),
+            Named::PersonText(login, packages) => return text(text::person(login, packages)),
+            Named::GroupText(name, packages) => return text(text::group(name, packages)),
             Named::Package(p) => html(path, &p)?,
             Named::Person(p) => html(path, &p)?,
             Named::Group(p) => html(path, &p)?,
@@ -148,7 +163,22 @@ impl Site {
     /// Every path `render` writes.
     pub fn paths(&self) -> Paths {
         let v = &self.view;
-        let mut out = Paths::default();
+        // Room for the pages of every package, person and group (three and two paths each,
+        // with their folders and extensions) and a few hundred bytes of the rest: the text of
+        // a quarter of a million paths, not grown by copies.
+        fn names<'a>(n: impl Iterator<Item = &'a String>) -> usize {
+            n.map(String::len).sum()
+        }
+        let bytes = 3 * names(v.packages.iter().map(|r| &r.name))
+            + 38 * v.packages.len()
+            + 2 * (names(v.people.keys()) + names(v.groups.keys()))
+            + 23 * (v.people.len() + v.groups.len())
+            + 1024;
+        let count = 3 * v.packages.len() + 2 * (v.people.len() + v.groups.len()) + 64;
+        let mut out = Paths {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        };
         for p in [
             "index.html",
             "style.css",
@@ -204,7 +234,7 @@ impl Site {
 
     fn page(&self, title: String, root: &'static str) -> Page<'_> {
         Page {
-            title,
+            title: title.into(),
             distribution: &self.view.distribution,
             root,
             commit: Some(&self.commit),
@@ -213,10 +243,11 @@ impl Site {
     }
 
     /// The layout of a [`Named`] page: it does not name the commit.
-    fn own_page(&self, title: String, root: &'static str) -> Page<'_> {
+    fn own_page<'a>(&'a self, title: impl Into<Cow<'a, str>>, root: &'static str) -> Page<'a> {
         Page {
+            title: title.into(),
             commit: None,
-            ..self.page(title, root)
+            ..self.page(String::new(), root)
         }
     }
 
@@ -368,7 +399,7 @@ impl Site {
         let first = series.and_then(|s| s.first()).map_or("", |x| x.0.as_str());
         let last = self.stats.packages.last().map_or("", |x| x.0.as_str());
         html::PersonPage {
-            page: self.own_page(person.login.clone(), "../"),
+            page: self.own_page(person.login.as_str(), "../"),
             person,
             sparkline: series.map_or_else(String::new, |s| {
                 super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
@@ -415,10 +446,9 @@ impl Site {
             // What `/<package>` answers (mgarepo, iurt), as a file a static web server serves;
             // `.unknown`, what it answers (with a 404) for a package there is not.
             if file == UNKNOWN_PACKAGE {
-                return Some(Named::Text(String::new()));
+                return Some(Named::Empty);
             }
-            let row = self.package(file)?;
-            return Some(Named::Text(format!("{}\n", View::first_login(row))));
+            return Some(Named::Login(View::first_login(self.package(file)?)));
         }
         let (name, ext) = file.rsplit_once('.')?;
         let txt = match ext {
@@ -430,28 +460,28 @@ impl Site {
             "packages" => {
                 let row = self.package(name)?;
                 Some(if txt {
-                    Named::Text(format!("{}\n", text::package_line(row)))
+                    Named::Line(row)
                 } else {
                     Named::Package(self.package_page(row, None, None))
                 })
             }
             "people" if name == crate::names::NOBODY => Some(if txt {
-                Named::Text(text::nobody(v))
+                Named::PersonText(crate::names::NOBODY, &v.unmaintained)
             } else {
                 Named::Person(self.person_page(&self.nobody))
             }),
             "people" => {
-                let p = v.people.get(name)?;
+                let (login, p) = v.people.get_key_value(name)?;
                 Some(if txt {
-                    Named::Text(text::person(name, &p.direct))
+                    Named::PersonText(login, &p.direct)
                 } else {
                     Named::Person(self.person_page(p))
                 })
             }
             "groups" => {
-                let g = v.groups.get(name)?;
+                let (name, g) = v.groups.get_key_value(name)?;
                 Some(if txt {
-                    Named::Text(text::group(name, &g.packages))
+                    Named::GroupText(name, &g.packages)
                 } else {
                     Named::Group(html::GroupPage {
                         page: self.own_page(format!("%{name}"), "../"),
@@ -475,12 +505,12 @@ impl Site {
             .map(|is| is.iter().map(|i| &self.tracks[*i]).collect())
             .unwrap_or_default();
         html::PackagePage {
-            page: self.own_page(row.name.clone(), "../"),
+            page: self.own_page(row.name.as_str(), "../"),
             row,
             stints: self
                 .stats
                 .stints
-                .get(&row.name)
+                .get(row.name.as_str())
                 .map_or(&[][..], Vec::as_slice),
             bug: self.view.bug_link(&row.name),
             tracks,

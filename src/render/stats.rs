@@ -38,12 +38,14 @@ pub struct Month {
     pub removed: u64,
 }
 
-/// Who maintained a package, from one day to another (`None`: still).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Hash)]
+/// Who maintained a package, from one day to another (`None`: still). The list and the days
+/// are shared: with the tally's maintainers of the package, and with every stint of the same
+/// day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Stint {
-    pub maintainers: Vec<String>,
-    pub from: String,
-    pub to: Option<String>,
+    pub maintainers: Arc<[String]>,
+    pub from: Arc<str>,
+    pub to: Option<Arc<str>>,
 }
 
 /// A series of `(day, value)`, one point per day with a change: the value at the day's end.
@@ -62,7 +64,8 @@ fn record(series: &mut Series, day: &str, value: i64) {
 /// The history folded so far.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    maintainers: HashMap<String, Vec<String>>,
+    /// Each package's maintainers; the name is the one its stints are kept under.
+    maintainers: HashMap<Arc<str>, Arc<[String]>>,
     unmaintained: i64,
     counts: HashMap<String, i64>,
     packages_series: Series,
@@ -72,8 +75,14 @@ pub struct Tally {
     takes: Vec<(i64, String)>,
     /// Shared with the [`Stats`] handed out; a fold after that copies them once.
     people: Arc<BTreeMap<String, Series>>,
-    stints: Arc<HashMap<String, Vec<Stint>>>,
+    stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
     newest: Option<i64>,
+}
+
+/// The parts of a [`Tally`] that its [`Stats`] share, while a fold grows them.
+struct Grown {
+    people: BTreeMap<String, Series>,
+    stints: HashMap<Arc<str>, Vec<Stint>>,
 }
 
 /// Whether `m` names a person (not a `%group`).
@@ -97,35 +106,53 @@ impl Tally {
             .filter(|e| matches!(e.kind, Kind::Added { .. }))
             .count();
         self.maintainers.reserve(added);
-        Arc::make_mut(&mut self.stints).reserve(added);
+        // Taken out of their `Arc`s for the fold (copied when a `Stats` handed out still
+        // shares them), not checked for sharing at every event.
+        let mut grown = Grown {
+            people: Arc::unwrap_or_clone(std::mem::take(&mut self.people)),
+            stints: Arc::unwrap_or_clone(std::mem::take(&mut self.stints)),
+        };
+        grown.stints.reserve(added);
         for c in commits.iter().rev() {
-            self.fold_one(c);
+            self.fold_one(c, &mut grown);
         }
+        self.people = Arc::new(grown.people);
+        self.stints = Arc::new(grown.stints);
     }
 
-    fn set(&mut self, package: &str, new: Option<Vec<String>>, day: &str) {
-        let old = match (&new, self.maintainers.get_mut(package)) {
-            (Some(n), Some(slot)) => Some(std::mem::replace(slot, n.clone())),
-            (Some(n), None) => self.maintainers.insert(package.to_owned(), n.clone()),
-            (None, _) => self.maintainers.remove(package),
+    fn set(
+        &mut self,
+        grown: &mut Grown,
+        package: &str,
+        new: Option<Arc<[String]>>,
+        day: &Arc<str>,
+    ) {
+        // One allocation of the name, for a package never seen before.
+        let name = grown
+            .stints
+            .get_key_value(package)
+            .map_or_else(|| Arc::from(package), |(k, _)| Arc::clone(k));
+        let old = match &new {
+            Some(n) => self.maintainers.insert(Arc::clone(&name), Arc::clone(n)),
+            None => self.maintainers.remove(package),
         };
-        let empty = |m: &Option<Vec<String>>| m.as_ref().map(|m| m.is_empty());
+        let empty = |m: &Option<Arc<[String]>>| m.as_ref().map(|m| m.is_empty());
         self.unmaintained += i64::from(empty(&new) == Some(true));
         self.unmaintained -= i64::from(empty(&old) == Some(true));
         let mut changed: Vec<&str> = Vec::new();
-        for m in old.iter().flatten().filter(|m| person(m)) {
-            if !new.iter().flatten().any(|n| n == m) {
+        for m in old.iter().flat_map(|m| m.iter()).filter(|m| person(m)) {
+            if !new.iter().flat_map(|n| n.iter()).any(|n| n == m) {
                 *self.counts.entry_ref(m.as_str()).or_default() -= 1;
                 changed.push(m);
             }
         }
-        for m in new.iter().flatten().filter(|m| person(m)) {
-            if !old.iter().flatten().any(|o| o == m) {
+        for m in new.iter().flat_map(|n| n.iter()).filter(|m| person(m)) {
+            if !old.iter().flat_map(|o| o.iter()).any(|o| o == m) {
                 *self.counts.entry_ref(m.as_str()).or_default() += 1;
                 changed.push(m);
             }
         }
-        let people = Arc::make_mut(&mut self.people);
+        let people = &mut grown.people;
         for m in changed {
             let n = self.counts.get(m).copied().unwrap_or_default();
             match people.get_mut(m) {
@@ -137,29 +164,28 @@ impl Tally {
                 }
             }
         }
-        let all = Arc::make_mut(&mut self.stints);
-        let stints = all.entry_ref(package).or_default();
+        let stints = grown.stints.entry(name).or_default();
         if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
-            open.to = Some(day.to_owned());
+            open.to = Some(Arc::clone(day));
         }
         if let Some(maintainers) = new {
             stints.push(Stint {
                 maintainers,
-                from: day.to_owned(),
+                from: Arc::clone(day),
                 to: None,
             });
         }
     }
 
-    fn fold_one(&mut self, c: &CommitEvents) {
-        let day = day(c.time);
+    fn fold_one(&mut self, c: &CommitEvents, grown: &mut Grown) {
+        let day: Arc<str> = day(c.time).into();
         let mut counts = Month::default();
         for e in &c.events {
-            let current = self.maintainers.get(&e.package);
+            let current = self.maintainers.get(e.package.as_str());
             let next = match &e.kind {
                 Kind::Added { maintainers } => {
                     counts.added += 1;
-                    Some(maintainers.clone())
+                    Some(Arc::from(maintainers.as_slice()))
                 }
                 Kind::Removed => {
                     counts.removed += 1;
@@ -167,7 +193,7 @@ impl Tally {
                 }
                 Kind::Takes { who } => {
                     counts.taken += 1;
-                    let mut m = current.cloned().unwrap_or_default();
+                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
                     for w in who {
                         if !m.contains(w) {
                             m.push(w.clone());
@@ -178,29 +204,29 @@ impl Tally {
                             .filter(|w| person(w))
                             .map(|w| (c.time, w.clone())),
                     );
-                    Some(m)
+                    Some(m.into())
                 }
                 Kind::Drops { who } => {
                     counts.dropped += 1;
-                    let mut m = current.cloned().unwrap_or_default();
+                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
                     m.retain(|x| !who.contains(x));
-                    Some(m)
+                    Some(m.into())
                 }
                 Kind::HandedOver { from, to } => {
                     counts.taken += 1;
                     counts.dropped += 1;
-                    let mut m = current.cloned().unwrap_or_default();
+                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
                     m.retain(|x| !from.contains(x));
                     m.extend(to.iter().cloned());
                     self.takes
                         .extend(to.iter().filter(|w| person(w)).map(|w| (c.time, w.clone())));
-                    Some(m)
+                    Some(m.into())
                 }
             };
-            self.set(&e.package, next, &day);
+            self.set(grown, &e.package, next, &day);
         }
         if !c.events.is_empty() {
-            let month = &day[..7.min(day.len())];
+            let month = day.get(..7).unwrap_or(&*day);
             let m = self
                 .monthly
                 .entry(month.to_owned())
@@ -264,7 +290,7 @@ pub struct Stats {
     pub monthly: Vec<Month>,
     pub top_takers: Vec<Taker>,
     pub people: Arc<BTreeMap<String, Series>>,
-    pub stints: Arc<HashMap<String, Vec<Stint>>>,
+    pub stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
 }
 
 impl Stats {
@@ -434,12 +460,12 @@ mod tests {
             whole.stints["b"],
             [
                 Stint {
-                    maintainers: v(&["ann", "%team"]),
+                    maintainers: v(&["ann", "%team"]).into(),
                     from: "1970-01-02".into(),
                     to: Some("1970-01-03".into())
                 },
                 Stint {
-                    maintainers: v(&["%team", "bob"]),
+                    maintainers: v(&["%team", "bob"]).into(),
                     from: "1970-01-03".into(),
                     to: None
                 },

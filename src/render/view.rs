@@ -75,12 +75,13 @@ impl View {
             .as_slice()
             .par_iter()
             .map(|(name, pkg)| PackageRow {
-                name: name.to_string(),
+                name: name.as_str().to_owned(),
                 field: Db::maintainer_field(&pkg.maintainers),
                 maintainers: pkg.maintainers.iter().map(ToString::to_string).collect(),
             })
             .collect();
-        let mut people: BTreeMap<String, PersonView> = BTreeMap::new();
+        // Gathered by hash, sorted once at the end: a login is looked up for every package.
+        let mut people: hashbrown::HashMap<&str, PersonView> = hashbrown::HashMap::new();
         let mut groups: BTreeMap<String, GroupView> = db
             .groups
             .iter()
@@ -115,16 +116,21 @@ impl View {
                 }
             }
         }
-        for g in groups.values() {
-            if g.packages.is_empty() {
+        for (name, g) in &db.groups {
+            let Some(gv) = groups
+                .get(name.as_str())
+                .filter(|gv| !gv.packages.is_empty())
+            else {
                 continue;
-            }
+            };
             for m in &g.members {
-                person(&mut people, db, m)
+                person(&mut people, db, m.as_str())
                     .groups
-                    .push((g.name.clone(), g.packages.len()));
+                    .push((gv.name.clone(), gv.packages.len()));
             }
         }
+        let people: BTreeMap<String, PersonView> =
+            people.into_values().map(|p| (p.login.clone(), p)).collect();
         let hasher = hashbrown::DefaultHashBuilder::default();
         let mut index = hashbrown::HashTable::with_capacity(packages.len());
         let mut by_shard: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -201,27 +207,20 @@ impl View {
 }
 
 /// The entry of `login`, created on first use.
-fn person<'a>(
-    people: &'a mut BTreeMap<String, PersonView>,
+fn person<'a, 'k>(
+    people: &'a mut hashbrown::HashMap<&'k str, PersonView>,
     db: &Db,
-    login: &str,
+    login: &'k str,
 ) -> &'a mut PersonView {
-    // Looked up before a key is made: most calls find someone met before.
-    if !people.contains_key(login) {
-        people.insert(
-            login.to_owned(),
-            PersonView {
-                login: login.to_owned(),
-                name: db
-                    .people
-                    .get(login)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
-                ..Default::default()
-            },
-        );
-    }
-    people.get_mut(login).expect("inserted above")
+    people.entry(login).or_insert_with(|| PersonView {
+        login: login.to_owned(),
+        name: db
+            .people
+            .get(login)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        ..Default::default()
+    })
 }
 
 /// The shard of a name: its first character, lowercased.

@@ -27,14 +27,33 @@ pub fn or_list<S: AsRef<str>>(items: &[S]) -> String {
     joined(items, "or")
 }
 
-fn joined<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.as_ref().to_owned(),
-        [rest @ .., last] => {
-            let head: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
-            format!("{} {conjunction} {}", head.join(", "), last.as_ref())
+fn joined<S: AsRef<str>>(items: &[S], conjunction: &'static str) -> String {
+    Joined(items, conjunction).to_string()
+}
+
+/// [`and_list`] written where it is shown, with no string of its own: a changelog of a
+/// hundred thousand events names a list in each.
+pub fn and_words<S: AsRef<str>>(items: &[S]) -> Joined<'_, S> {
+    Joined(items, "and")
+}
+
+/// Items and the conjunction before the last one.
+pub struct Joined<'a, S>(&'a [S], &'static str);
+
+impl<S: AsRef<str>> std::fmt::Display for Joined<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Joined(items, conjunction) = self;
+        let Some((last, rest)) = items.split_last() else {
+            return Ok(());
+        };
+        for (i, item) in rest.iter().enumerate() {
+            f.write_str(if i == 0 { "" } else { ", " })?;
+            f.write_str(item.as_ref())?;
         }
+        if !rest.is_empty() {
+            write!(f, " {conjunction} ")?;
+        }
+        f.write_str(last.as_ref())
     }
 }
 

@@ -14,7 +14,7 @@ use crate::names::NameRules;
 use crate::source::objects::{git, git_at};
 use crate::source::{Content, Mode, ROOT, SourceError};
 use crate::validate::delta;
-use crate::words::and_list;
+use crate::words::and_words;
 
 /// What happened to a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,25 +38,7 @@ pub struct Event {
 impl Event {
     /// The sentence shown in the changelog.
     pub fn sentence(&self) -> String {
-        let p = &self.package;
-        match &self.kind {
-            Kind::Added { maintainers } if maintainers.is_empty() => {
-                format!("new package {p}, unmaintained")
-            }
-            Kind::Added { maintainers } => {
-                format!("new package {p} for {}", and_list(maintainers))
-            }
-            Kind::Removed => format!("{p} removed"),
-            Kind::Takes { who } if who.len() == 1 => format!("{} takes {p}", who[0]),
-            Kind::Takes { who } => format!("{} take {p}", and_list(who)),
-            Kind::Drops { who } if who.len() == 1 => format!("{} drops {p}", who[0]),
-            Kind::Drops { who } => format!("{} drop {p}", and_list(who)),
-            Kind::HandedOver { from, to } => format!(
-                "{p} handed over from {} to {}",
-                and_list(from),
-                and_list(to)
-            ),
-        }
+        self.to_string()
     }
 
     /// Everyone the event names.
@@ -66,6 +48,32 @@ impl Event {
             Kind::Removed => Vec::new(),
             Kind::Takes { who } | Kind::Drops { who } => who.iter().map(String::as_str).collect(),
             Kind::HandedOver { from, to } => from.iter().chain(to).map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The sentence shown in the changelog, written where it is shown.
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.package;
+        match &self.kind {
+            Kind::Added { maintainers } if maintainers.is_empty() => {
+                write!(f, "new package {p}, unmaintained")
+            }
+            Kind::Added { maintainers } => {
+                write!(f, "new package {p} for {}", and_words(maintainers))
+            }
+            Kind::Removed => write!(f, "{p} removed"),
+            Kind::Takes { who } if who.len() == 1 => write!(f, "{} takes {p}", who[0]),
+            Kind::Takes { who } => write!(f, "{} take {p}", and_words(who)),
+            Kind::Drops { who } if who.len() == 1 => write!(f, "{} drops {p}", who[0]),
+            Kind::Drops { who } => write!(f, "{} drop {p}", and_words(who)),
+            Kind::HandedOver { from, to } => write!(
+                f,
+                "{p} handed over from {} to {}",
+                and_words(from),
+                and_words(to)
+            ),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `changelog.rss`: RSS 2.0, one item per commit with package events, newest first.
 
+use std::fmt::Write as _;
+
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
@@ -44,8 +46,14 @@ pub fn write(title: &str, link: &str, history: &[CommitEvents]) -> std::io::Resu
     {
         w.write_event(Event::Start(BytesStart::new("item")))?;
         element(&mut w, "title", &c.subject)?;
-        let body: Vec<String> = c.events.iter().map(|e| e.sentence()).collect();
-        element(&mut w, "description", &body.join("\n"))?;
+        // One sentence a line, written into one string (the first commit of a big import
+        // has an event for every package).
+        let mut body = String::new();
+        for (i, e) in c.events.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "\n" };
+            write!(body, "{sep}{e}").expect("writing to a String");
+        }
+        element(&mut w, "description", &body)?;
         element(&mut w, "author", &format!("{} ({})", c.email, c.author))?;
         let mut guid = BytesStart::new("guid");
         guid.push_attribute(("isPermaLink", "false"));

@@ -275,7 +275,7 @@ mod tests {
         let path = path_of(&gen_dir);
         assert_eq!(path, dir.path().join(".site.gen-1-abc.keys"));
         let keys = [("packages/a.html", key(&"a")), ("people/b.txt", key(&1u8))];
-        write(&path, &keys).unwrap();
+        write(&path, keys).unwrap();
         let read = read(&path).expect("whole keys read back");
         assert_eq!(read.pages().count(), 2);
         assert_eq!(read.get(0, "packages/a.html"), Some(key(&"a")));

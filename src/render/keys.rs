@@ -21,6 +21,47 @@ pub fn key(inputs: &impl Hash) -> Key {
     h.finish128().into()
 }
 
+/// A writer that keys the bytes going through it, for a page written as it is made: the
+/// same bytes get the same key (the length goes in last, not first as with [`key`]).
+pub struct Keyed<W> {
+    out: W,
+    hash: siphasher::sip128::SipHasher13,
+    len: u64,
+}
+
+impl<W: std::io::Write> Keyed<W> {
+    pub fn new(out: W) -> Keyed<W> {
+        Keyed {
+            out,
+            hash: siphasher::sip128::SipHasher13::new(),
+            len: 0,
+        }
+    }
+
+    /// The key of everything written, once it is flushed.
+    pub fn finish(mut self) -> std::io::Result<Key> {
+        use siphasher::sip128::Hasher128;
+        use std::hash::Hasher;
+        self.out.flush()?;
+        self.hash.write_u64(self.len);
+        Ok(self.hash.finish128().into())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Keyed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use std::hash::Hasher;
+        let n = self.out.write(buf)?;
+        self.hash.write(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// How a folder is listed among the pages: by its path and a slash (`packages/`; `/` for
 /// the generation's own).
 pub fn folder(rel: &str) -> String {
@@ -320,5 +361,22 @@ mod tests {
         assert_eq!(key(&("a", 1)), key(&("a", 1)));
         assert_ne!(key(&("a", 1)), key(&("a", 2)));
         assert_ne!(key(&Some("a")), key(&None::<&str>));
+    }
+
+    #[test]
+    fn a_page_written_in_pieces_is_keyed_as_its_bytes() {
+        let keyed = |pieces: &[&[u8]]| {
+            let mut out = Keyed::new(Vec::new());
+            for p in pieces {
+                out.write_all(p).unwrap();
+            }
+            out.finish().unwrap()
+        };
+        let whole = keyed(&[b"packages.txt: zlib:alice\n"]);
+        assert_eq!(whole, keyed(&[b"packages.txt: ", b"zlib:al", b"ice\n"]));
+        assert_eq!(whole, keyed(&[b"", b"packages.txt: zlib:alice\n", b""]));
+        assert_ne!(whole, keyed(&[b"packages.txt: zlib:alice\n\n"]));
+        assert_ne!(whole, keyed(&[b"packages.txt: zlib:alicf\n"]));
+        assert_ne!(keyed(&[]), keyed(&[b"\0"]));
     }
 }

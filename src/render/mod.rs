@@ -148,6 +148,10 @@ pub fn render_site(
         }
         let rendered = match named {
             Some(n) => n.render(rel)?,
+            None if site::list(rel).is_some() => {
+                let k = write_list(site, dir, rel, held, holds.is_some())?;
+                return Ok((k, held.is_some()));
+            }
             None => site.get(rel)?.expect("every listed path renders"),
         };
         let k = input_key.unwrap_or_else(|| keys::key(&rendered.bytes));
@@ -205,11 +209,51 @@ fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), RenderErro
     if !replace {
         return std::fs::write(path, bytes).map_err(io(path));
     }
-    let mut part = path.as_os_str().to_owned();
-    part.push(".part");
-    let part = std::path::PathBuf::from(part);
+    let part = part_of(path);
     std::fs::write(&part, bytes).map_err(io(&part))?;
     std::fs::rename(&part, path).map_err(io(path))
+}
+
+/// Where a page is written before it is renamed into place.
+fn part_of(path: &Path) -> std::path::PathBuf {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    part.into()
+}
+
+/// Writes one of the lists of `site` to its file as it is made, and returns its key. Into a
+/// reused generation by rename, as [`write_file`] does, and not at all when the bytes are
+/// those it holds (`held`).
+fn write_list(
+    site: &site::Site,
+    dir: &Path,
+    rel: &str,
+    held: Option<keys::Key>,
+    replace: bool,
+) -> Result<keys::Key, RenderError> {
+    let path = dir.join(rel);
+    let to = if replace {
+        part_of(&path)
+    } else {
+        path.clone()
+    };
+    let io = |source| RenderError::Io {
+        path: to.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&to).map_err(io)?;
+    let mut out = keys::Keyed::new(std::io::BufWriter::with_capacity(1 << 16, file));
+    site.write_list(rel, &mut out).map_err(io)?;
+    let k = out.finish().map_err(io)?;
+    if replace {
+        let placed = if held == Some(k) {
+            std::fs::remove_file(&to)
+        } else {
+            std::fs::rename(&to, &path)
+        };
+        placed.map_err(io)?;
+    }
+    Ok(k)
 }
 
 /// Removes the pages of a reused generation that the new one does not have, and the folders

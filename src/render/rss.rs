@@ -10,7 +10,7 @@ use crate::history::CommitEvents;
 /// At most this many items.
 pub const MAX_ITEMS: usize = 100;
 
-fn element(w: &mut Writer<Vec<u8>>, name: &str, text: &str) -> std::io::Result<()> {
+fn element<W: std::io::Write>(w: &mut Writer<W>, name: &str, text: &str) -> std::io::Result<()> {
     w.write_event(Event::Start(BytesStart::new(name)))?;
     w.write_event(Event::Text(BytesText::new(text)))?;
     w.write_event(Event::End(BytesEnd::new(name)))?;
@@ -22,8 +22,14 @@ pub fn rfc2822(seconds: i64, offset: i32) -> String {
     gix::date::Time { seconds, offset }.format_or_unix(gix::date::time::format::RFC2822)
 }
 
-pub fn write(title: &str, link: &str, history: &[CommitEvents]) -> std::io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
+/// Writes the feed to `out`.
+pub fn write(
+    title: &str,
+    link: &str,
+    history: &[CommitEvents],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut rss = BytesStart::new("rss");
     rss.push_attribute(("version", "2.0"));
@@ -65,7 +71,5 @@ pub fn write(title: &str, link: &str, history: &[CommitEvents]) -> std::io::Resu
     }
     w.write_event(Event::End(BytesEnd::new("channel")))?;
     w.write_event(Event::End(BytesEnd::new("rss")))?;
-    let mut out = w.into_inner();
-    out.push(b'\n');
-    Ok(out)
+    w.into_inner().write_all(b"\n")
 }

@@ -79,8 +79,12 @@ impl Named<'_> {
             Named::Empty => return text(String::new()),
             Named::Login(login) => return text(format!("{login}\n")),
             Named::Line(row) => return text(format!("{}\n", text::package_line(row))),
-            Named::PersonText(login, packages) => return text(text::person(login, packages)),
-            Named::GroupText(name, packages) => return text(text::group(name, packages)),
+            Named::PersonText(login, packages) => {
+                return Ok(Rendered::new(Kind::Text, text::person(login, packages)));
+            }
+            Named::GroupText(name, packages) => {
+                return Ok(Rendered::new(Kind::Text, text::group(name, packages)));
+            }
             Named::Package(p) => html(path, &p)?,
             Named::Person(p) => html(path, &p)?,
             Named::Group(p) => html(path, &p)?,
@@ -115,6 +119,28 @@ const UNKNOWN_PACKAGE: &str = ".unknown";
 
 /// The lists also written under `data/`, where Mageia's pkgsubmit reads them.
 const DATA: [&str; 2] = ["maintdb.txt", "unmaintained.txt"];
+
+/// The lists of the whole commit, by path: megabytes each for a big distribution, which a
+/// render writes to their files as they are made ([`Site::write_list`]) instead of first
+/// into fresh memory of their size.
+const LISTS: [(&str, Kind); 11] = [
+    ("packages.txt", Kind::Text),
+    ("maintdb.txt", Kind::Text),
+    ("data/maintdb.txt", Kind::Text),
+    ("unmaintained.txt", Kind::Text),
+    ("data/unmaintained.txt", Kind::Text),
+    ("people.txt", Kind::Text),
+    ("packages.json", Kind::Json),
+    ("packages.html", Kind::Html),
+    ("people.html", Kind::Html),
+    ("groups.html", Kind::Html),
+    ("changelog.rss", Kind::Rss),
+];
+
+/// The kind of the list at `path`, when it is one.
+pub fn list(path: &str) -> Option<Kind> {
+    LISTS.iter().find(|(p, _)| *p == path).map(|(_, k)| *k)
+}
 
 impl Site {
     pub fn new(input: &Input<'_>) -> Site {
@@ -287,6 +313,15 @@ impl Site {
 
     /// The bytes at `path`, or `None` when the site has no such path.
     pub fn get(&self, path: &str) -> Result<Option<Rendered>, RenderError> {
+        if let Some(kind) = list(path) {
+            let mut bytes = Vec::new();
+            self.write_list(path, &mut bytes)
+                .map_err(|source| RenderError::Io {
+                    path: path.into(),
+                    source,
+                })?;
+            return Ok(Some(Rendered::new(kind, bytes)));
+        }
         let v = &self.view;
         let page = |title: String, root: &'static str| self.page(title, root);
         let out = match path {
@@ -309,50 +344,7 @@ impl Site {
                 Kind::Js,
                 include_bytes!("../../templates/search.js").to_vec(),
             )),
-            "packages.txt" => Rendered::text(text::packages(v)),
-            // pkgsubmit's paths (`data/`) beside the top-level ones.
-            "maintdb.txt" | "data/maintdb.txt" => Rendered::text(text::maintdb_txt(v)),
-            "unmaintained.txt" | "data/unmaintained.txt" => Rendered::text(text::unmaintained(v)),
-            "people.txt" => Rendered::text(text::people(v)),
             "changes.txt" => Rendered::text(text::changes(v, &self.history)),
-            "packages.json" => {
-                /// Serialized from the view in place: a `serde_json::Value` of it would
-                /// copy every row first.
-                #[derive(serde::Serialize)]
-                struct Document<'a> {
-                    commit: &'a str,
-                    view: &'a View,
-                }
-                let doc = Document {
-                    commit: &self.commit,
-                    view: v,
-                };
-                let mut json = serde_json::to_vec(&doc).expect("the view serializes");
-                json.push(b'\n');
-                Some(Rendered::new(Kind::Json, json))
-            }
-            "packages.html" => html(
-                path,
-                &html::PackagesPage {
-                    page: page("Packages".into(), ""),
-                    shards: v.shards(),
-                    rows: v.packages.iter().collect(),
-                },
-            )?,
-            "people.html" => html(
-                path,
-                &html::PeoplePage {
-                    page: page("People".into(), ""),
-                    people: v.people.values().collect(),
-                },
-            )?,
-            "groups.html" => html(
-                path,
-                &html::GroupsPage {
-                    page: page("Groups".into(), ""),
-                    groups: v.groups.values().collect(),
-                },
-            )?,
             "changelog.html" => html(
                 path,
                 &html::ChangelogPage {
@@ -360,18 +352,6 @@ impl Site {
                     events: events(&self.history),
                 },
             )?,
-            "changelog.rss" => {
-                let feed = rss::write(
-                    &format!("{} maintainers: changes", v.distribution),
-                    &self.link,
-                    &self.history,
-                )
-                .map_err(|source| RenderError::Io {
-                    path: path.into(),
-                    source,
-                })?;
-                Some(Rendered::new(Kind::Rss, feed))
-            }
             "stats.html" => html(
                 path,
                 &super::stats_page::page(
@@ -387,6 +367,57 @@ impl Site {
             _ => return self.get_named(path),
         };
         Ok(out)
+    }
+
+    /// Writes the list at `path` (one of [`list`]'s) to `out` as it is made.
+    pub fn write_list(&self, path: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let v = &self.view;
+        let page = |title: &'static str| self.page(title.to_owned(), "");
+        match path {
+            "packages.txt" => text::packages(v, out),
+            // pkgsubmit's paths (`data/`) beside the top-level ones.
+            "maintdb.txt" | "data/maintdb.txt" => text::maintdb_txt(v, out),
+            "unmaintained.txt" | "data/unmaintained.txt" => text::unmaintained(v, out),
+            "people.txt" => text::people(v, out),
+            "packages.json" => {
+                /// Serialized from the view in place: a `serde_json::Value` of it would
+                /// copy every row first.
+                #[derive(serde::Serialize)]
+                struct Document<'a> {
+                    commit: &'a str,
+                    view: &'a View,
+                }
+                let doc = Document {
+                    commit: &self.commit,
+                    view: v,
+                };
+                serde_json::to_writer(&mut *out, &doc)?;
+                out.write_all(b"\n")
+            }
+            "packages.html" => html::PackagesPage {
+                page: page("Packages"),
+                shards: v.shards(),
+                rows: v.packages.iter().collect(),
+            }
+            .write_into(out),
+            "people.html" => html::PeoplePage {
+                page: page("People"),
+                people: v.people.values().collect(),
+            }
+            .write_into(out),
+            "groups.html" => html::GroupsPage {
+                page: page("Groups"),
+                groups: v.groups.values().collect(),
+            }
+            .write_into(out),
+            "changelog.rss" => rss::write(
+                &format!("{} maintainers: changes", v.distribution),
+                &self.link,
+                &self.history,
+                out,
+            ),
+            _ => Err(std::io::Error::other(format!("{path} is not a list"))),
+        }
     }
 
     /// A person's page, with their sparkline.

@@ -2,75 +2,84 @@
 //! sorted by byte order, each line ending in a newline.
 
 use std::collections::BTreeSet;
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use super::view::{PackageRow, View};
 use crate::history::CommitEvents;
 
-/// One line per item, each written by `line` straight into the text: a list of 100,000
-/// packages is one buffer, not 100,000 strings joined.
-fn lines<T>(items: impl ExactSizeIterator<Item = T>, line: impl Fn(&mut String, T)) -> String {
-    // Most lines are a short name and a login or two.
-    let mut s = String::with_capacity(items.len() * 24);
+/// One line per item, each written by `line` straight to `out`: a list of 100,000 packages
+/// goes to its file as it is made, not first into one string or a string per line.
+fn lines<W: Write + ?Sized, T>(
+    out: &mut W,
+    items: impl Iterator<Item = T>,
+    line: impl Fn(&mut W, T) -> io::Result<()>,
+) -> io::Result<()> {
     for item in items {
-        line(&mut s, item);
-        s.push('\n');
+        line(out, item)?;
+        out.write_all(b"\n")?;
     }
-    s
+    Ok(())
 }
 
 /// `packages.txt` (and each `packages/<name>.txt` is one of its lines).
-pub fn packages(view: &View) -> String {
-    lines(view.packages.iter(), write_package_line)
+pub fn packages(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    lines(out, view.packages.iter(), |out, r| {
+        write_package_line(out, r)
+    })
 }
 
 pub fn package_line(row: &PackageRow) -> String {
-    let mut s = String::with_capacity(row.name.len() + row.field.len() + 1);
-    write_package_line(&mut s, row);
-    s
+    format!("{}:{}", row.name, row.field)
 }
 
-fn write_package_line(s: &mut String, row: &PackageRow) {
-    s.push_str(&row.name);
-    s.push(':');
-    s.push_str(&row.field);
+fn write_package_line<W: Write + ?Sized>(out: &mut W, row: &PackageRow) -> io::Result<()> {
+    out.write_all(row.name.as_bytes())?;
+    out.write_all(b":")?;
+    out.write_all(row.field.as_bytes())
 }
 
 /// `maintdb.txt`: Mageia's `pkg login` lines, the login being the first direct maintainer.
-pub fn maintdb_txt(view: &View) -> String {
-    lines(view.packages.iter(), |s, r| {
-        s.push_str(&r.name);
-        s.push(' ');
-        s.push_str(View::first_login(r));
+pub fn maintdb_txt(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    lines(out, view.packages.iter(), |out, r| {
+        out.write_all(r.name.as_bytes())?;
+        out.write_all(b" ")?;
+        out.write_all(View::first_login(r).as_bytes())
     })
 }
 
 /// `unmaintained.txt`: names only.
-pub fn unmaintained(view: &View) -> String {
-    lines(view.unmaintained.iter(), |s, p| s.push_str(p))
+pub fn unmaintained(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    lines(out, view.unmaintained.iter(), |out, p| {
+        out.write_all(p.as_bytes())
+    })
 }
 
 /// `people.txt`: every login with at least one package.
-pub fn people(view: &View) -> String {
-    lines(view.people.keys(), |s, l| s.push_str(l))
+pub fn people(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    lines(out, view.people.keys(), |out, l| {
+        out.write_all(l.as_bytes())
+    })
 }
 
 /// `people/<login>.txt`: `package:login` for the packages a person maintains directly.
-pub fn person(login: &str, packages: &[String]) -> String {
-    lines(packages.iter(), |s, p| {
-        s.push_str(p);
-        s.push(':');
-        s.push_str(login);
-    })
+pub fn person(login: &str, packages: &[String]) -> Vec<u8> {
+    held_by(login, packages)
 }
 
 /// `groups/<g>.txt`: `package:%g`.
-pub fn group(name: &str, packages: &[String]) -> String {
-    lines(packages.iter(), |s, p| {
-        s.push_str(p);
-        s.push_str(":%");
-        s.push_str(name);
+pub fn group(name: &str, packages: &[String]) -> Vec<u8> {
+    held_by(&format!("%{name}"), packages)
+}
+
+/// `package:maintainer` for each of `packages`.
+fn held_by(maintainer: &str, packages: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    lines(&mut out, packages.iter(), |out, p| {
+        write!(out, "{p}:{maintainer}")
     })
+    .expect("writing to memory");
+    out
 }
 
 /// The 48 hours before the rendered commit.

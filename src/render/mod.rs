@@ -242,9 +242,12 @@ fn write_list(
         source,
     };
     let file = std::fs::File::create(&to).map_err(io)?;
-    let mut out = keys::Keyed::new(std::io::BufWriter::with_capacity(1 << 16, file));
+    // Buffered before it is keyed: the key is summed over long runs, not over every quote
+    // and comma of the JSON.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, keys::Keyed::new(file));
     site.write_list(rel, &mut out).map_err(io)?;
-    let k = out.finish().map_err(io)?;
+    let keyed = out.into_inner().map_err(|e| io(e.into_error()))?;
+    let k = keyed.finish().map_err(io)?;
     if replace {
         let placed = if held == Some(k) {
             std::fs::remove_file(&to)

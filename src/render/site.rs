@@ -370,7 +370,7 @@ impl Site {
     }
 
     /// Writes the list at `path` (one of [`list`]'s) to `out` as it is made.
-    pub fn write_list(&self, path: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    pub fn write_list(&self, path: &str, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let v = &self.view;
         let page = |title: &'static str| self.page(title.to_owned(), "");
         match path {

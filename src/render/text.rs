@@ -23,7 +23,7 @@ fn lines<W: Write + ?Sized, T>(
 }
 
 /// `packages.txt` (and each `packages/<name>.txt` is one of its lines).
-pub fn packages(view: &View, out: &mut dyn Write) -> io::Result<()> {
+pub fn packages(view: &View, out: &mut impl Write) -> io::Result<()> {
     lines(out, view.packages.iter(), |out, r| {
         write_package_line(out, r)
     })
@@ -40,7 +40,7 @@ fn write_package_line<W: Write + ?Sized>(out: &mut W, row: &PackageRow) -> io::R
 }
 
 /// `maintdb.txt`: Mageia's `pkg login` lines, the login being the first direct maintainer.
-pub fn maintdb_txt(view: &View, out: &mut dyn Write) -> io::Result<()> {
+pub fn maintdb_txt(view: &View, out: &mut impl Write) -> io::Result<()> {
     lines(out, view.packages.iter(), |out, r| {
         out.write_all(r.name.as_bytes())?;
         out.write_all(b" ")?;
@@ -49,14 +49,14 @@ pub fn maintdb_txt(view: &View, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `unmaintained.txt`: names only.
-pub fn unmaintained(view: &View, out: &mut dyn Write) -> io::Result<()> {
+pub fn unmaintained(view: &View, out: &mut impl Write) -> io::Result<()> {
     lines(out, view.unmaintained.iter(), |out, p| {
         out.write_all(p.as_bytes())
     })
 }
 
 /// `people.txt`: every login with at least one package.
-pub fn people(view: &View, out: &mut dyn Write) -> io::Result<()> {
+pub fn people(view: &View, out: &mut impl Write) -> io::Result<()> {
     lines(out, view.people.keys(), |out, l| {
         out.write_all(l.as_bytes())
     })

@@ -74,14 +74,14 @@ pub struct Tally {
     /// (author time, login) of every take by a person.
     takes: Vec<(i64, String)>,
     /// Shared with the [`Stats`] handed out; a fold after that copies them once.
-    people: Arc<BTreeMap<String, Series>>,
+    people: Arc<HashMap<String, Series>>,
     stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
     newest: Option<i64>,
 }
 
 /// The parts of a [`Tally`] that its [`Stats`] share, while a fold grows them.
 struct Grown {
-    people: BTreeMap<String, Series>,
+    people: HashMap<String, Series>,
     stints: HashMap<Arc<str>, Vec<Stint>>,
 }
 
@@ -152,17 +152,9 @@ impl Tally {
                 changed.push(m);
             }
         }
-        let people = &mut grown.people;
         for m in changed {
             let n = self.counts.get(m).copied().unwrap_or_default();
-            match people.get_mut(m) {
-                Some(series) => record(series, day, n),
-                None => {
-                    let mut series = Series::new();
-                    record(&mut series, day, n);
-                    people.insert(m.to_owned(), series);
-                }
-            }
+            record(grown.people.entry_ref(m).or_default(), day, n);
         }
         let stints = grown.stints.entry(name).or_default();
         if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
@@ -289,7 +281,7 @@ pub struct Stats {
     pub unmaintained: Series,
     pub monthly: Vec<Month>,
     pub top_takers: Vec<Taker>,
-    pub people: Arc<BTreeMap<String, Series>>,
+    pub people: Arc<HashMap<String, Series>>,
     pub stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
 }
 

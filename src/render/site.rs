@@ -538,11 +538,7 @@ impl Site {
         html::PackagePage {
             page: self.own_page(row.name.as_str(), "../"),
             row,
-            stints: self
-                .stats
-                .stints
-                .get(row.name.as_str())
-                .map_or(&[][..], Vec::as_slice),
+            stints: self.stats.stints(&row.name),
             bug: self.view.bug_link(&row.name),
             tracks,
             action,

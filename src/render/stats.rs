@@ -64,8 +64,8 @@ fn record(series: &mut Series, day: &str, value: i64) {
 /// The history folded so far.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    /// Each package's maintainers; the name is the one its stints are kept under.
-    maintainers: HashMap<Arc<str>, Arc<[String]>>,
+    /// How many packages there are.
+    live: i64,
     unmaintained: i64,
     counts: HashMap<String, i64>,
     packages_series: Series,
@@ -75,14 +75,22 @@ pub struct Tally {
     takes: Vec<(i64, String)>,
     /// Shared with the [`Stats`] handed out; a fold after that copies them once.
     people: Arc<HashMap<String, Series>>,
-    stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
+    packages: Arc<HashMap<Arc<str>, Trail>>,
     newest: Option<i64>,
+}
+
+/// One package as the history leaves it: who maintains it now (`None`: it is gone), and
+/// who did from when to when. One entry, so that an event looks its package up once.
+#[derive(Debug, Clone, Default)]
+struct Trail {
+    maintainers: Option<Arc<[String]>>,
+    stints: Vec<Stint>,
 }
 
 /// The parts of a [`Tally`] that its [`Stats`] share, while a fold grows them.
 struct Grown {
     people: HashMap<String, Series>,
-    stints: HashMap<Arc<str>, Vec<Stint>>,
+    packages: HashMap<Arc<str>, Trail>,
 }
 
 /// Whether `m` names a person (not a `%group`).
@@ -105,37 +113,29 @@ impl Tally {
             .flat_map(|c| &c.events)
             .filter(|e| matches!(e.kind, Kind::Added { .. }))
             .count();
-        self.maintainers.reserve(added);
         // Taken out of their `Arc`s for the fold (copied when a `Stats` handed out still
         // shares them), not checked for sharing at every event.
         let mut grown = Grown {
             people: Arc::unwrap_or_clone(std::mem::take(&mut self.people)),
-            stints: Arc::unwrap_or_clone(std::mem::take(&mut self.stints)),
+            packages: Arc::unwrap_or_clone(std::mem::take(&mut self.packages)),
         };
-        grown.stints.reserve(added);
+        grown.packages.reserve(added);
         for c in commits.iter().rev() {
             self.fold_one(c, &mut grown);
         }
         self.people = Arc::new(grown.people);
-        self.stints = Arc::new(grown.stints);
+        self.packages = Arc::new(grown.packages);
     }
 
     fn set(
         &mut self,
-        grown: &mut Grown,
-        package: &str,
+        people: &mut HashMap<String, Series>,
+        trail: &mut Trail,
         new: Option<Arc<[String]>>,
         day: &Arc<str>,
     ) {
-        // One allocation of the name, for a package never seen before.
-        let name = grown
-            .stints
-            .get_key_value(package)
-            .map_or_else(|| Arc::from(package), |(k, _)| Arc::clone(k));
-        let old = match &new {
-            Some(n) => self.maintainers.insert(Arc::clone(&name), Arc::clone(n)),
-            None => self.maintainers.remove(package),
-        };
+        let old = std::mem::replace(&mut trail.maintainers, new.clone());
+        self.live += i64::from(new.is_some()) - i64::from(old.is_some());
         let empty = |m: &Option<Arc<[String]>>| m.as_ref().map(|m| m.is_empty());
         self.unmaintained += i64::from(empty(&new) == Some(true));
         self.unmaintained -= i64::from(empty(&old) == Some(true));
@@ -154,14 +154,13 @@ impl Tally {
         }
         for m in changed {
             let n = self.counts.get(m).copied().unwrap_or_default();
-            record(grown.people.entry_ref(m).or_default(), day, n);
+            record(people.entry_ref(m).or_default(), day, n);
         }
-        let stints = grown.stints.entry(name).or_default();
-        if let Some(open) = stints.last_mut().filter(|s| s.to.is_none()) {
+        if let Some(open) = trail.stints.last_mut().filter(|s| s.to.is_none()) {
             open.to = Some(Arc::clone(day));
         }
         if let Some(maintainers) = new {
-            stints.push(Stint {
+            trail.stints.push(Stint {
                 maintainers,
                 from: Arc::clone(day),
                 to: None,
@@ -172,8 +171,11 @@ impl Tally {
     fn fold_one(&mut self, c: &CommitEvents, grown: &mut Grown) {
         let day: Arc<str> = day(c.time).into();
         let mut counts = Month::default();
+        let Grown { people, packages } = grown;
         for e in &c.events {
-            let current = self.maintainers.get(e.package.as_str());
+            // The name is allocated once, for a package never seen before.
+            let trail = packages.entry_ref(e.package.as_str()).or_default();
+            let current = trail.maintainers.as_deref();
             let next = match &e.kind {
                 Kind::Added { maintainers } => {
                     counts.added += 1;
@@ -185,7 +187,7 @@ impl Tally {
                 }
                 Kind::Takes { who } => {
                     counts.taken += 1;
-                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
+                    let mut m = current.map_or_else(Vec::new, <[String]>::to_vec);
                     for w in who {
                         if !m.contains(w) {
                             m.push(w.clone());
@@ -200,14 +202,14 @@ impl Tally {
                 }
                 Kind::Drops { who } => {
                     counts.dropped += 1;
-                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
+                    let mut m = current.map_or_else(Vec::new, <[String]>::to_vec);
                     m.retain(|x| !who.contains(x));
                     Some(m.into())
                 }
                 Kind::HandedOver { from, to } => {
                     counts.taken += 1;
                     counts.dropped += 1;
-                    let mut m = current.map_or_else(Vec::new, |m| m.to_vec());
+                    let mut m = current.map_or_else(Vec::new, <[String]>::to_vec);
                     m.retain(|x| !from.contains(x));
                     m.extend(to.iter().cloned());
                     self.takes
@@ -215,7 +217,7 @@ impl Tally {
                     Some(m.into())
                 }
             };
-            self.set(grown, &e.package, next, &day);
+            self.set(people, trail, next, &day);
         }
         if !c.events.is_empty() {
             let month = day.get(..7).unwrap_or(&*day);
@@ -231,11 +233,7 @@ impl Tally {
             m.added += counts.added;
             m.removed += counts.removed;
         }
-        record(
-            &mut self.packages_series,
-            &day,
-            self.maintainers.len() as i64,
-        );
+        record(&mut self.packages_series, &day, self.live);
         record(&mut self.unmaintained_series, &day, self.unmaintained);
         self.newest = Some(self.newest.map_or(c.time, |n| n.max(c.time)));
     }
@@ -262,7 +260,7 @@ impl Tally {
             monthly: self.monthly.values().cloned().collect(),
             top_takers: top,
             people: Arc::clone(&self.people),
-            stints: Arc::clone(&self.stints),
+            trails: Arc::clone(&self.packages),
         }
     }
 }
@@ -282,10 +280,16 @@ pub struct Stats {
     pub monthly: Vec<Month>,
     pub top_takers: Vec<Taker>,
     pub people: Arc<HashMap<String, Series>>,
-    pub stints: Arc<HashMap<Arc<str>, Vec<Stint>>>,
+    /// Each package of the history, gone or not.
+    trails: Arc<HashMap<Arc<str>, Trail>>,
 }
 
 impl Stats {
+    /// Who maintained `package`, from when to when.
+    pub fn stints(&self, package: &str) -> &[Stint] {
+        self.trails.get(package).map_or(&[], |t| &t.stints)
+    }
+
     /// `stats.json`: the series, the months, the recent takers and, when there are tracks, the
     /// tracking figures.
     pub fn json(&self, tracking: Option<&Tracking>) -> Vec<u8> {
@@ -449,7 +453,7 @@ mod tests {
             }
         );
         assert_eq!(
-            whole.stints["b"],
+            whole.stints("b"),
             [
                 Stint {
                     maintainers: v(&["ann", "%team"]).into(),

@@ -149,7 +149,7 @@ pub fn render_site(
         let rendered = match named {
             Some(n) => n.render(rel)?,
             None if site::list(rel).is_some() => {
-                let k = write_list(site, dir, rel, held, holds.is_some())?;
+                let k = stream_list(site, dir, rel, held, holds.is_some())?;
                 return Ok((k, held.is_some()));
             }
             None => site.get(rel)?.expect("every listed path renders"),
@@ -224,7 +224,7 @@ fn part_of(path: &Path) -> std::path::PathBuf {
 /// Writes one of the lists of `site` to its file as it is made, and returns its key. Into a
 /// reused generation by rename, as [`write_file`] does, and not at all when the bytes are
 /// those it holds (`held`).
-fn write_list(
+fn stream_list(
     site: &site::Site,
     dir: &Path,
     rel: &str,

@@ -74,17 +74,13 @@ impl Named<'_> {
     }
 
     pub fn render(self, path: &str) -> Result<Rendered, RenderError> {
-        let text = |s: String| Ok(Rendered::new(Kind::Text, s.into_bytes()));
+        let text = |bytes: Vec<u8>| Ok(Rendered::new(Kind::Text, bytes));
         let page = match self {
-            Named::Empty => return text(String::new()),
-            Named::Login(login) => return text(format!("{login}\n")),
-            Named::Line(row) => return text(format!("{}\n", text::package_line(row))),
-            Named::PersonText(login, packages) => {
-                return Ok(Rendered::new(Kind::Text, text::person(login, packages)));
-            }
-            Named::GroupText(name, packages) => {
-                return Ok(Rendered::new(Kind::Text, text::group(name, packages)));
-            }
+            Named::Empty => return text(Vec::new()),
+            Named::Login(login) => return text(format!("{login}\n").into_bytes()),
+            Named::Line(row) => return text(format!("{}\n", text::package_line(row)).into_bytes()),
+            Named::PersonText(login, packages) => return text(text::person(login, packages)),
+            Named::GroupText(name, packages) => return text(text::group(name, packages)),
             Named::Package(p) => html(path, &p)?,
             Named::Person(p) => html(path, &p)?,
             Named::Group(p) => html(path, &p)?,
@@ -258,7 +254,7 @@ impl Site {
         out
     }
 
-    fn page(&self, title: String, root: &'static str) -> Page<'_> {
+    fn page<'a>(&'a self, title: impl Into<Cow<'a, str>>, root: &'static str) -> Page<'a> {
         Page {
             title: title.into(),
             distribution: &self.view.distribution,
@@ -271,9 +267,8 @@ impl Site {
     /// The layout of a [`Named`] page: it does not name the commit.
     fn own_page<'a>(&'a self, title: impl Into<Cow<'a, str>>, root: &'static str) -> Page<'a> {
         Page {
-            title: title.into(),
             commit: None,
-            ..self.page(String::new(), root)
+            ..self.page(title, root)
         }
     }
 
@@ -355,7 +350,7 @@ impl Site {
             "stats.html" => html(
                 path,
                 &super::stats_page::page(
-                    self.page("Trends".into(), ""),
+                    self.page("Trends", ""),
                     &self.stats,
                     self.tracking.as_ref(),
                 ),
@@ -372,7 +367,7 @@ impl Site {
     /// Writes the list at `path` (one of [`list`]'s) to `out` as it is made.
     pub fn write_list(&self, path: &str, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let v = &self.view;
-        let page = |title: &'static str| self.page(title.to_owned(), "");
+        let page = |title: &'static str| self.page(title, "");
         match path {
             "packages.txt" => text::packages(v, out),
             // pkgsubmit's paths (`data/`) beside the top-level ones.

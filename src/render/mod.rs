@@ -107,18 +107,7 @@ pub fn render_site(
     let dir = target.dir;
     let paths = site.paths();
     progress.set_length(paths.len() as u64);
-    // The paths come folder by folder: a folder is looked up once per run of its pages.
-    let mut folders = std::collections::BTreeSet::from([""]);
-    let mut last = None;
-    for d in paths
-        .iter()
-        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
-    {
-        if last != Some(d) {
-            folders.insert(d);
-            last = Some(d);
-        }
-    }
+    let folders = folders_of(paths.iter());
     for d in folders.iter().filter(|d| !d.is_empty()) {
         let p = dir.join(d);
         std::fs::create_dir_all(&p).map_err(|source| RenderError::Io { path: p, source })?;
@@ -197,6 +186,22 @@ pub fn render_site(
     keys::write(&at, listed).map_err(|source| RenderError::Io { path: at, source })?;
     progress.finish_and_clear();
     Ok(())
+}
+
+/// The folders of `paths` (and the generation's own, `""`). The paths come in runs that take
+/// turns among a few folders (a package's `.txt`, `.html` and `maintainer/` pages): a folder
+/// is looked up in the set only when it is not one of the last few seen, not once per page.
+fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> std::collections::BTreeSet<&'a str> {
+    let mut folders = std::collections::BTreeSet::from([""]);
+    let mut recent = [""; 4];
+    for d in paths.filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)) {
+        if !recent.contains(&d) {
+            folders.insert(d);
+            recent.rotate_right(1);
+            recent[0] = d;
+        }
+    }
+    folders
 }
 
 /// Writes a page: into a fresh generation directly, into a reused one by rename, so that a
@@ -279,4 +284,26 @@ fn remove_gone<'a>(dir: &Path, gone: impl Iterator<Item = &'a str>) -> Result<()
         let _ = std::fs::remove_dir(dir.join(folder));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_folder_is_found_however_the_paths_take_turns() {
+        // Six folders in turn (more than are remembered), one nested, and pages at the top.
+        let mut paths = vec!["index.html".to_owned()];
+        for i in 0..20 {
+            for d in ["a", "b", "c", "d", "e", "tracks/2026"] {
+                paths.push(format!("{d}/{i}.html"));
+            }
+        }
+        paths.push("packages.txt".to_owned());
+        let folders = folders_of(paths.iter().map(String::as_str));
+        assert_eq!(
+            folders.into_iter().collect::<Vec<_>>(),
+            ["", "a", "b", "c", "d", "e", "tracks/2026"]
+        );
+    }
 }

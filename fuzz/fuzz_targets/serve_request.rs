@@ -17,14 +17,10 @@ use maintdb::serve::htpasswd::{Htpasswd, HtpasswdFile};
 
 fn site() -> Site {
     let db = maintdb_fuzz::sample_db();
-    Site::new(&Input {
-        db: &db,
-        history: Default::default(),
-        commit: "0123456789abcdef0123456789abcdef01234567",
-        timelines: &Default::default(),
-        process: &[],
-        stats: Default::default(),
-    })
+    Site::new(&Input::of_records(
+        &db,
+        "0123456789abcdef0123456789abcdef01234567",
+    ))
 }
 
 /// A server signing in by a proxy's header, and one with an htpasswd file (`admin:secret`,

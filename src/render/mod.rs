@@ -93,6 +93,23 @@ pub struct Input<'a> {
     pub stats: std::sync::Arc<stats::Stats>,
 }
 
+impl<'a> Input<'a> {
+    /// A render of the records alone, at `commit`: no history, no tracks, no process
+    /// documentation.
+    pub fn of_records(db: &'a Db, commit: &'a str) -> Input<'a> {
+        static NO_TIMELINES: std::collections::BTreeMap<u64, Vec<crate::history::tracks::Change>> =
+            std::collections::BTreeMap::new();
+        Input {
+            db,
+            history: Default::default(),
+            commit,
+            timelines: &NO_TIMELINES,
+            process: &[],
+            stats: Default::default(),
+        }
+    }
+}
+
 /// Writes every path of `site` into the target's generation, and the keys of its pages beside
 /// it: for a page of a package, person, group or shard the hash of its inputs, for every other
 /// page the hash of its bytes. Into a fresh generation, the pages whose inputs are unchanged
@@ -119,10 +136,10 @@ pub fn render_site(
             .published
             .and_then(|p| Some((p, keys::read(&keys::path_of(p))?))),
     };
+    let input_keys = site.input_keys();
     let page = |i: usize| -> Result<(keys::Key, bool), RenderError> {
         let rel = paths.get(i);
-        let named = site.named(rel);
-        let input_key = named.as_ref().map(site::Named::key);
+        let input_key = input_keys.of(&paths, i);
         let held = holds.and_then(|h| h.get(i, rel));
         if let Some(k) = input_key {
             if held == Some(k) {
@@ -135,7 +152,7 @@ pub fn render_site(
                 return Ok((k, false));
             }
         }
-        let rendered = match named {
+        let rendered = match site.named(rel) {
             Some(n) => n.render(rel)?,
             None if site::list(rel).is_some() => {
                 let k = stream_list(site, dir, rel, held, holds.is_some())?;

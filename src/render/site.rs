@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use askama::Template;
+use rayon::prelude::*;
 
 use super::html::{self, EventRow, Page};
 use super::output::html;
@@ -200,6 +201,7 @@ impl Site {
         let mut out = Paths {
             text: String::with_capacity(bytes),
             ends: Vec::with_capacity(count),
+            packages_from: 0,
         };
         for p in [
             "index.html",
@@ -230,6 +232,7 @@ impl Site {
         for s in v.by_shard.keys() {
             out.push(&["packages_", s, ".html"]);
         }
+        out.packages_from = out.len();
         for r in &v.packages {
             out.push(&["packages/", &r.name, ".txt"]);
             out.push(&["packages/", &r.name, ".html"]);
@@ -519,6 +522,20 @@ impl Site {
         }
     }
 
+    /// What the pages of this site are keyed by: each package is keyed once, from its row,
+    /// with no lookup by name.
+    pub fn input_keys(&self) -> InputKeys<'_> {
+        InputKeys {
+            site: self,
+            package: self
+                .view
+                .packages
+                .par_iter()
+                .map(|row| Named::Package(self.package_page(row, None, None)).key())
+                .collect(),
+        }
+    }
+
     fn package_page<'a>(
         &'a self,
         row: &'a view::PackageRow,
@@ -572,6 +589,25 @@ impl Site {
     }
 }
 
+/// The keys of a site's [`Named`] pages.
+pub struct InputKeys<'a> {
+    site: &'a Site,
+    /// Each package's, in the order of the view's rows.
+    package: Vec<keys::Key>,
+}
+
+impl InputKeys<'_> {
+    /// The key of the `i`-th of `paths` when it is a [`Named`] page: what [`Named::key`] says
+    /// of it, except that a package's three pages share the key of its HTML page (whose
+    /// inputs hold those of its line and of its login).
+    pub fn of(&self, paths: &Paths, i: usize) -> Option<keys::Key> {
+        match paths.package_of(i, self.package.len()) {
+            Some(j) => Some(self.package[j]),
+            None => self.site.named(paths.get(i)).as_ref().map(Named::key),
+        }
+    }
+}
+
 /// The paths of a site, in order, in one string: a quarter of a million pages are not a
 /// quarter of a million allocations.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -579,6 +615,9 @@ pub struct Paths {
     text: String,
     /// Where each path ends in `text`.
     ends: Vec<usize>,
+    /// The first of the package pages: each package's three pages (`packages/<name>.txt`,
+    /// `packages/<name>.html`, `maintainer/<name>`), in the order of the view's rows.
+    packages_from: usize,
 }
 
 impl Paths {
@@ -598,6 +637,12 @@ impl Paths {
         self.ends.is_empty()
     }
 
+    /// The row (in the view) of the package whose page is the `i`-th path.
+    fn package_of(&self, i: usize, packages: usize) -> Option<usize> {
+        let j = i.checked_sub(self.packages_from)? / 3;
+        (j < packages).then_some(j)
+    }
+
     /// The `i`-th path.
     pub fn get(&self, i: usize) -> &str {
         let from = i.checked_sub(1).map_or(0, |j| self.ends[j]);
@@ -606,5 +651,52 @@ impl Paths {
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_of_a_package_is_keyed_as_that_package_and_no_other() {
+        let rules = crate::names::NameRules::default();
+        let mut db = crate::model::Db::default();
+        // Names that sort in another order than they were added, and a maintainer each, so
+        // that every package's key differs.
+        for (name, login) in [("zlib", "alice"), ("a", "bob"), ("perl", "carol")] {
+            let name = crate::names::PackageName::parse(name, &rules).unwrap();
+            let m = crate::names::Maintainer::parse(login, &rules).unwrap();
+            db.packages.insert(
+                name,
+                crate::model::Package {
+                    maintainers: vec![m].into(),
+                    spans: std::iter::once(0..1).collect(),
+                    file: crate::diag::FileId(0),
+                },
+            );
+        }
+        let site = Site::new(&Input::of_records(
+            &db,
+            "0123456789abcdef0123456789abcdef01234567",
+        ));
+        let paths = site.paths();
+        let keys = site.input_keys();
+        let mut keyed = 0;
+        for (i, rel) in paths.iter().enumerate() {
+            let name = rel
+                .strip_prefix("maintainer/")
+                .or_else(|| rel.strip_prefix("packages/")?.strip_suffix(".txt"))
+                .or_else(|| rel.strip_prefix("packages/")?.strip_suffix(".html"));
+            let expected = match name.and_then(|n| site.package(n)) {
+                Some(row) => {
+                    keyed += 1;
+                    Some(Named::Package(site.package_page(row, None, None)).key())
+                }
+                None => site.named(rel).as_ref().map(Named::key),
+            };
+            assert_eq!(keys.of(&paths, i), expected, "{rel}");
+        }
+        assert_eq!(keyed, 9);
     }
 }

@@ -80,14 +80,10 @@ mod tests {
 
     fn server() -> Offline {
         let db = crate::model::Db::default();
-        let site = Site::new(&crate::render::Input {
-            db: &db,
-            history: Default::default(),
-            commit: "0123456789abcdef0123456789abcdef01234567",
-            timelines: &Default::default(),
-            process: &[],
-            stats: Default::default(),
-        });
+        let site = Site::new(&crate::render::Input::of_records(
+            &db,
+            "0123456789abcdef0123456789abcdef01234567",
+        ));
         let hash = bcrypt::hash("bs-secret", 4).expect("bcrypt hashes");
         let (users, _) = Htpasswd::parse(&format!("buildsystem:{hash}\n"));
         Offline::new(

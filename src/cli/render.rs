@@ -87,7 +87,8 @@ pub fn render_rev(
             if !how.incremental {
                 target.published = None;
             }
-            render::render_site(target, &site, &progress)
+            let since = |from: &str| snapshot.packages_since(&repo.to_thread_local(), from);
+            render::render_site(target, &site, &since, &progress)
         })
         .map_err(|e: RenderError| anyhow::Error::new(e))?;
     // The process ends after this: freeing every record and view one by one would only

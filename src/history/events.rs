@@ -163,7 +163,8 @@ impl Blobs {
     }
 }
 
-fn package_name(path: &str) -> Option<&str> {
+/// The package whose record is at `path` (relative to `maintainers/`), as the events name it.
+pub fn package_name(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("packages/")?;
     let (_, file) = rest.split_once('/')?;
     file.strip_suffix(".toml")

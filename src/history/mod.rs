@@ -12,7 +12,7 @@ pub mod tracks;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use events::{Event, Kind, Meta};
+pub use events::{Event, Kind, Meta, package_name};
 
 use crate::source::SourceError;
 

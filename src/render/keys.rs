@@ -1,7 +1,8 @@
 //! What a generation's pages were made from: beside each generation, `<generation>.keys`
-//! lists the page of every package, person, group and shard with the hash of its inputs. The
-//! next render makes only the pages whose inputs hash differently and hard-links the others
-//! from that generation. A file that does not check out, or that another build of maintdb
+//! names the commit it was rendered from and lists the page of every package, person, group
+//! and shard with the hash of its inputs. The next render makes only the pages whose inputs
+//! hash differently and hard-links the others from that generation; a package nothing touched
+//! since that commit is not even hashed again. A file that does not check out, or that another build of maintdb
 //! wrote (its templates may differ), is not used: that render makes every page.
 
 use std::hash::Hash;
@@ -124,17 +125,28 @@ fn build() -> &'static str {
     })
 }
 
-const MAGIC: &str = "maintdb-keys 2";
+const MAGIC: &str = "maintdb-keys 3";
+
+/// What a generation was rendered from, besides each page's own inputs: the commit, and the
+/// key of what every package's page shows beside its own record and history (the layout,
+/// the bug links, the tracks). A later render that reaches the same `shared` key keeps the
+/// keys of the packages nothing touched since `commit`, without keying them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub commit: String,
+    pub shared: Key,
+}
 
 /// The checksum of a keys file's body (CRC-32: a file of 20 MB sums in a few milliseconds).
 fn sum(body: &[u8]) -> u32 {
     crc32fast::hash(body)
 }
 
-/// Writes the keys of a generation: a header naming the build, a line per page, and a last
-/// line with the checksum of all before it.
+/// Writes the keys of a generation: a header naming the build, a line with its [`Origin`], a
+/// line per page, and a last line with the checksum of all before it.
 pub fn write<'a>(
     path: &Path,
+    origin: &Origin,
     keys: impl IntoIterator<Item = (&'a str, Key)>,
 ) -> std::io::Result<()> {
     // Named after the generation, so that the next render prunes it if this one is killed.
@@ -150,6 +162,7 @@ pub fn write<'a>(
         },
     );
     writeln!(out, "{MAGIC} {}", build())?;
+    writeln!(out, "{} {:032x}", origin.commit, origin.shared)?;
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for (p, k) in keys {
         // By hand: a quarter of a million lines through the formatter cost a third of an
@@ -190,6 +203,7 @@ impl<W: std::io::Write> std::io::Write for Summed<W> {
 /// lookup is first a look at the same line, and only then a search.
 #[derive(Debug)]
 pub struct Keys {
+    origin: Origin,
     /// The file's text: the paths are slices of it, not a string each.
     text: String,
     /// Each line's path (a range of `text`) and key.
@@ -202,6 +216,11 @@ impl Keys {
     fn path(&self, j: usize) -> &str {
         let r = &self.list[j].0;
         &self.text[r.start as usize..r.end as usize]
+    }
+
+    /// What the generation was rendered from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// The key of `rel`, which the caller asks for as its `i`-th path.
@@ -276,13 +295,20 @@ fn parse(bytes: Vec<u8>) -> Option<Keys> {
         return None;
     }
     text.truncate(body_len);
-    let (header, lines) = text.split_once('\n')?;
+    let (header, rest) = text.split_once('\n')?;
     if header != format!("{MAGIC} {}", build()) {
         return None;
     }
+    let (origin, lines) = rest.split_once('\n')?;
+    let (commit, shared) = origin.split_once(' ')?;
+    let origin = Origin {
+        commit: commit.to_owned(),
+        shared: hex(shared.as_bytes()).filter(|_| shared.len() == 32)?,
+    };
     // Offsets into the text are kept as u32: a larger file is not one this build wrote.
     u32::try_from(text.len()).ok()?;
-    let mut at = header.len() + 1;
+    // Where the first line of keys starts.
+    let mut at = text.len() - lines.len();
     // Every line is at least a key, a space, one byte of path and its end: enough room
     // without a count first.
     let mut list = Vec::with_capacity(lines.len() / 35);
@@ -299,6 +325,7 @@ fn parse(bytes: Vec<u8>) -> Option<Keys> {
         })
         .collect::<Option<()>>()?;
     Some(Keys {
+        origin,
         text,
         list,
         sorted: OnceLock::new(),
@@ -316,8 +343,13 @@ mod tests {
         let path = path_of(&gen_dir);
         assert_eq!(path, dir.path().join(".site.gen-1-abc.keys"));
         let keys = [("packages/a.html", key(&"a")), ("people/b.txt", key(&1u8))];
-        write(&path, keys).unwrap();
+        let origin = Origin {
+            commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            shared: key(&"layout"),
+        };
+        write(&path, &origin, keys).unwrap();
         let read = read(&path).expect("whole keys read back");
+        assert_eq!(read.origin(), &origin);
         assert_eq!(read.pages().count(), 2);
         assert_eq!(read.get(0, "packages/a.html"), Some(key(&"a")));
         assert_eq!(

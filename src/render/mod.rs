@@ -78,6 +78,11 @@ pub enum RenderError {
     Publish(#[from] publish::PublishError),
 }
 
+/// What a render is told of the commits since another (one a generation was rendered from):
+/// the packages whose pages may differ between that commit's render and this one's, or
+/// `None` when it cannot tell.
+pub type Since<'a> = &'a (dyn Fn(&str) -> Option<std::collections::HashSet<String>> + Sync);
+
 /// What one render is of.
 pub struct Input<'a> {
     pub db: &'a Db,
@@ -115,10 +120,13 @@ impl<'a> Input<'a> {
 /// page the hash of its bytes. Into a fresh generation, the pages whose inputs are unchanged
 /// since the published one are hard-linked from it. Into an older generation brought up to
 /// date, only the pages whose keys differ from what it holds are written (by rename into
-/// place), and the pages gone are removed. The tree is the same bytes either way.
+/// place), and the pages gone are removed. The tree is the same bytes either way. A package
+/// that `since` (asked with the commit the reused or published generation was rendered from)
+/// does not name keeps its key from that generation's keys, unkeyed.
 pub fn render_site(
     target: publish::Target,
     site: &site::Site,
+    since: Since,
     progress: &indicatif::ProgressBar,
 ) -> Result<(), RenderError> {
     let dir = target.dir;
@@ -136,7 +144,12 @@ pub fn render_site(
             .published
             .and_then(|p| Some((p, keys::read(&keys::path_of(p))?))),
     };
-    let input_keys = site.input_keys();
+    let shared = site.shared_key();
+    let reference = holds
+        .or(kept.as_ref().map(|(_, k)| k))
+        .filter(|k| k.origin().shared == shared)
+        .and_then(|k| Some((k, since(&k.origin().commit)?)));
+    let input_keys = site.input_keys(&paths, reference);
     let page = |i: usize| -> Result<(keys::Key, bool), RenderError> {
         let rel = paths.get(i);
         let input_key = input_keys.of(&paths, i);
@@ -167,18 +180,39 @@ pub fn render_site(
         Ok((k, held.is_some()))
     };
     // Each page's key, and whether the reused generation held the page, in the order of
-    // `paths`: written in place, a run of pages at a time (the progress bar moves by runs).
+    // `paths`: written in place. The pages before the packages' (the whole-site lists, each
+    // as big as the site) are taken one at a time, so that no worker gets them all; the
+    // others a run of pages at a time (the progress bar moves by runs).
     const RUN: usize = 512;
     let mut made: Vec<(keys::Key, bool)> = vec![(keys::Key::default(), false); paths.len()];
-    made.par_chunks_mut(RUN).enumerate().try_for_each(
-        |(run, slots)| -> Result<(), RenderError> {
-            for (j, slot) in slots.iter_mut().enumerate() {
-                *slot = page(run * RUN + j)?;
-            }
-            progress.inc(slots.len() as u64);
-            Ok(())
+    let lists_len = paths.packages_from();
+    let (lists, rest) = made.split_at_mut(lists_len);
+    let (listed, ran) = rayon::join(
+        || {
+            lists
+                .par_iter_mut()
+                .enumerate()
+                .with_max_len(1)
+                .try_for_each(|(i, slot)| -> Result<(), RenderError> {
+                    *slot = page(i)?;
+                    progress.inc(1);
+                    Ok(())
+                })
         },
-    )?;
+        || {
+            rest.par_chunks_mut(RUN).enumerate().try_for_each(
+                |(run, slots)| -> Result<(), RenderError> {
+                    for (j, slot) in slots.iter_mut().enumerate() {
+                        *slot = page(lists_len + run * RUN + j)?;
+                    }
+                    progress.inc(slots.len() as u64);
+                    Ok(())
+                },
+            )
+        },
+    );
+    listed?;
+    ran?;
     // Every page the reused generation held is one of this render's: nothing to remove.
     let found = made.iter().filter(|(_, held)| *held).count();
     if let Some(holds) = holds.filter(|h| h.pages().count() != found) {
@@ -200,7 +234,11 @@ pub fn render_site(
         .zip(made.into_iter().map(|(k, _)| k))
         .chain(folders.iter().map(|(f, k)| (f.as_str(), *k)));
     let at = keys::path_of(dir);
-    keys::write(&at, listed).map_err(|source| RenderError::Io { path: at, source })?;
+    let origin = keys::Origin {
+        commit: site.commit().to_owned(),
+        shared,
+    };
+    keys::write(&at, &origin, listed).map_err(|source| RenderError::Io { path: at, source })?;
     progress.finish_and_clear();
     Ok(())
 }

@@ -522,17 +522,41 @@ impl Site {
         }
     }
 
-    /// What the pages of this site are keyed by: each package is keyed once, from its row,
-    /// with no lookup by name.
-    pub fn input_keys(&self) -> InputKeys<'_> {
-        InputKeys {
-            site: self,
-            package: self
+    /// The key of what every package's page shows beside the package's own record and
+    /// history: the layout, the bug links and the tracks.
+    pub fn shared_key(&self) -> keys::Key {
+        keys::key(&(self.own_page("", "../"), &self.view.bug_url, &self.tracks))
+    }
+
+    /// What the pages of this site are keyed by. Each package is keyed once, from its row,
+    /// with no lookup by name; or, with a `reference` (the keys of a generation whose origin
+    /// has this site's [`Site::shared_key`], and the packages that may have changed since its
+    /// commit), a package not among those keeps the key the generation has for it.
+    pub fn input_keys(
+        &self,
+        paths: &Paths,
+        reference: Option<(&keys::Keys, std::collections::HashSet<String>)>,
+    ) -> InputKeys<'_> {
+        let key = |row: &view::PackageRow| Named::Package(self.package_page(row, None, None)).key();
+        let package = match &reference {
+            None => self.view.packages.par_iter().map(key).collect(),
+            Some((old, changed)) => self
                 .view
                 .packages
                 .par_iter()
-                .map(|row| Named::Package(self.package_page(row, None, None)).key())
+                .enumerate()
+                .map(|(j, row)| {
+                    let i = paths.packages_from + 3 * j;
+                    let kept = (!changed.contains(&row.name))
+                        .then(|| old.get(i, paths.get(i)))
+                        .flatten();
+                    kept.unwrap_or_else(|| key(row))
+                })
                 .collect(),
+        };
+        InputKeys {
+            site: self,
+            package,
         }
     }
 
@@ -637,6 +661,12 @@ impl Paths {
         self.ends.is_empty()
     }
 
+    /// How many paths come before the first package's: the pages of the whole site and the
+    /// shards.
+    pub fn packages_from(&self) -> usize {
+        self.packages_from
+    }
+
     /// The row (in the view) of the package whose page is the `i`-th path.
     fn package_of(&self, i: usize, packages: usize) -> Option<usize> {
         let j = i.checked_sub(self.packages_from)? / 3;
@@ -681,7 +711,7 @@ mod tests {
             "0123456789abcdef0123456789abcdef01234567",
         ));
         let paths = site.paths();
-        let keys = site.input_keys();
+        let keys = site.input_keys(&paths, None);
         let mut keyed = 0;
         for (i, rel) in paths.iter().enumerate() {
             let name = rel
@@ -698,5 +728,25 @@ mod tests {
             assert_eq!(keys.of(&paths, i), expected, "{rel}");
         }
         assert_eq!(keyed, 9);
+        // With the keys of a generation in which every page has key 7: the packages not said
+        // to have changed keep it, unkeyed; `a` is keyed anew.
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join("gen.keys");
+        let origin = keys::Origin {
+            commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            shared: site.shared_key(),
+        };
+        keys::write(&at, &origin, paths.iter().map(|p| (p, 7))).unwrap();
+        let old = keys::read(&at).unwrap();
+        let changed = std::collections::HashSet::from(["a".to_owned()]);
+        let reused = site.input_keys(&paths, Some((&old, changed)));
+        for (i, rel) in paths.iter().enumerate() {
+            let expected = match paths.package_of(i, 3) {
+                Some(_) if rel.contains("/a.") || rel == "maintainer/a" => keys.of(&paths, i),
+                Some(_) => Some(7),
+                None => keys.of(&paths, i),
+            };
+            assert_eq!(reused.of(&paths, i), expected, "{rel}");
+        }
     }
 }

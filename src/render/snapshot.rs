@@ -133,6 +133,45 @@ impl Snapshot {
         Ok(true)
     }
 
+    /// The packages whose pages may differ between the render of `from` and this commit's:
+    /// those whose record files differ between the two trees, and those the commits since
+    /// `from` name (their stints changed, though a file may be back as it was). `None` when
+    /// `from` is not in the first-parent history this snapshot holds, or its trees cannot be
+    /// read: then no package can be left out.
+    pub fn packages_since(
+        &self,
+        repo: &gix::Repository,
+        from: &str,
+    ) -> Option<std::collections::HashSet<String>> {
+        use crate::validate::delta;
+        let newer = self.history.iter().position(|c| c.id == from)?;
+        let mut names: std::collections::HashSet<String> = self.history[..newer]
+            .iter()
+            .flat_map(|c| &c.events)
+            .map(|e| e.package.clone())
+            .collect();
+        let from = gix::ObjectId::from_hex(from.as_bytes()).ok()?;
+        let records = |c| delta::records_tree(repo, objects::root_tree(repo, c)?);
+        let changes = delta::diff(repo, records(from).ok()?, records(self.commit).ok()?).ok()?;
+        for c in &changes {
+            use gix::bstr::ByteSlice;
+            use gix::diff::tree::recorder::Change as Diff;
+            let (Diff::Addition { path, .. }
+            | Diff::Deletion { path, .. }
+            | Diff::Modification { path, .. }) = c;
+            let path = path.to_str().ok()?;
+            match crate::history::package_name(path) {
+                Some(name) => {
+                    names.insert(name.to_owned());
+                }
+                // Something else among the packages' records: no telling what it changed.
+                None if path.starts_with("packages/") => return None,
+                None => {}
+            }
+        }
+        Some(names)
+    }
+
     /// The site of this commit.
     pub fn site(&self) -> Site {
         let id = self.commit.to_string();

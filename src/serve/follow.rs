@@ -61,15 +61,21 @@ pub(super) fn read(
     }
 }
 
-/// What readers are handed for `snapshot`, published first when `publish` is set.
-pub(super) fn current(snapshot: &Snapshot, publish: Option<&std::path::Path>) -> Current {
+/// What readers are handed for `snapshot` (read from `repo`), published first when `publish`
+/// is set.
+pub(super) fn current(
+    repo: &gix::ThreadSafeRepository,
+    snapshot: &Snapshot,
+    publish: Option<&std::path::Path>,
+) -> Current {
     let when = UNIX_EPOCH + Duration::from_secs(snapshot.time.max(0) as u64);
     let site = snapshot.site();
     if let Some(dir) = publish {
         let label = snapshot.commit.to_hex_with_len(12).to_string();
         let hidden = indicatif::ProgressBar::hidden();
         let published = crate::render::publish::publish(dir, &label, true, |target| {
-            crate::render::render_site(target, &site, &hidden)
+            let since = |from: &str| snapshot.packages_since(&repo.to_thread_local(), from);
+            crate::render::render_site(target, &site, &since, &hidden)
         });
         if let Err(e) = published {
             // Serving goes on; the published tree stays as it was.
@@ -140,7 +146,8 @@ impl Follow {
             }
         }
         let snapshot = base.as_ref().expect("read or advanced above");
-        self.shared.swap(current(snapshot, self.publish.as_deref()));
+        self.shared
+            .swap(current(&self.repo, snapshot, self.publish.as_deref()));
         let label = if advanced { "diff" } else { "whole" };
         self.metrics
             .reloaded(label, started.elapsed(), Some(snapshot.time));

@@ -215,7 +215,7 @@ pub async fn run(
     let started = std::time::Instant::now();
     let (snapshot, current) = tokio::task::spawn_blocking(move || {
         let s = follow::read(&r, first)?;
-        let c = follow::current(&s, publish.as_deref());
+        let c = follow::current(&r, &s, publish.as_deref());
         Ok::<_, ServeError>((s, c))
     })
     .await

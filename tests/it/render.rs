@@ -1186,3 +1186,70 @@ fn a_reader_of_the_reused_generation_keeps_reading_its_old_bytes() {
         assert_eq!(now, *bytes);
     }
 }
+
+/// A render keeps the keys of the packages nothing touched since the commit of the generation
+/// it builds on, without keying them again; whatever can change a package's page without a
+/// change of its file makes it keyed again. After each render the published tree is what a
+/// full render of the same commit makes.
+#[test]
+fn packages_are_keyed_again_whenever_their_pages_may_have_changed() {
+    let repo = scripted();
+    let d = repo.path();
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let mut n = 0;
+    let mut step = |rev: &str, what: &str| {
+        n += 1;
+        render(d, &site, &["--rev", rev]);
+        let full = out.path().join(format!("full{n}"));
+        render(d, &full, &["--full", "--rev", rev]);
+        let (published, whole) = (tree(&site), tree(&full));
+        let differ: std::collections::BTreeSet<&String> = whole
+            .keys()
+            .chain(published.keys())
+            .filter(|p| published.get(*p) != whole.get(*p))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "{what}: {differ:?} differ from a full render"
+        );
+    };
+    step("HEAD", "the first render");
+    write(
+        d,
+        "packages/z/zlib.toml",
+        "maintainers = [\"dave\", \"%perl\"]\n",
+    );
+    commit_at(d, "dave", "2026-11-15T07:00:00Z", "dave joins zlib");
+    step("HEAD", "dave joins zlib");
+    // The same two the other way round: no event, but another line.
+    write(
+        d,
+        "packages/z/zlib.toml",
+        "maintainers = [\"%perl\", \"dave\"]\n",
+    );
+    commit_at(d, "dave", "2026-11-15T08:00:00Z", "%perl first");
+    step("HEAD", "zlib's maintainers reordered");
+    // Taken and given back: the file is what it was in the generation brought up to date,
+    // the stints are not.
+    write(d, "packages/u/unloved.toml", "maintainers = [\"carol\"]\n");
+    commit_at(d, "carol", "2026-11-16T08:00:00Z", "carol takes unloved");
+    step("HEAD", "carol takes unloved");
+    write(d, "packages/u/unloved.toml", "maintainers = []\n");
+    commit_at(d, "carol", "2026-11-17T08:00:00Z", "carol drops unloved");
+    step("HEAD", "carol gives unloved back");
+    // The distribution's name is on every page.
+    let config = d.join("maintainers/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("\"Test\"", "\"Renamed\"")).unwrap();
+    commit_at(
+        d,
+        "alice",
+        "2026-11-18T08:00:00Z",
+        "rename the distribution",
+    );
+    step("HEAD", "the distribution renamed");
+    // A commit the generations' are not before: no package keeps its key.
+    step("HEAD~3", "an older commit");
+    step("HEAD", "the newest again");
+}

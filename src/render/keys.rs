@@ -125,7 +125,7 @@ fn build() -> &'static str {
     })
 }
 
-const MAGIC: &str = "maintdb-keys 3";
+const MAGIC: &str = "maintdb-keys 4";
 
 /// What a generation was rendered from, besides each page's own inputs: the commit, and the
 /// key of what every package's page shows beside its own record and history (the layout,
@@ -137,13 +137,14 @@ pub struct Origin {
     pub shared: Key,
 }
 
-/// The checksum of a keys file's body (CRC-32: a file of 20 MB sums in a few milliseconds).
+/// The checksum of a keys file's body (CRC-32: a file of 13 MB sums in a few milliseconds).
 fn sum(body: &[u8]) -> u32 {
     crc32fast::hash(body)
 }
 
 /// Writes the keys of a generation: a header naming the build, a line with its [`Origin`], a
-/// line per page, and a last line with the checksum of all before it.
+/// line per page (its key's 16 bytes, little-endian, then its path), and a last line with the
+/// checksum of all before it.
 pub fn write<'a>(
     path: &Path,
     origin: &Origin,
@@ -152,32 +153,46 @@ pub fn write<'a>(
     // Named after the generation, so that the next render prunes it if this one is killed.
     let mut part = path.as_os_str().to_owned();
     part.push(".part");
-    // Streamed through a small buffer and summed on the way: the file is 20 MB for a
+    let part = PathBuf::from(part);
+    let written = write_part(&part, origin, keys);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    written?;
+    std::fs::rename(&part, path)
+}
+
+fn write_part<'a>(
+    part: &Path,
+    origin: &Origin,
+    keys: impl IntoIterator<Item = (&'a str, Key)>,
+) -> std::io::Result<()> {
+    // Streamed through a small buffer and summed on the way: the file is 13 MB for a
     // hundred thousand packages, which a whole copy in memory would first have to fault in.
     let mut out = std::io::BufWriter::with_capacity(
         1 << 16,
         Summed {
-            file: std::fs::File::create(&part)?,
+            file: std::fs::File::create(part)?,
             sum: crc32fast::Hasher::new(),
         },
     );
     writeln!(out, "{MAGIC} {}", build())?;
     writeln!(out, "{} {:032x}", origin.commit, origin.shared)?;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for (p, k) in keys {
-        // By hand: a quarter of a million lines through the formatter cost a third of an
-        // incremental render.
-        let mut line = [b' '; 33];
-        for (i, c) in line[..32].iter_mut().enumerate() {
-            *c = HEX[((k >> ((31 - i) * 4)) & 0xf) as usize];
+        // A line break would end the path early: the lines after it would be read wrong.
+        if p.contains('\n') {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the page path {p:?} holds a line break"),
+            ));
         }
-        out.write_all(&line)?;
+        // The key as it is in memory, not in hex: half the bytes to write and to read back.
+        out.write_all(&k.to_le_bytes())?;
         out.write_all(p.as_bytes())?;
         out.write_all(b"\n")?;
     }
     let Summed { mut file, sum } = out.into_inner().map_err(|e| e.into_error())?;
-    writeln!(file, "{:08x}", sum.finalize())?;
-    std::fs::rename(&part, path)
+    writeln!(file, "{:08x}", sum.finalize())
 }
 
 /// A writer that sums what goes through it.
@@ -204,18 +219,18 @@ impl<W: std::io::Write> std::io::Write for Summed<W> {
 #[derive(Debug)]
 pub struct Keys {
     origin: Origin,
-    /// The file's text: the paths are slices of it, not a string each.
-    text: String,
-    /// Each line's path (a range of `text`) and key.
+    /// The file's bytes: the paths are slices of it, not a string each.
+    bytes: Vec<u8>,
+    /// Each line's path (a range of `bytes`, checked to be UTF-8) and key.
     list: Vec<(std::ops::Range<u32>, Key)>,
     /// Positions in `list`, by path: made on the first lookup that misses its line.
     sorted: OnceLock<Vec<u32>>,
 }
 
 impl Keys {
-    fn path(&self, j: usize) -> &str {
+    fn path(&self, j: usize) -> &[u8] {
         let r = &self.list[j].0;
-        &self.text[r.start as usize..r.end as usize]
+        &self.bytes[r.start as usize..r.end as usize]
     }
 
     /// What the generation was rendered from.
@@ -225,6 +240,7 @@ impl Keys {
 
     /// The key of `rel`, which the caller asks for as its `i`-th path.
     pub fn get(&self, i: usize, rel: &str) -> Option<Key> {
+        let rel = rel.as_bytes();
         if i < self.list.len() && self.path(i) == rel {
             return Some(self.list[i].1);
         }
@@ -240,7 +256,13 @@ impl Keys {
     }
 
     fn all(&self) -> impl Iterator<Item = (&str, Key)> {
-        (0..self.list.len()).map(|j| (self.path(j), self.list[j].1))
+        // Every path was checked to be UTF-8 when the file was read.
+        (0..self.list.len()).map(|j| {
+            (
+                std::str::from_utf8(self.path(j)).unwrap_or_default(),
+                self.list[j].1,
+            )
+        })
     }
 
     /// The pages listed (not the folders).
@@ -287,46 +309,44 @@ fn hex(s: &[u8]) -> Option<Key> {
     (bad & 0xf0 == 0).then_some(k)
 }
 
-fn parse(bytes: Vec<u8>) -> Option<Keys> {
-    let mut text = String::from_utf8(bytes).ok()?;
-    let (body, sum_line) = text.strip_suffix('\n')?.rsplit_once('\n')?;
-    let body_len = body.len() + 1;
-    if u32::from_str_radix(sum_line, 16).ok()? != sum(&text.as_bytes()[..body_len]) {
+fn parse(mut bytes: Vec<u8>) -> Option<Keys> {
+    // The last line is the checksum of everything before it, which ends with a line break.
+    let sum_at = bytes.len().checked_sub(9)?;
+    let (body, sum_line) = bytes.split_at(sum_at);
+    let sum_line = std::str::from_utf8(sum_line.strip_suffix(b"\n")?).ok()?;
+    if !body.ends_with(b"\n") || u32::from_str_radix(sum_line, 16).ok()? != sum(body) {
         return None;
     }
-    text.truncate(body_len);
-    let (header, rest) = text.split_once('\n')?;
+    bytes.truncate(sum_at);
+    // Offsets into the bytes are kept as u32: a larger file is not one this build wrote.
+    u32::try_from(bytes.len()).ok()?;
+    let line = |from: usize| -> Option<(&str, usize)> {
+        let end = from + bytes.get(from..)?.iter().position(|b| *b == b'\n')?;
+        Some((std::str::from_utf8(&bytes[from..end]).ok()?, end + 1))
+    };
+    let (header, at) = line(0)?;
     if header != format!("{MAGIC} {}", build()) {
         return None;
     }
-    let (origin, lines) = rest.split_once('\n')?;
+    let (origin, mut at) = line(at)?;
     let (commit, shared) = origin.split_once(' ')?;
     let origin = Origin {
         commit: commit.to_owned(),
         shared: hex(shared.as_bytes()).filter(|_| shared.len() == 32)?,
     };
-    // Offsets into the text are kept as u32: a larger file is not one this build wrote.
-    u32::try_from(text.len()).ok()?;
-    // Where the first line of keys starts.
-    let mut at = text.len() - lines.len();
-    // Every line is at least a key, a space, one byte of path and its end: enough room
-    // without a count first.
-    let mut list = Vec::with_capacity(lines.len() / 35);
-    lines
-        .split_terminator('\n')
-        .map(|l| {
-            let line = at;
-            at += l.len() + 1;
-            let (k, p) = l.split_at_checked(32)?;
-            let p = p.strip_prefix(' ')?;
-            let from = line + 33;
-            list.push((from as u32..(from + p.len()) as u32, hex(k.as_bytes())?));
-            Some(())
-        })
-        .collect::<Option<()>>()?;
+    // Every line is at least a key, one byte of path and its end: enough room without a
+    // count first.
+    let mut list = Vec::with_capacity((bytes.len() - at) / 18);
+    while at < bytes.len() {
+        let key = Key::from_le_bytes(bytes.get(at..at + 16)?.try_into().ok()?);
+        let from = at + 16;
+        let (_, next) = line(from)?;
+        list.push((from as u32..(next - 1) as u32, key));
+        at = next;
+    }
     Some(Keys {
         origin,
-        text,
+        bytes,
         list,
         sorted: OnceLock::new(),
     })
@@ -366,16 +386,42 @@ mod tests {
             bad[i] ^= 1;
             assert!(parse(bad).is_none(), "flipped byte {i}");
         }
-        let other = String::from_utf8(good.clone())
-            .unwrap()
-            .replacen(build(), "0.0.0+other", 1);
-        let (body, _) = other.trim_end().rsplit_once('\n').unwrap();
-        let resummed = format!("{body}\n{:08x}\n", sum(format!("{body}\n").as_bytes()));
-        assert!(
-            parse(resummed.into_bytes()).is_none(),
-            "another build's keys"
-        );
+        let (header, rest) = good.split_at(good.iter().position(|b| *b == b'\n').unwrap());
+        let other = [
+            String::from_utf8(header.to_vec())
+                .unwrap()
+                .replacen(build(), "0.0.0+other", 1)
+                .as_bytes(),
+            rest,
+        ]
+        .concat();
+        let body = &other[..other.len() - 9];
+        let resummed = [body, format!("{:08x}\n", sum(body)).as_bytes()].concat();
+        assert!(parse(resummed).is_none(), "another build's keys");
+        let same = [
+            &good[..good.len() - 9],
+            format!("{:08x}\n", sum(&good[..good.len() - 9])).as_bytes(),
+        ]
+        .concat();
+        assert!(parse(same).is_some(), "re-summed as it was: read");
         assert!(parse(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn a_path_with_a_line_break_is_refused_and_nothing_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".site.gen-1-abc.keys");
+        let origin = Origin {
+            commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            shared: 0,
+        };
+        let err = write(&path, &origin, [("packages/a\nb.html", 1)]).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no keys, no part"
+        );
     }
 
     #[test]

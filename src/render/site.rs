@@ -267,6 +267,11 @@ impl Site {
         }
     }
 
+    /// The layout of shard `s`'s page.
+    fn shard_layout(&self, s: &str) -> Page<'_> {
+        self.own_page(format!("Packages: {s}"), "")
+    }
+
     /// The layout of a [`Named`] page: it does not name the commit.
     fn own_page<'a>(&'a self, title: impl Into<Cow<'a, str>>, root: &'static str) -> Page<'a> {
         Page {
@@ -456,16 +461,13 @@ impl Site {
     /// shard: what a render compares with the last generation's to keep the page.
     pub fn named(&self, path: &str) -> Option<Named<'_>> {
         let v = &self.view;
-        if let Some(s) = path
-            .strip_prefix("packages_")
-            .and_then(|p| p.strip_suffix(".html"))
-        {
+        if let Some(s) = shard_of(path) {
             let rows = v.shard_rows(s);
             if rows.is_empty() {
                 return None;
             }
             return Some(Named::Shard(html::PackagesPage {
-                page: self.own_page(format!("Packages: {s}"), ""),
+                page: self.shard_layout(s),
                 shards: v.shards(),
                 rows,
             }));
@@ -625,11 +627,50 @@ impl InputKeys<'_> {
     /// of it, except that a package's three pages share the key of its HTML page (whose
     /// inputs hold those of its line and of its login).
     pub fn of(&self, paths: &Paths, i: usize) -> Option<keys::Key> {
-        match paths.package_of(i, self.package.len()) {
-            Some(j) => Some(self.package[j]),
-            None => self.site.named(paths.get(i)).as_ref().map(Named::key),
+        if let Some(j) = paths.package_of(i, self.package.len()) {
+            return Some(self.package[j]);
+        }
+        let rel = paths.get(i);
+        match shard_of(rel) {
+            Some(s) => self.shard(s),
+            None => self.site.named(rel).as_ref().map(Named::key),
         }
     }
+
+    /// The key of shard `s`'s page: its layout, the shards, and the keys of its packages in
+    /// order (a package's key covers its row, so the same keys are the same rows). Its
+    /// twenty thousand rows are not hashed again, string by string.
+    fn shard(&self, s: &str) -> Option<keys::Key> {
+        struct Inputs<'a> {
+            page: Page<'a>,
+            shards: Vec<String>,
+            rows: &'a [u32],
+            package: &'a [keys::Key],
+        }
+        impl std::hash::Hash for Inputs<'_> {
+            fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+                self.page.hash(h);
+                self.shards.hash(h);
+                h.write_usize(self.rows.len());
+                for &j in self.rows {
+                    self.package[j as usize].hash(h);
+                }
+            }
+        }
+        let v = &self.site.view;
+        let rows = v.by_shard.get(s).filter(|rows| !rows.is_empty())?;
+        Some(keys::key(&Inputs {
+            page: self.site.shard_layout(s),
+            shards: v.shards(),
+            rows,
+            package: &self.package,
+        }))
+    }
+}
+
+/// The shard whose page is at `path` (`packages_<shard>.html`).
+fn shard_of(path: &str) -> Option<&str> {
+    path.strip_prefix("packages_")?.strip_suffix(".html")
 }
 
 /// The paths of a site, in order, in one string: a quarter of a million pages are not a
@@ -688,13 +729,11 @@ impl Paths {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_page_of_a_package_is_keyed_as_that_package_and_no_other() {
+    /// The site of packages `(name, maintainer)`.
+    fn site_of(packages: &[(&str, &str)]) -> Site {
         let rules = crate::names::NameRules::default();
         let mut db = crate::model::Db::default();
-        // Names that sort in another order than they were added, and a maintainer each, so
-        // that every package's key differs.
-        for (name, login) in [("zlib", "alice"), ("a", "bob"), ("perl", "carol")] {
+        for (name, login) in packages {
             let name = crate::names::PackageName::parse(name, &rules).unwrap();
             let m = crate::names::Maintainer::parse(login, &rules).unwrap();
             db.packages.insert(
@@ -706,10 +745,17 @@ mod tests {
                 },
             );
         }
-        let site = Site::new(&Input::of_records(
+        Site::new(&Input::of_records(
             &db,
             "0123456789abcdef0123456789abcdef01234567",
-        ));
+        ))
+    }
+
+    #[test]
+    fn each_page_of_a_package_is_keyed_as_that_package_and_no_other() {
+        // Names that sort in another order than they were added, and a maintainer each, so
+        // that every package's key differs.
+        let site = site_of(&[("zlib", "alice"), ("a", "bob"), ("perl", "carol")]);
         let paths = site.paths();
         let keys = site.input_keys(&paths, None);
         let mut keyed = 0;
@@ -723,6 +769,8 @@ mod tests {
                     keyed += 1;
                     Some(Named::Package(site.package_page(row, None, None)).key())
                 }
+                // Keyed by the keys of its packages: see the test below.
+                None if shard_of(rel).is_some() => keys.shard(shard_of(rel).unwrap()),
                 None => site.named(rel).as_ref().map(Named::key),
             };
             assert_eq!(keys.of(&paths, i), expected, "{rel}");
@@ -744,9 +792,55 @@ mod tests {
             let expected = match paths.package_of(i, 3) {
                 Some(_) if rel.contains("/a.") || rel == "maintainer/a" => keys.of(&paths, i),
                 Some(_) => Some(7),
+                // A shard is keyed from its packages' keys, whichever way they were found.
+                None if shard_of(rel).is_some() => continue,
                 None => keys.of(&paths, i),
             };
             assert_eq!(reused.of(&paths, i), expected, "{rel}");
+        }
+    }
+
+    #[test]
+    fn a_shard_is_keyed_anew_exactly_when_one_of_its_rows_changes() {
+        let shards = |packages: &[(&str, &str)]| {
+            let site = site_of(packages);
+            let paths = site.paths();
+            let keys = site.input_keys(&paths, None);
+            paths
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| shard_of(p).is_some())
+                .map(|(i, p)| {
+                    let page = site.get(p).unwrap().unwrap().bytes;
+                    (p.to_owned(), (keys.of(&paths, i).unwrap(), page))
+                })
+                .collect::<std::collections::BTreeMap<String, (keys::Key, Vec<u8>)>>()
+        };
+        let before = shards(&[("perl-a", "alice"), ("perl-b", "bob"), ("zlib", "carol")]);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            ["packages_p.html", "packages_z.html"]
+        );
+        let changes = [
+            // Another maintainer for one row of `p`.
+            vec![("perl-a", "alice"), ("perl-b", "dave"), ("zlib", "carol")],
+            // One more row in `p`.
+            vec![
+                ("perl-a", "alice"),
+                ("perl-b", "bob"),
+                ("perl-c", "bob"),
+                ("zlib", "carol"),
+            ],
+            // One row fewer.
+            vec![("perl-b", "bob"), ("zlib", "carol")],
+        ];
+        for packages in changes {
+            let after = shards(&packages);
+            for (shard, (key, page)) in &before {
+                let (k, p) = &after[shard];
+                assert_eq!(key == k, page == p, "{shard} after {packages:?}");
+            }
+            assert_ne!(before["packages_p.html"].0, after["packages_p.html"].0);
         }
     }
 }

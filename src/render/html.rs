@@ -64,7 +64,7 @@ pub struct PeoplePage<'a> {
     pub people: Vec<&'a PersonView>,
 }
 
-#[derive(Template, Hash)]
+#[derive(Template)]
 #[template(path = "person.html")]
 pub struct PersonPage<'a> {
     pub page: Page<'a>,

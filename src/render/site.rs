@@ -64,9 +64,39 @@ pub enum Named<'a> {
     /// `groups/<group>.txt`: the group's packages.
     GroupText(&'a str, &'a [String]),
     Package(html::PackagePage<'a>),
-    Person(html::PersonPage<'a>),
+    Person(PersonInputs<'a>),
     Group(html::GroupPage<'a>),
     Shard(html::PackagesPage<'a>),
+}
+
+/// What a person's page is made from: their series, not the sparkline drawn from it (a render
+/// keys every person's page, and draws only the pages it makes).
+#[derive(Hash)]
+pub struct PersonInputs<'a> {
+    page: Page<'a>,
+    person: &'a view::PersonView,
+    /// Their package count over time.
+    series: Option<&'a super::stats::Series>,
+    /// The last day of the history.
+    until: &'a str,
+}
+
+impl<'a> PersonInputs<'a> {
+    fn page(self) -> html::PersonPage<'a> {
+        let person = self.person;
+        html::PersonPage {
+            page: self.page,
+            person,
+            sparkline: self.series.map_or_else(String::new, |s| {
+                super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
+            }),
+            since: self
+                .series
+                .and_then(|s| s.first())
+                .map_or("", |x| x.0.as_str()),
+            until: self.until,
+        }
+    }
 }
 
 impl Named<'_> {
@@ -83,7 +113,7 @@ impl Named<'_> {
             Named::PersonText(login, packages) => return text(text::person(login, packages)),
             Named::GroupText(name, packages) => return text(text::group(name, packages)),
             Named::Package(p) => html(path, &p)?,
-            Named::Person(p) => html(path, &p)?,
+            Named::Person(p) => html(path, &p.page())?,
             Named::Group(p) => html(path, &p)?,
             Named::Shard(p) => html(path, &p)?,
         };
@@ -424,22 +454,17 @@ impl Site {
     }
 
     /// A person's page, with their sparkline.
-    fn person_page<'a>(&'a self, person: &'a view::PersonView) -> html::PersonPage<'a> {
+    fn person_page<'a>(&'a self, person: &'a view::PersonView) -> PersonInputs<'a> {
         let series = if person.login == crate::names::NOBODY {
             Some(&self.stats.unmaintained)
         } else {
             self.stats.people.get(&person.login)
         };
-        let first = series.and_then(|s| s.first()).map_or("", |x| x.0.as_str());
-        let last = self.stats.packages.last().map_or("", |x| x.0.as_str());
-        html::PersonPage {
+        PersonInputs {
             page: self.own_page(person.login.as_str(), "../"),
             person,
-            sparkline: series.map_or_else(String::new, |s| {
-                super::charts::sparkline(&format!("{}'s packages over time", person.login), s)
-            }),
-            since: first,
-            until: last,
+            series,
+            until: self.stats.packages.last().map_or("", |x| x.0.as_str()),
         }
     }
 

@@ -187,7 +187,7 @@ pub fn render_site(
     let mut made: Vec<(keys::Key, bool)> = vec![(keys::Key::default(), false); paths.len()];
     let lists_len = paths.packages_from();
     let (lists, rest) = made.split_at_mut(lists_len);
-    let (listed, ran) = rayon::join(
+    let (whole_site, per_page) = rayon::join(
         || {
             lists
                 .par_iter_mut()
@@ -211,8 +211,8 @@ pub fn render_site(
             )
         },
     );
-    listed?;
-    ran?;
+    whole_site?;
+    per_page?;
     // Every page the reused generation held is one of this render's: nothing to remove.
     let found = made.iter().filter(|(_, held)| *held).count();
     if let Some(holds) = holds.filter(|h| h.pages().count() != found) {

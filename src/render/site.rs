@@ -453,7 +453,7 @@ impl Site {
         }
     }
 
-    /// A person's page, with their sparkline.
+    /// What a person's page is made from; [`PersonInputs::page`] draws it, sparkline and all.
     fn person_page<'a>(&'a self, person: &'a view::PersonView) -> PersonInputs<'a> {
         let series = if person.login == crate::names::NOBODY {
             Some(&self.stats.unmaintained)

@@ -306,7 +306,7 @@ const HEX_VALUE: [u8; 256] = {
 };
 
 fn hex(s: &[u8]) -> Option<Key> {
-    // Without a branch per digit: a quarter of a million keys are read on every render.
+    // Lowercase digits only, without a branch per digit.
     let mut bad = 0;
     let k = s.iter().fold(0u128, |k, c| {
         let d = HEX_VALUE[usize::from(*c)];

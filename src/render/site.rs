@@ -564,23 +564,20 @@ impl Site {
         paths: &Paths,
         reference: Option<(&keys::Keys, std::collections::HashSet<String>)>,
     ) -> InputKeys<'_> {
-        let key = |row: &view::PackageRow| Named::Package(self.package_page(row, None, None)).key();
-        let package = match &reference {
-            None => self.view.packages.par_iter().map(key).collect(),
-            Some((old, changed)) => self
-                .view
-                .packages
-                .par_iter()
-                .enumerate()
-                .map(|(j, row)| {
-                    let i = paths.packages_from + 3 * j;
-                    let kept = (!changed.contains(&row.name))
-                        .then(|| old.get(i, paths.get(i)))
-                        .flatten();
-                    kept.unwrap_or_else(|| key(row))
-                })
-                .collect(),
-        };
+        let package = self
+            .view
+            .packages
+            .par_iter()
+            .enumerate()
+            .map(|(j, row)| {
+                let i = paths.first_of_package(j);
+                reference
+                    .as_ref()
+                    .filter(|(_, changed)| !changed.contains(&row.name))
+                    .and_then(|(old, _)| old.get(i, paths.get(i)))
+                    .unwrap_or_else(|| Named::Package(self.package_page(row, None, None)).key())
+            })
+            .collect();
         InputKeys {
             site: self,
             package,
@@ -698,6 +695,9 @@ fn shard_of(path: &str) -> Option<&str> {
     path.strip_prefix("packages_")?.strip_suffix(".html")
 }
 
+/// How many pages each package has, one after the other in [`Paths`].
+const PAGES_OF_PACKAGE: usize = 3;
+
 /// The paths of a site, in order, in one string: a quarter of a million pages are not a
 /// quarter of a million allocations.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -735,8 +735,13 @@ impl Paths {
 
     /// The row (in the view) of the package whose page is the `i`-th path.
     fn package_of(&self, i: usize, packages: usize) -> Option<usize> {
-        let j = i.checked_sub(self.packages_from)? / 3;
+        let j = i.checked_sub(self.packages_from)? / PAGES_OF_PACKAGE;
         (j < packages).then_some(j)
+    }
+
+    /// The position of the first page of the package in row `j` of the view.
+    fn first_of_package(&self, j: usize) -> usize {
+        self.packages_from + PAGES_OF_PACKAGE * j
     }
 
     /// The `i`-th path.

@@ -1252,4 +1252,37 @@ fn packages_are_keyed_again_whenever_their_pages_may_have_changed() {
     // A commit the generations' are not before: no package keeps its key.
     step("HEAD~3", "an older commit");
     step("HEAD", "the newest again");
+    // Bug links and tracks are on a package's page too, set outside its file. Each comes
+    // after an ordinary commit, so that the generation brought up to date differs from it
+    // in that alone.
+    let ordinary = |who: &str, when: &str| {
+        write(
+            d,
+            "packages/o/orphan.toml",
+            &format!("maintainers = [\"{who}\"]\n"),
+        );
+        commit_at(d, who, when, &format!("{who} takes orphan"));
+    };
+    ordinary("carol", "2026-11-18T09:00:00Z");
+    step("HEAD", "carol takes orphan");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("bug_url = \"https://bugs.example.org/{{package}}\"\n{text}"),
+    )
+    .unwrap();
+    commit_at(d, "alice", "2026-11-19T08:00:00Z", "link the bug tracker");
+    step("HEAD", "bug links set");
+    ordinary("dave", "2026-11-19T09:00:00Z");
+    step("HEAD", "dave takes orphan");
+    let track = d.join("maintainers/tracks/2.toml");
+    let first = std::fs::read_to_string(d.join("maintainers/tracks/1.toml")).unwrap();
+    std::fs::write(&track, first.replace("\"orphan\"", "\"perl-Foo\"")).unwrap();
+    commit_at(
+        d,
+        "alice",
+        "2026-11-20T08:00:00Z",
+        "track a bug of perl-Foo",
+    );
+    step("HEAD", "perl-Foo tracked");
 }

@@ -92,7 +92,7 @@ pub(super) fn locked(index: &Path, source: gix::Error) -> CommitError {
     }
 }
 
-const HELD: &str = "held by a git command, or left by a killed one";
+pub(super) const HELD: &str = "held by a git command, or left by a killed one";
 
 /// Records that this process is about to take (`held` false) or holds the index lock for
 /// `changes` on top of `before`. Only a held lock is named by its inode; an intent names none.

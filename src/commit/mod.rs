@@ -56,6 +56,18 @@ pub enum CommitError {
     },
 }
 
+impl CommitError {
+    /// Whether the same commit may succeed when tried again: a lock another process holds
+    /// for a moment.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CommitError::Locked { .. } => true,
+            CommitError::Git { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+}
+
 fn git(what: &'static str) -> impl FnOnce(gix::Error) -> CommitError {
     move |source| CommitError::Git { what, source }
 }
@@ -237,6 +249,23 @@ impl Writer {
         Ok(editor.write().map_err(git("writing the tree"))?.detach())
     }
 
+    /// Why a commit did not move the branch: another process holding its lock (a push's `git
+    /// receive-pack`, another call) past git's lock timeout is named as such.
+    fn not_moved(&self, source: gix::Error) -> CommitError {
+        let lock = self
+            .repo
+            .common_dir()
+            .join(format!("{}.lock", self.reference));
+        if source.is_retryable() && lock.exists() {
+            CommitError::Locked {
+                path: lock,
+                why: journal::HELD.to_owned(),
+            }
+        } else {
+            git("committing")(source)
+        }
+    }
+
     /// Commits `tree` on top of `HEAD` (the branch must not have moved since [`Writer::open`]),
     /// then brings the working tree and index in line with `changes`.
     pub fn commit(
@@ -284,7 +313,7 @@ impl Writer {
         if self.workdir.is_none() {
             journal::done_commit(&self.repo);
         }
-        let id = made.map_err(git("committing"))?.detach();
+        let id = made.map_err(|e| self.not_moved(e))?.detach();
         if let (Some((index, lock)), Some(workdir)) = (index, &self.workdir) {
             self.update_worktree(workdir, changes, index, lock)?;
             journal::done(&self.repo);

@@ -1,7 +1,7 @@
 //! Committing on a branch with no working tree (the bare repository a server receives pushes
 //! in): plan as `id` on the branch's tip, pass the gate, and move the branch with a
-//! compare-and-swap. A lost race (a push, another call) re-reads the branch and plans again,
-//! a bounded number of times. The admin API and `maintdb compat` write this way.
+//! compare-and-swap. A lost race (a push, another call), or the branch's lock held by another
+//! writer, re-reads the branch and plans again, a bounded number of times. The admin API and `maintdb compat` write this way.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -82,6 +82,7 @@ impl Branch {
         op: impl Fn(&Session) -> Result<Plan, Stop>,
         repairs: &mut Vec<String>,
     ) -> Result<Landed, BranchError> {
+        let mut held = None;
         for attempt in 0..ATTEMPTS {
             let repo = open(&self.repo)?;
             let writer =
@@ -90,17 +91,22 @@ impl Branch {
             let based_on = writer.head();
             match Session::with_writer(writer, id).and_then(|s| super::apply(s, &op)) {
                 Ok(outcome) => return Ok(Landed { outcome, based_on }),
+                // Another writer held the branch's lock past git's timeout: try again, and
+                // name the lock if it is never let go.
+                Err(EditError::Commit(e)) if e.is_transient() => held = Some(e),
                 // The compare-and-swap failed because the branch moved: plan again on the
                 // new tip.
-                Err(_) if tip_of(&repo, &self.reference) != based_on => {
-                    std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
-                }
+                Err(_) if tip_of(&repo, &self.reference) != based_on => held = None,
                 Err(e) => return Err(e.into()),
             }
+            std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
         }
-        Err(BranchError::KeptMoving {
-            reference: self.reference.clone(),
-            attempts: ATTEMPTS,
+        Err(match held {
+            Some(e) => EditError::Commit(e).into(),
+            None => BranchError::KeptMoving {
+                reference: self.reference.clone(),
+                attempts: ATTEMPTS,
+            },
         })
     }
 }

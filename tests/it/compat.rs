@@ -187,6 +187,41 @@ fn a_compat_write_publishes_as_a_push_does() {
     assert!(txt.lines().any(|l| l == "orphan carol"), "{txt}");
 }
 
+/// Another writer (a push's `git receive-pack`, another call) holds the branch's lock while it
+/// moves the branch: a call waits for it, as for a lost race, and lands. A lock nobody lets
+/// go is named, with what to do, and nothing lands.
+#[test]
+fn a_branch_another_writer_holds_for_a_moment_is_waited_for() {
+    let s = Server::new("hook");
+    let tmp = tempfile::tempdir().unwrap();
+    let m = wrapper(tmp.path(), &s.bare);
+    let lock = s.bare.join("refs/heads/main.lock");
+    let before = commits(&s.bare);
+    std::fs::write(&lock, "").unwrap();
+    let held = lock.clone();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        std::fs::remove_file(held).unwrap();
+    });
+    let (code, out, err) = call(&m, &["carol", "set", "orphan", "carol"]);
+    release.join().unwrap();
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    assert_eq!(commits(&s.bare), before + 1);
+
+    std::fs::write(&lock, "").unwrap();
+    let (code, out, err) = call(&m, &["carol", "set", "orphan2", "carol"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("refs/heads/main.lock") && err.contains("remove it"),
+        "{err}"
+    );
+    assert_eq!(commits(&s.bare), before + 1, "nothing lands");
+    std::fs::remove_file(&lock).unwrap();
+    let (code, out, err) = call(&m, &["carol", "set", "orphan2", "carol"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    assert_eq!(commits(&s.bare), before + 2);
+}
+
 #[test]
 fn compat_writes_racing_admin_calls_and_pushes_all_land() {
     let (s, tmp, served) = crate::serve_admin::admin_server(&[]);

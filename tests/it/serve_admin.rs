@@ -444,6 +444,39 @@ fn calls_racing_outside_pushes_all_land() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// A call that finds the branch locked by another writer for a moment waits and lands; one
+/// that finds a lock nobody lets go answers 500, commits nothing, and the server's log names
+/// the lock.
+#[test]
+fn a_call_meeting_a_locked_branch_waits_and_a_stale_lock_is_named() {
+    let (s, _tmp, served) = admin_server(&[]);
+    let before = commits(&s.bare);
+    let lock = s.bare.join("refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let held = lock.clone();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        std::fs::remove_file(held).unwrap();
+    });
+    assert_eq!(setnew(&served.base, "waited"), 200);
+    release.join().unwrap();
+    assert_eq!(commits(&s.bare), before + 1);
+
+    std::fs::write(&lock, "").unwrap();
+    assert_eq!(setnew(&served.base, "stuck"), 500);
+    assert_eq!(commits(&s.bare), before + 1, "nothing lands");
+    let named = |l: &String| l.contains("refs/heads/main.lock exists") && l.contains("remove it");
+    let start = std::time::Instant::now();
+    while !served.log.lock().unwrap().iter().any(named) {
+        let logged = served.log.lock().unwrap().clone();
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{logged:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_call_whose_branch_moves_under_it_plans_again() {
     use maintdb::serve::admin;

@@ -243,19 +243,21 @@ fn compat_writes_racing_admin_calls_and_pushes_all_land() {
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .body(format!("package=admin{i}&maintainer=carol"))
                     .send()
-                    .unwrap()
-                    .status()
-                    .as_u16()
+                    .map(|r| r.status().as_u16())
+                    .map_err(|e| e.to_string())
             })
         })
         .collect();
     s.outside_pushes(6);
-    for t in compat {
-        let (code, out, err) = t.join().unwrap();
+    // Every outcome is gathered before any is judged: the first failure is the one told, not
+    // the calls the server's end (when the test stops) broke off.
+    let compat: Vec<_> = compat.into_iter().map(|t| t.join().unwrap()).collect();
+    let admin: Vec<_> = admin.into_iter().map(|t| t.join().unwrap()).collect();
+    for (code, out, err) in compat {
         assert_eq!(code, 0, "{out}{err}");
     }
-    for t in admin {
-        assert_eq!(t.join().unwrap(), 200);
+    for status in admin {
+        assert_eq!(status, Ok(200));
     }
     assert_eq!(commits(&s.bare), before + 30, "12 + 12 + 6 commits");
     let files = git_ok(&s.bare, &["ls-tree", "-r", "--name-only", "main"]);

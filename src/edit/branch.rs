@@ -1,7 +1,8 @@
 //! Committing on a branch with no working tree (the bare repository a server receives pushes
 //! in): plan as `id` on the branch's tip, pass the gate, and move the branch with a
 //! compare-and-swap. A lost race (a push, another call), or the branch's lock held by another
-//! writer, re-reads the branch and plans again, a bounded number of times. The admin API and `maintdb compat` write this way.
+//! writer, re-reads the branch and plans again, a bounded number of times. The admin API and
+//! `maintdb compat` write this way.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

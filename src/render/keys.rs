@@ -2,8 +2,9 @@
 //! names the commit it was rendered from and lists the page of every package, person, group
 //! and shard with the hash of its inputs. The next render makes only the pages whose inputs
 //! hash differently and hard-links the others from that generation; a package nothing touched
-//! since that commit is not even hashed again. A file that does not check out, or that another build of maintdb
-//! wrote (its templates may differ), is not used: that render makes every page.
+//! since that commit is not even hashed again. A file that does not check out, or that
+//! another build of maintdb wrote (its templates may differ), is not used: that render makes
+//! every page.
 
 use std::hash::{BuildHasher as _, Hash};
 use std::io::Write as _;
